@@ -1,0 +1,415 @@
+//! Signed cookies and their `Set-Cookie` headers (cloudfront-format.md §5).
+//!
+//! ```
+//! # let pem = include_str!("../tests/data/ecdsa-p256-pkcs8.pem");
+//! use cfsign::{CookieAttributes, CustomPolicy, EpochSeconds, SigningKey, sign_cookies};
+//!
+//! let key = SigningKey::from_pem(pem, "K2JCJMDEHXQW5F")?;
+//! let policy = CustomPolicy::builder()
+//!     .resource("https://cdn.example.com/u/alice/*")
+//!     .date_less_than(EpochSeconds::new(1767290400))
+//!     .build()?;
+//! let cookies = sign_cookies(policy, &key)?;
+//! let attrs = CookieAttributes::new().domain("example.com").path("/u/alice/");
+//! for header in cookies.set_cookie_headers(&attrs)? {
+//!     assert!(header.ends_with("; Domain=example.com; Path=/u/alice/; Expires=Thu, 01 Jan 2026 18:00:00 GMT; Secure; HttpOnly; SameSite=Lax"));
+//! }
+//! # Ok::<(), cfsign::Error>(())
+//! ```
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::Write as _;
+
+use crate::{EpochSeconds, Error, HashAlgorithm, KeyPairId};
+
+/// `CloudFront-Policy`.
+pub const POLICY: &str = "CloudFront-Policy";
+/// `CloudFront-Expires`.
+pub const EXPIRES: &str = "CloudFront-Expires";
+/// `CloudFront-Signature`.
+pub const SIGNATURE: &str = "CloudFront-Signature";
+/// `CloudFront-Key-Pair-Id`.
+pub const KEY_PAIR_ID: &str = "CloudFront-Key-Pair-Id";
+/// `CloudFront-Hash-Algorithm`.
+pub const HASH_ALGORITHM: &str = "CloudFront-Hash-Algorithm";
+/// Every cookie name CloudFront reads, in the order this crate emits them. The names are fixed:
+/// never suffixed with the key-pair ID.
+pub const NAMES: [&str; 5] = [POLICY, EXPIRES, SIGNATURE, KEY_PAIR_ID, HASH_ALGORITHM];
+
+/// The values of a signed cookie set: `CloudFront-Expires` (canned) or `CloudFront-Policy`
+/// (custom), `CloudFront-Signature`, `CloudFront-Key-Pair-Id`, and
+/// `CloudFront-Hash-Algorithm=SHA256` when signed with SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedCookies {
+    canned: bool,
+    policy_value: String,
+    signature: String,
+    key_pair_id: KeyPairId,
+    hash: HashAlgorithm,
+    expires: EpochSeconds,
+}
+
+impl SignedCookies {
+    pub(crate) fn new(
+        canned: bool,
+        policy_value: String,
+        signature: String,
+        key_pair_id: KeyPairId,
+        hash: HashAlgorithm,
+        expires: EpochSeconds,
+    ) -> Self {
+        SignedCookies { canned, policy_value, signature, key_pair_id, hash, expires }
+    }
+
+    /// `(name, value)` pairs in the order `Policy|Expires, Signature, Key-Pair-Id[, Hash-Algorithm]`.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            Some((if self.canned { EXPIRES } else { POLICY }, self.policy_value.as_str())),
+            Some((SIGNATURE, self.signature.as_str())),
+            Some((KEY_PAIR_ID, self.key_pair_id.as_str())),
+            (self.hash == HashAlgorithm::Sha256).then_some((HASH_ALGORITHM, "SHA256")),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// The policy's `DateLessThan`.
+    #[must_use]
+    pub fn expires(&self) -> EpochSeconds {
+        self.expires
+    }
+
+    /// The hash the signature was made with.
+    #[must_use]
+    pub fn hash_algorithm(&self) -> HashAlgorithm {
+        self.hash
+    }
+
+    /// The key-pair ID.
+    #[must_use]
+    pub fn key_pair_id(&self) -> &KeyPairId {
+        &self.key_pair_id
+    }
+
+    /// The cookies as a request `Cookie` header value (`a=1; b=2`), e.g. for `curl -H`.
+    #[must_use]
+    pub fn cookie_header(&self) -> String {
+        let mut out = String::new();
+        for (name, value) in self.iter() {
+            if !out.is_empty() {
+                out.push_str("; ");
+            }
+            out.push_str(name);
+            out.push('=');
+            out.push_str(value);
+        }
+        out
+    }
+
+    /// One `Set-Cookie` header value per cookie.
+    ///
+    /// # Errors
+    /// [`Error::InvalidCookieAttribute`] when the attributes are invalid
+    /// (see [`CookieAttributes::validate`]).
+    pub fn set_cookie_headers(&self, attrs: &CookieAttributes) -> Result<Vec<String>, Error> {
+        attrs.validate()?;
+        Ok(self.iter().map(|(n, v)| attrs.render(n, v, Some(self.expires))).collect())
+    }
+
+    /// `Set-Cookie` values that delete every `CloudFront-*` cookie set with `attrs`
+    /// (`Max-Age=0`, same Domain, Path, Secure and SameSite, or browsers keep the cookie).
+    ///
+    /// # Errors
+    /// As [`set_cookie_headers`](Self::set_cookie_headers).
+    pub fn removal_headers(attrs: &CookieAttributes) -> Result<Vec<String>, Error> {
+        attrs.validate()?;
+        let removal = CookieAttributes { lifetime: CookieLifetime::Remove, ..attrs.clone() };
+        Ok(NAMES.iter().map(|n| removal.render(n, "", None)).collect())
+    }
+}
+
+/// The `SameSite` cookie attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SameSite {
+    /// Sent only to the same site.
+    Strict,
+    /// Sent to the same site and on top-level navigations (the default; fine when the app and
+    /// the CDN share a registrable domain, e.g. `app.example.com` and `cdn.example.com`).
+    #[default]
+    Lax,
+    /// Sent cross-site too; requires `Secure`.
+    None,
+}
+
+impl SameSite {
+    fn as_str(self) -> &'static str {
+        match self {
+            SameSite::Strict => "Strict",
+            SameSite::Lax => "Lax",
+            SameSite::None => "None",
+        }
+    }
+}
+
+/// How long the browser keeps the cookies. CloudFront ignores this; it only reads the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum CookieLifetime {
+    /// `Expires` set to the policy's expiry, so browsers drop cookies that no longer work.
+    #[default]
+    MatchPolicy,
+    /// No `Expires`/`Max-Age`: a session cookie.
+    Session,
+    /// `Expires` at a fixed time.
+    Expires(EpochSeconds),
+    /// `Max-Age` in seconds.
+    MaxAge(u64),
+    /// `Max-Age=0` and `Expires` in 1970: delete the cookie.
+    Remove,
+}
+
+/// Attributes of the `Set-Cookie` headers. The defaults are the secure ones: `Path=/`,
+/// `Secure`, `HttpOnly`, `SameSite=Lax`, expiring with the policy, no `Domain` (host-only).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[must_use]
+pub struct CookieAttributes {
+    domain: Option<String>,
+    path: String,
+    secure: bool,
+    http_only: bool,
+    same_site: SameSite,
+    lifetime: CookieLifetime,
+}
+
+impl Default for CookieAttributes {
+    fn default() -> Self {
+        CookieAttributes {
+            domain: None,
+            path: String::from("/"),
+            secure: true,
+            http_only: true,
+            same_site: SameSite::Lax,
+            lifetime: CookieLifetime::MatchPolicy,
+        }
+    }
+}
+
+impl CookieAttributes {
+    /// The secure defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `Domain`: the parent domain shared by the app and the CloudFront alternate domain
+    /// (e.g. `example.com` for `app.example.com` and `cdn.example.com`).
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+
+    /// `Path`, matched literally by browsers: `/images/`, never `/images/*`.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// `Secure` (default on). Turn off only for plain-http local testing.
+    pub fn secure(mut self, on: bool) -> Self {
+        self.secure = on;
+        self
+    }
+
+    /// `HttpOnly` (default on): scripts cannot read the signature.
+    pub fn http_only(mut self, on: bool) -> Self {
+        self.http_only = on;
+        self
+    }
+
+    /// `SameSite` (default `Lax`).
+    pub fn same_site(mut self, same_site: SameSite) -> Self {
+        self.same_site = same_site;
+        self
+    }
+
+    /// How long the browser keeps the cookies.
+    pub fn lifetime(mut self, lifetime: CookieLifetime) -> Self {
+        self.lifetime = lifetime;
+        self
+    }
+
+    /// The `Domain`, if any.
+    #[must_use]
+    pub fn get_domain(&self) -> Option<&str> {
+        self.domain.as_deref()
+    }
+
+    /// The `Path`.
+    #[must_use]
+    pub fn get_path(&self) -> &str {
+        &self.path
+    }
+
+    /// Checks the attributes.
+    ///
+    /// # Errors
+    /// [`Error::InvalidCookieAttribute`] for `SameSite=None` without `Secure`, a `Path` that
+    /// does not start with `/` or holds `*`, `;`, spaces or control or non-ASCII bytes, and a
+    /// `Domain` that is not a plain host name.
+    pub fn validate(&self) -> Result<(), Error> {
+        let bad = |reason| Err(Error::InvalidCookieAttribute { reason });
+        if self.same_site == SameSite::None && !self.secure {
+            return bad("SameSite=None requires Secure (browsers reject it otherwise)");
+        }
+        if !self.path.starts_with('/') {
+            return bad("Path must start with `/`");
+        }
+        if self.path.contains('*') {
+            return bad("Path is matched literally by browsers: use `/images/`, not `/images/*`");
+        }
+        if !self.path.bytes().all(|b| (b'!'..=b'~').contains(&b) && b != b';') {
+            return bad("Path may hold only printable ASCII without `;` or spaces");
+        }
+        if let Some(d) = &self.domain {
+            let d = d.strip_prefix('.').unwrap_or(d);
+            let ok = !d.is_empty()
+                && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+                && !d.starts_with(['.', '-'])
+                && !d.ends_with('.')
+                && !d.contains("..");
+            if !ok {
+                return bad("Domain must be a host name such as example.com");
+            }
+        }
+        Ok(())
+    }
+
+    fn render(&self, name: &str, value: &str, policy_expiry: Option<EpochSeconds>) -> String {
+        let mut s = String::with_capacity(name.len() + value.len() + 120);
+        s.push_str(name);
+        s.push('=');
+        s.push_str(value);
+        if let Some(d) = &self.domain {
+            s.push_str("; Domain=");
+            s.push_str(d);
+        }
+        s.push_str("; Path=");
+        s.push_str(&self.path);
+        let expires_at = |s: &mut String, t: EpochSeconds| {
+            s.push_str("; Expires=");
+            let _ = t.fmt_http_date(s);
+        };
+        match self.lifetime {
+            CookieLifetime::MatchPolicy => {
+                if let Some(t) = policy_expiry {
+                    expires_at(&mut s, t);
+                }
+            }
+            CookieLifetime::Session => {}
+            CookieLifetime::Expires(t) => expires_at(&mut s, t),
+            CookieLifetime::MaxAge(n) => {
+                let _ = write!(s, "; Max-Age={n}");
+            }
+            CookieLifetime::Remove => {
+                s.push_str("; Max-Age=0");
+                expires_at(&mut s, EpochSeconds::UNIX_EPOCH);
+            }
+        }
+        if self.secure {
+            s.push_str("; Secure");
+        }
+        if self.http_only {
+            s.push_str("; HttpOnly");
+        }
+        s.push_str("; SameSite=");
+        s.push_str(self.same_site.as_str());
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    fn sample(canned: bool, hash: HashAlgorithm) -> SignedCookies {
+        SignedCookies::new(
+            canned,
+            if canned { "1767290400".into() } else { "eyJ9_".into() },
+            "c2ln".into(),
+            KeyPairId::new("K1").unwrap(),
+            hash,
+            EpochSeconds::new(1_767_290_400),
+        )
+    }
+
+    #[test]
+    fn names_and_order() {
+        let c = sample(true, HashAlgorithm::Sha1);
+        let names: Vec<_> = c.iter().map(|(n, _)| n).collect();
+        assert_eq!(names, [EXPIRES, SIGNATURE, KEY_PAIR_ID]);
+        let c = sample(false, HashAlgorithm::Sha256);
+        assert_eq!(
+            c.cookie_header(),
+            "CloudFront-Policy=eyJ9_; CloudFront-Signature=c2ln; CloudFront-Key-Pair-Id=K1; CloudFront-Hash-Algorithm=SHA256"
+        );
+    }
+
+    #[test]
+    fn set_cookie_rendering() {
+        let c = sample(false, HashAlgorithm::Sha1);
+        let h = c.set_cookie_headers(&CookieAttributes::new()).unwrap();
+        assert_eq!(
+            h[0],
+            "CloudFront-Policy=eyJ9_; Path=/; Expires=Thu, 01 Jan 2026 18:00:00 GMT; Secure; HttpOnly; SameSite=Lax"
+        );
+        let attrs = CookieAttributes::new()
+            .domain("example.com")
+            .path("/media/")
+            .same_site(SameSite::None)
+            .http_only(false)
+            .lifetime(CookieLifetime::MaxAge(600));
+        assert_eq!(
+            c.set_cookie_headers(&attrs).unwrap()[2],
+            "CloudFront-Key-Pair-Id=K1; Domain=example.com; Path=/media/; Max-Age=600; Secure; SameSite=None"
+        );
+        let session = CookieAttributes::new().lifetime(CookieLifetime::Session).same_site(SameSite::Strict);
+        assert_eq!(c.set_cookie_headers(&session).unwrap()[1], "CloudFront-Signature=c2ln; Path=/; Secure; HttpOnly; SameSite=Strict");
+    }
+
+    #[test]
+    fn removal() {
+        let attrs = CookieAttributes::new().domain("example.com").path("/u/");
+        let h = SignedCookies::removal_headers(&attrs).unwrap();
+        assert_eq!(h.len(), 5);
+        assert_eq!(
+            h[0],
+            "CloudFront-Policy=; Domain=example.com; Path=/u/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Secure; HttpOnly; SameSite=Lax"
+        );
+    }
+
+    #[test]
+    fn attribute_errors() {
+        let c = sample(true, HashAlgorithm::Sha1);
+        for attrs in [
+            CookieAttributes::new().same_site(SameSite::None).secure(false),
+            CookieAttributes::new().path("/images/*"),
+            CookieAttributes::new().path("images/"),
+            CookieAttributes::new().path("/a b/"),
+            CookieAttributes::new().path("/a;b/"),
+            CookieAttributes::new().domain("exa mple.com"),
+            CookieAttributes::new().domain("example.com; Secure"),
+            CookieAttributes::new().domain(""),
+            CookieAttributes::new().domain("a..b"),
+        ] {
+            assert!(
+                matches!(c.set_cookie_headers(&attrs), Err(Error::InvalidCookieAttribute { .. })),
+                "{attrs:?}"
+            );
+        }
+        let msg = CookieAttributes::new().path("/i/*").validate().unwrap_err().to_string();
+        assert!(msg.contains("/images/"), "{msg}");
+        assert!(CookieAttributes::new().same_site(SameSite::None).validate().is_ok());
+        assert!(CookieAttributes::new().domain(".example.com").validate().is_ok());
+    }
+}

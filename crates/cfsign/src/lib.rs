@@ -1,0 +1,73 @@
+//! # cfsign — Amazon CloudFront signed URLs and signed cookies
+//!
+//! Build CloudFront policies to the exact byte, sign them with RSA or ECDSA P-256 over SHA-1
+//! or SHA-256, and produce signed URLs and `CloudFront-*` cookies that CloudFront accepts.
+//! `no_std` + `alloc`; the default features are `std` and the pure-Rust `rustcrypto` backend.
+//!
+//! ```
+//! # let pem = include_str!("../tests/data/ecdsa-p256-pkcs8.pem");
+//! use cfsign::{CookieAttributes, CustomPolicy, EpochSeconds, SigningKey, sign_cookies, sign_url_canned};
+//!
+//! // The private key whose public half is in a CloudFront key group, and that key's ID.
+//! let key = SigningKey::from_pem(pem, "K2JCJMDEHXQW5F")?;
+//! let expires = EpochSeconds::new(1767290400);
+//!
+//! // A signed URL for one file (canned policy).
+//! let url = sign_url_canned("https://cdn.example.com/report.pdf", expires, &key)?;
+//!
+//! // Signed cookies for a whole tree (custom policy with a wildcard).
+//! let policy = CustomPolicy::builder().resource("https://cdn.example.com/u/alice/*").date_less_than(expires).build()?;
+//! let set_cookie = sign_cookies(policy, &key)?.set_cookie_headers(&CookieAttributes::new().path("/u/alice/"))?;
+//! assert_eq!(set_cookie.len(), 4); // Policy, Signature, Key-Pair-Id, Hash-Algorithm
+//! # Ok::<(), cfsign::Error>(())
+//! ```
+//!
+//! ## Map
+//!
+//! - [`CannedPolicy`], [`CustomPolicy`], [`Policy`]: what a signature grants; `to_json` gives
+//!   the exact bytes, [`CustomPolicy::parse`] reads any SDK's JSON.
+//! - [`SigningKey`] / [`PublicKey`] (backend `rustcrypto`), or your own [`Signer`] /
+//!   [`Verifier`] (HSM, KMS).
+//! - [`SignedPolicy`]: sign once, then [`url`](SignedPolicy::url) for any covered URL and
+//!   [`cookies`](SignedPolicy::cookies); shortcuts [`sign_url`], [`sign_url_canned`],
+//!   [`sign_cookies`].
+//! - [`SignedCookies`] + [`CookieAttributes`]: cookie values and `Set-Cookie` headers.
+//! - [`encoding`]: CloudFront's base64; [`EpochSeconds`]: time.
+//!
+//! ## Features
+//!
+//! - `std` (default): `std::error::Error` via `core`, `SystemTime` conversions, RSA blinding with
+//!   the OS RNG.
+//! - `rustcrypto` (default): the pure-Rust backend ([`SigningKey`], [`PublicKey`]).
+//! - `time`: conversions from and to `time::OffsetDateTime`.
+//!
+//! Without `std`, RSA signatures are made without blinding (the arithmetic is still
+//! constant-time); the signature bytes are identical.
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod cookie;
+pub mod encoding;
+mod epoch;
+mod error;
+mod key;
+pub mod policy;
+#[cfg(feature = "rustcrypto")]
+mod rustcrypto;
+mod signed;
+
+pub use cookie::{CookieAttributes, CookieLifetime, SameSite, SignedCookies};
+pub use epoch::EpochSeconds;
+pub use error::Error;
+pub use key::{HashAlgorithm, KeyKind, KeyPairId, Signer, Verifier};
+pub use policy::{
+    CannedPolicy, CustomPolicy, CustomPolicyBuilder, Policy, SourceIp, resource_matches,
+};
+#[cfg(feature = "rustcrypto")]
+pub use rustcrypto::{PublicKey, SigningKey};
+pub use signed::{SignedPolicy, sign_cookies, sign_url, sign_url_canned};

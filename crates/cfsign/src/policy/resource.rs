@@ -1,0 +1,273 @@
+//! Resources: validation of URLs and URL patterns, and CloudFront's matching rules
+//! (cloudfront-format.md §1 and §7).
+
+use alloc::string::ToString;
+
+use crate::Error;
+
+/// The query parameters CloudFront consumes; a URL to be signed must not carry them.
+pub const SIGNING_PARAMETERS: [&str; 5] =
+    ["Expires", "Policy", "Signature", "Key-Pair-Id", "Hash-Algorithm"];
+
+/// What a resource string is used as.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Use {
+    /// A canned policy's URL: `http`/`https`, no `*`.
+    Canned,
+    /// A concrete URL the signing parameters are appended to: `http`/`https`.
+    Url,
+    /// A custom policy's pattern.
+    Pattern,
+}
+
+/// Checks a URL or pattern before it goes into a policy or gets signing parameters.
+pub(crate) fn validate(resource: &str, kind: Use) -> Result<(), Error> {
+    let canned = kind != Use::Pattern;
+    if resource.is_empty() {
+        return Err(Error::EmptyResource);
+    }
+    if let Some((position, &byte)) =
+        resource.as_bytes().iter().enumerate().find(|&(_, &b)| !(b'!'..=b'~').contains(&b))
+    {
+        return Err(Error::InvalidResourceByte { position, byte });
+    }
+    if resource.contains('#') {
+        return Err(Error::FragmentInUrl);
+    }
+    check_scheme(resource, canned)?;
+    if kind == Use::Canned && resource.contains('*') {
+        return Err(Error::WildcardInCannedPolicy);
+    }
+    if let Some(name) = signing_parameter_in(resource) {
+        return Err(Error::SigningParameterInUrl { name });
+    }
+    Ok(())
+}
+
+fn check_scheme(resource: &str, canned: bool) -> Result<(), Error> {
+    match split_scheme(resource).map(|(scheme, _)| scheme) {
+        Some("http" | "https") => Ok(()),
+        Some("*" | "http*") if !canned => Ok(()),
+        // `*example.com/…` and `*` alone: a host pattern without a scheme (§7).
+        None if !canned && resource.starts_with('*') => Ok(()),
+        _ => {
+            let found = resource.get(..resource.len().min(16)).unwrap_or(resource).to_string();
+            Err(Error::UnsupportedScheme { found, canned })
+        }
+    }
+}
+
+/// The first CloudFront signing parameter in the URL's query, if any.
+#[must_use]
+pub fn signing_parameter_in(url: &str) -> Option<&'static str> {
+    let (_, query) = url.split_once('?')?;
+    query.split('&').find_map(|pair| {
+        let name = pair.split_once('=').map_or(pair, |(n, _)| n);
+        SIGNING_PARAMETERS.iter().find(|&&p| p == name).copied()
+    })
+}
+
+/// Whether `url` (the raw request URL, `scheme://host/path?query`) is covered by the policy
+/// resource `pattern`, following CloudFront's rules (cloudfront-format.md §7):
+///
+/// - pattern and URL are compared section by section — scheme `://` host `/` path `?` query —
+///   as raw text, never decoded;
+/// - `*` matches zero or more characters and `?` exactly one, within a section; since sections
+///   are split at the first `?` in both, a `?` wildcard is only possible in the host or query;
+/// - a trailing `*` in the path also matches any query; a trailing `*` in the host (a pattern
+///   with no path) also matches any path and query;
+/// - a pattern may omit the scheme when its host starts with `*` (`*example.com/…`); `*`
+///   alone matches everything; the scheme may be `http`, `https`, `*` or `http*`.
+///
+/// Matching takes time proportional to the product of the section lengths at worst, never
+/// exponential, whatever the number of `*`.
+///
+/// ```
+/// use cfsign::resource_matches;
+/// assert!(resource_matches("https://cdn.example.com/videos/*", "https://cdn.example.com/videos/a.mp4?x=1"));
+/// assert!(!resource_matches("https://cdn.example.com/videos/*.mp4", "https://cdn.example.com/videos/a.mp4?x=1"));
+/// assert!(resource_matches("*://*.example.com/*", "http://cdn.example.com/a"));
+/// ```
+#[must_use]
+pub fn resource_matches(pattern: &str, url: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    let Some((u_scheme, u_rest)) = split_scheme(url) else { return false };
+    let p_rest = match split_scheme(pattern) {
+        Some((p_scheme, rest)) => {
+            if !glob(p_scheme.as_bytes(), u_scheme.as_bytes()) {
+                return false;
+            }
+            rest
+        }
+        None if pattern.starts_with('*') => pattern,
+        None => return false,
+    };
+    let (u_host, u_path_query) = split_host(u_rest);
+    let (p_host, p_path_query) = split_host(p_rest);
+    if !glob(p_host.as_bytes(), u_host.as_bytes()) {
+        return false;
+    }
+    if p_path_query.is_empty() {
+        return u_path_query.is_empty() || p_host.ends_with('*');
+    }
+    let (u_path, u_query) = split_query(u_path_query);
+    let (p_path, p_query) = split_query(p_path_query);
+    if !glob(p_path.as_bytes(), u_path.as_bytes()) {
+        return false;
+    }
+    match (p_query, u_query) {
+        (None, None) => true,
+        (None, Some(_)) => p_path.ends_with('*'),
+        (Some(_), None) => false,
+        (Some(p), Some(u)) => glob(p.as_bytes(), u.as_bytes()),
+    }
+}
+
+/// `scheme://rest`, when `://` comes before any `/`.
+fn split_scheme(s: &str) -> Option<(&str, &str)> {
+    let i = s.find("://")?;
+    if s[..i].contains('/') {
+        return None;
+    }
+    Some((&s[..i], &s[i + 3..]))
+}
+
+/// `host` and what follows it (starting with `/` or `?`, or empty).
+fn split_host(s: &str) -> (&str, &str) {
+    let end = s.find(['/', '?']).unwrap_or(s.len());
+    s.split_at(end)
+}
+
+fn split_query(s: &str) -> (&str, Option<&str>) {
+    match s.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (s, None),
+    }
+}
+
+/// Wildcard match of a whole `text` by `pattern` (`*` any run, `?` one byte).
+///
+/// The classic greedy algorithm: on a mismatch only the most recent `*` is extended, which is
+/// enough for patterns without character classes and keeps the work at
+/// O(`pattern.len()` × `text.len()`) in the worst case.
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(&c) if c == b'?' || c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    p = sp + 1;
+                    t = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_errors() {
+        assert_eq!(validate("", Use::Pattern), Err(Error::EmptyResource));
+        assert_eq!(
+            validate("https://d.net/caf\u{e9}.jpg", Use::Canned),
+            Err(Error::InvalidResourceByte { position: 17, byte: 0xc3 })
+        );
+        assert_eq!(
+            validate("https://d.net/a b", Use::Canned),
+            Err(Error::InvalidResourceByte { position: 15, byte: b' ' })
+        );
+        assert_eq!(
+            validate("https://d.net/a\nb", Use::Pattern),
+            Err(Error::InvalidResourceByte { position: 15, byte: b'\n' })
+        );
+        assert_eq!(validate("https://d.net/a#x", Use::Canned), Err(Error::FragmentInUrl));
+        assert_eq!(validate("https://d.net/*", Use::Canned), Err(Error::WildcardInCannedPolicy));
+        assert!(validate("https://d.net/*", Use::Pattern).is_ok());
+        for (url, name) in [
+            ("https://d.net/a?Expires=1", "Expires"),
+            ("https://d.net/a?x=1&Policy=e30_", "Policy"),
+            ("https://d.net/a?Signature", "Signature"),
+            ("https://d.net/a?a=b&Key-Pair-Id=K", "Key-Pair-Id"),
+            ("https://d.net/a?Hash-Algorithm=SHA256", "Hash-Algorithm"),
+        ] {
+            assert_eq!(validate(url, Use::Canned), Err(Error::SigningParameterInUrl { name }), "{url}");
+        }
+        assert!(validate("https://d.net/a?expires=1&MyPolicy=2", Use::Canned).is_ok());
+        for bad in ["ftp://d.net/a", "d.net/a", "//d.net/a", "HTTPS://d.net/a"] {
+            assert!(matches!(validate(bad, Use::Pattern), Err(Error::UnsupportedScheme { .. })), "{bad}");
+        }
+        for canned_bad in ["*://d.net/a", "http*://d.net/a"] {
+            assert!(matches!(
+                validate(canned_bad, Use::Canned),
+                Err(Error::UnsupportedScheme { canned: true, .. })
+            ));
+            assert!(validate(canned_bad, Use::Pattern).is_ok());
+        }
+        assert!(validate("*example.com/a/*", Use::Pattern).is_ok());
+        assert!(validate("*", Use::Pattern).is_ok());
+    }
+
+    #[test]
+    fn matching_examples() {
+        let yes = [
+            ("https://d.net/image.jpg", "https://d.net/image.jpg"),
+            ("https://d.net/images/*", "https://d.net/images/photo1.jpg"),
+            ("https://d.net/images/*", "https://d.net/images/a/b.jpg?size=large"),
+            ("https://d.net/*game_download.zip*", "https://d.net/example_game_download.zip?license=yes"),
+            ("https://d.net/a.jpg?size=*", "https://d.net/a.jpg?size=large"),
+            ("https://d.net/a.jpg?size=????e", "https://d.net/a.jpg?size=large"),
+            ("https://*.net/a", "https://d.net/a"),
+            ("https://d.net*", "https://d.net/a/b?c=d"),
+            ("https://d.net*", "https://d.network"),
+            ("*://d.net/a", "http://d.net/a"),
+            ("http*://d.net/a", "https://d.net/a"),
+            ("*d.net/a", "https://d.net/a"),
+            ("*", "https://anything/at?all"),
+            ("https://d.net/a*b*c", "https://d.net/aXbYc"),
+        ];
+        for (p, u) in yes {
+            assert!(resource_matches(p, u), "{p} should match {u}");
+        }
+        let no = [
+            ("https://d.net/image.jpg", "https://d.net/image.jpg?x=1"),
+            ("https://d.net/image.jpg", "http://d.net/image.jpg"),
+            ("https://d.net/images/*.jpg", "https://d.net/images/a.jpg?x=1"),
+            ("https://d.net/a.jpg?size=*", "https://d.net/a.jpg"),
+            ("https://*.net/a", "https://d.com/a"),
+            ("https://d.net", "https://d.net/a"),
+            ("https://d.net/*", "https://e.net/a"),
+            ("http*://d.net/a", "ftp://d.net/a"),
+            ("d.net/a", "https://d.net/a"),
+            ("https://d.net/a", "not a url"),
+            ("https://d.net/%41", "https://d.net/A"),
+            ("https://d*/x", "https://d.net/y/x"),
+        ];
+        for (p, u) in no {
+            assert!(!resource_matches(p, u), "{p} should not match {u}");
+        }
+    }
+
+    #[test]
+    fn many_stars_do_not_backtrack_exponentially() {
+        let pattern = alloc::format!("https://d.net/{}b", "a*".repeat(2000));
+        let url = alloc::format!("https://d.net/{}", "a".repeat(4000));
+        assert!(!resource_matches(&pattern, &url));
+    }
+}

@@ -1,0 +1,385 @@
+//! The `rustcrypto` backend: RustCrypto `rsa` (0.10 generation), `p256`, `sha1`, `sha2`.
+//! Pure Rust and `no_std`.
+//!
+//! RSA signatures are PKCS#1 v1.5 and deterministic; with the `std` feature the private-key
+//! operation is blinded with the operating system's RNG (the value is the same either way).
+//! ECDSA signatures use RFC 6979 deterministic nonces and are DER-encoded.
+
+use alloc::string::ToString;
+use alloc::vec::Vec;
+use core::fmt;
+
+use der::asn1::ObjectIdentifier;
+use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+use rsa::Pkcs1v15Sign;
+use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::traits::PublicKeyParts;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use spki::DecodePublicKey;
+use zeroize::Zeroizing;
+
+use crate::{Error, HashAlgorithm, KeyKind, KeyPairId, Signer, Verifier};
+
+const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+
+/// RSA moduli CloudFront has accepted (key groups use 2048; legacy key pairs 1024 and 4096).
+const RSA_BITS: core::ops::RangeInclusive<usize> = 1024..=4096;
+
+enum Secret {
+    Rsa(rsa::RsaPrivateKey),
+    P256(p256::ecdsa::SigningKey),
+}
+
+enum Public {
+    Rsa(rsa::RsaPublicKey),
+    P256(p256::ecdsa::VerifyingKey),
+}
+
+/// A private key ready to sign, with its CloudFront key-pair ID and hash algorithm.
+///
+/// The key is parsed once; signing never re-parses it. `Debug` shows the ID, kind and hash,
+/// never key material, and the key is zeroized when dropped.
+///
+/// ```
+/// # let pem = include_str!("../tests/data/ecdsa-p256-pkcs8.pem");
+/// use cfsign::{HashAlgorithm, KeyKind, SigningKey};
+///
+/// let key = SigningKey::from_pem(pem, "K2JCJMDEHXQW5F")?;   // SHA-256 unless told otherwise
+/// assert_eq!(key.key_kind(), KeyKind::EcdsaP256);
+/// assert_eq!(key.hash_algorithm(), HashAlgorithm::Sha256);
+/// let legacy = key.with_hash(HashAlgorithm::Sha1);
+/// assert!(!format!("{legacy:?}").contains("PRIVATE"));
+/// # Ok::<(), cfsign::Error>(())
+/// ```
+pub struct SigningKey {
+    secret: Secret,
+    key_pair_id: KeyPairId,
+    hash: HashAlgorithm,
+}
+
+impl SigningKey {
+    /// Loads a private key from PEM: `RSA PRIVATE KEY` (PKCS#1), `PRIVATE KEY` (PKCS#8, RSA or
+    /// P-256) or `EC PRIVATE KEY` (SEC1, P-256). The hash is SHA-256; see
+    /// [`with_hash`](Self::with_hash).
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyPairId`], [`Error::InvalidKey`] (not PEM, not a private key,
+    /// encrypted) or [`Error::UnsupportedKey`] (another curve, an RSA size CloudFront refuses).
+    pub fn from_pem(pem: &str, key_pair_id: &str) -> Result<Self, Error> {
+        let key_pair_id = KeyPairId::new(key_pair_id)?;
+        let (label, der) = decode_pem(pem)?;
+        let secret = match label {
+            "RSA PRIVATE KEY" => rsa_secret(rsa::RsaPrivateKey::from_pkcs1_der(&der).map_err(
+                |_| Error::InvalidKey { reason: "malformed PKCS#1 RSA private key" },
+            )?)?,
+            "PRIVATE KEY" => pkcs8_secret(&der)?,
+            "EC PRIVATE KEY" => sec1_secret(&der)?,
+            "ENCRYPTED PRIVATE KEY" => {
+                return Err(Error::InvalidKey {
+                    reason: "the key is encrypted: decrypt it first (openssl pkey -in key.pem -out plain.pem)",
+                });
+            }
+            "PUBLIC KEY" | "RSA PUBLIC KEY" => {
+                return Err(Error::InvalidKey {
+                    reason: "this is a public key: signing needs the private key",
+                });
+            }
+            _ => {
+                return Err(Error::InvalidKey {
+                    reason: "unknown PEM label: expected RSA PRIVATE KEY, PRIVATE KEY or EC PRIVATE KEY",
+                });
+            }
+        };
+        Ok(SigningKey { secret, key_pair_id, hash: HashAlgorithm::Sha256 })
+    }
+
+    /// Loads a private key from DER: PKCS#8, PKCS#1 or SEC1, detected in that order.
+    ///
+    /// # Errors
+    /// As [`from_pem`](Self::from_pem).
+    pub fn from_der(der: &[u8], key_pair_id: &str) -> Result<Self, Error> {
+        let key_pair_id = KeyPairId::new(key_pair_id)?;
+        let secret = if pkcs8::PrivateKeyInfoRef::try_from(der).is_ok() {
+            pkcs8_secret(der)?
+        } else if let Ok(k) = rsa::RsaPrivateKey::from_pkcs1_der(der) {
+            rsa_secret(k)?
+        } else if sec1::EcPrivateKey::try_from(der).is_ok() {
+            sec1_secret(der)?
+        } else {
+            return Err(Error::InvalidKey {
+                reason: "not a PKCS#8, PKCS#1 or SEC1 DER private key",
+            });
+        };
+        Ok(SigningKey { secret, key_pair_id, hash: HashAlgorithm::Sha256 })
+    }
+
+    /// The same key signing with `hash` instead.
+    #[must_use]
+    pub fn with_hash(mut self, hash: HashAlgorithm) -> Self {
+        self.hash = hash;
+        self
+    }
+
+    /// The same key under another key-pair ID.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyPairId`].
+    pub fn with_key_pair_id(mut self, key_pair_id: &str) -> Result<Self, Error> {
+        self.key_pair_id = KeyPairId::new(key_pair_id)?;
+        Ok(self)
+    }
+
+    /// The matching public key.
+    #[must_use]
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey(match &self.secret {
+            Secret::Rsa(k) => Public::Rsa(k.to_public_key()),
+            Secret::P256(k) => Public::P256(*k.verifying_key()),
+        })
+    }
+
+    /// RSA or ECDSA.
+    #[must_use]
+    pub fn key_kind(&self) -> KeyKind {
+        match self.secret {
+            Secret::Rsa(_) => KeyKind::Rsa,
+            Secret::P256(_) => KeyKind::EcdsaP256,
+        }
+    }
+
+    /// The hash this key signs with.
+    #[must_use]
+    pub fn hash_algorithm(&self) -> HashAlgorithm {
+        self.hash
+    }
+
+    /// The CloudFront key-pair ID.
+    #[must_use]
+    pub fn key_pair_id(&self) -> &KeyPairId {
+        &self.key_pair_id
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("key_pair_id", &self.key_pair_id)
+            .field("kind", &self.key_kind())
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signer for SigningKey {
+    fn key_pair_id(&self) -> &KeyPairId {
+        &self.key_pair_id
+    }
+
+    fn key_kind(&self) -> KeyKind {
+        SigningKey::key_kind(self)
+    }
+
+    fn hash_algorithm(&self) -> HashAlgorithm {
+        self.hash
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+        let failed = |e: &dyn fmt::Display| Error::Signing { reason: e.to_string() };
+        match &self.secret {
+            Secret::Rsa(k) => {
+                let r = match self.hash {
+                    HashAlgorithm::Sha1 => k.sign(Pkcs1v15Sign::new::<Sha1>(), &Sha1::digest(message)),
+                    HashAlgorithm::Sha256 => {
+                        k.sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(message))
+                    }
+                };
+                r.map_err(|e| failed(&e))
+            }
+            Secret::P256(k) => {
+                let r: Result<p256::ecdsa::Signature, _> = match self.hash {
+                    HashAlgorithm::Sha1 => k.sign_prehash(&Sha1::digest(message)),
+                    HashAlgorithm::Sha256 => k.sign_prehash(&Sha256::digest(message)),
+                };
+                r.map(|s| s.to_der().as_bytes().to_vec()).map_err(|e| failed(&e))
+            }
+        }
+    }
+}
+
+/// A public key (what is pasted into CloudFront), for checking signatures.
+#[derive(Clone)]
+pub struct PublicKey(Public);
+
+impl Clone for Public {
+    fn clone(&self) -> Self {
+        match self {
+            Public::Rsa(k) => Public::Rsa(k.clone()),
+            Public::P256(k) => Public::P256(*k),
+        }
+    }
+}
+
+impl PublicKey {
+    /// Loads a public key from PEM: `PUBLIC KEY` (SubjectPublicKeyInfo, the form CloudFront
+    /// takes), RSA or P-256; `RSA PUBLIC KEY` (PKCS#1) is accepted too.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`] or [`Error::UnsupportedKey`].
+    pub fn from_pem(pem: &str) -> Result<Self, Error> {
+        let (label, der) = decode_pem(pem)?;
+        match label {
+            "PUBLIC KEY" => PublicKey::from_der(&der),
+            "RSA PUBLIC KEY" => {
+                let k = rsa::RsaPublicKey::from_pkcs1_der(&der)
+                    .map_err(|_| Error::InvalidKey { reason: "malformed PKCS#1 RSA public key" })?;
+                rsa_public(k)
+            }
+            "RSA PRIVATE KEY" | "PRIVATE KEY" | "EC PRIVATE KEY" => Err(Error::InvalidKey {
+                reason: "this is a private key: give the public key (openssl pkey -pubout)",
+            }),
+            _ => Err(Error::InvalidKey { reason: "unknown PEM label: expected PUBLIC KEY" }),
+        }
+    }
+
+    /// Loads a public key from SubjectPublicKeyInfo DER.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`] or [`Error::UnsupportedKey`].
+    pub fn from_der(der: &[u8]) -> Result<Self, Error> {
+        let spki = spki::SubjectPublicKeyInfoRef::try_from(der)
+            .map_err(|_| Error::InvalidKey { reason: "not a SubjectPublicKeyInfo public key" })?;
+        match spki.algorithm.oid {
+            RSA_ENCRYPTION => rsa_public(
+                rsa::RsaPublicKey::from_public_key_der(der)
+                    .map_err(|_| Error::InvalidKey { reason: "malformed RSA public key" })?,
+            ),
+            EC_PUBLIC_KEY => {
+                if spki.algorithm.parameters_oid().ok() != Some(SECP256R1) {
+                    return Err(Error::UnsupportedKey { reason: "only the P-256 curve is supported by CloudFront" });
+                }
+                let k = p256::ecdsa::VerifyingKey::from_public_key_der(der)
+                    .map_err(|_| Error::InvalidKey { reason: "malformed P-256 public key" })?;
+                Ok(PublicKey(Public::P256(k)))
+            }
+            _ => Err(Error::UnsupportedKey { reason: "CloudFront keys are RSA or ECDSA P-256" }),
+        }
+    }
+
+    /// RSA or ECDSA.
+    #[must_use]
+    pub fn key_kind(&self) -> KeyKind {
+        match self.0 {
+            Public::Rsa(_) => KeyKind::Rsa,
+            Public::P256(_) => KeyKind::EcdsaP256,
+        }
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PublicKey").field("kind", &self.key_kind()).finish_non_exhaustive()
+    }
+}
+
+impl Verifier for PublicKey {
+    fn key_kind(&self) -> KeyKind {
+        PublicKey::key_kind(self)
+    }
+
+    fn verify(&self, hash: HashAlgorithm, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+        let ok = match &self.0 {
+            Public::Rsa(k) => match hash {
+                HashAlgorithm::Sha1 => {
+                    k.verify(Pkcs1v15Sign::new::<Sha1>(), &Sha1::digest(message), signature)
+                }
+                HashAlgorithm::Sha256 => {
+                    k.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(message), signature)
+                }
+            }
+            .is_ok(),
+            Public::P256(k) => {
+                let Ok(sig) = p256::ecdsa::Signature::from_der(signature) else {
+                    return Err(Error::BadSignature);
+                };
+                match hash {
+                    HashAlgorithm::Sha1 => k.verify_prehash(&Sha1::digest(message), &sig),
+                    HashAlgorithm::Sha256 => k.verify_prehash(&Sha256::digest(message), &sig),
+                }
+                .is_ok()
+            }
+        };
+        if ok { Ok(()) } else { Err(Error::BadSignature) }
+    }
+}
+
+fn decode_pem(pem: &str) -> Result<(&'static str, Zeroizing<Vec<u8>>), Error> {
+    const LABELS: [&str; 7] = [
+        "RSA PRIVATE KEY",
+        "PRIVATE KEY",
+        "EC PRIVATE KEY",
+        "ENCRYPTED PRIVATE KEY",
+        "PUBLIC KEY",
+        "RSA PUBLIC KEY",
+        "UNKNOWN",
+    ];
+    let (label, der) = der::pem::decode_vec(pem.trim().as_bytes())
+        .map_err(|_| Error::InvalidKey { reason: "not a PEM document (-----BEGIN ...-----)" })?;
+    let der = Zeroizing::new(der);
+    let label = LABELS.iter().find(|&&l| l == label).copied().unwrap_or("UNKNOWN");
+    Ok((label, der))
+}
+
+fn rsa_secret(k: rsa::RsaPrivateKey) -> Result<Secret, Error> {
+    if !RSA_BITS.contains(&(k.size() * 8)) {
+        return Err(Error::UnsupportedKey {
+            reason: "RSA keys must be 1024 to 4096 bits (CloudFront key groups take 2048)",
+        });
+    }
+    Ok(Secret::Rsa(k))
+}
+
+fn rsa_public(k: rsa::RsaPublicKey) -> Result<PublicKey, Error> {
+    if !RSA_BITS.contains(&(k.size() * 8)) {
+        return Err(Error::UnsupportedKey {
+            reason: "RSA keys must be 1024 to 4096 bits (CloudFront key groups take 2048)",
+        });
+    }
+    Ok(PublicKey(Public::Rsa(k)))
+}
+
+fn pkcs8_secret(der: &[u8]) -> Result<Secret, Error> {
+    let info = pkcs8::PrivateKeyInfoRef::try_from(der)
+        .map_err(|_| Error::InvalidKey { reason: "malformed PKCS#8 private key" })?;
+    match info.algorithm.oid {
+        RSA_ENCRYPTION => rsa_secret(
+            rsa::RsaPrivateKey::from_pkcs8_der(der)
+                .map_err(|_| Error::InvalidKey { reason: "malformed PKCS#8 RSA private key" })?,
+        ),
+        EC_PUBLIC_KEY => {
+            if info.algorithm.parameters_oid().ok() != Some(SECP256R1) {
+                return Err(Error::UnsupportedKey { reason: "only the P-256 curve is supported by CloudFront" });
+            }
+            p256::ecdsa::SigningKey::from_pkcs8_der(der)
+                .map(Secret::P256)
+                .map_err(|_| Error::InvalidKey { reason: "malformed PKCS#8 P-256 private key" })
+        }
+        _ => Err(Error::UnsupportedKey { reason: "CloudFront keys are RSA or ECDSA P-256" }),
+    }
+}
+
+fn sec1_secret(der: &[u8]) -> Result<Secret, Error> {
+    let parsed = sec1::EcPrivateKey::try_from(der)
+        .map_err(|_| Error::InvalidKey { reason: "malformed SEC1 EC private key" })?;
+    if let Some(params) = parsed.parameters
+        && params.named_curve() != Some(SECP256R1)
+    {
+        return Err(Error::UnsupportedKey { reason: "only the P-256 curve is supported by CloudFront" });
+    }
+    p256::SecretKey::from_sec1_der(der)
+        .map(|k| Secret::P256(p256::ecdsa::SigningKey::from(k)))
+        .map_err(|_| Error::InvalidKey { reason: "malformed SEC1 P-256 private key" })
+}
