@@ -71,3 +71,5 @@ pub use policy::{
 #[cfg(feature = "rustcrypto")]
 pub use rustcrypto::{PublicKey, SigningKey};
 pub use signed::{SignedPolicy, sign_cookies, sign_url, sign_url_canned};
+#[cfg(feature = "rustcrypto")]
+pub use zeroize::Zeroizing;

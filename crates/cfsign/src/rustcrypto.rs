@@ -117,6 +117,48 @@ impl SigningKey {
         Ok(SigningKey { secret, key_pair_id, hash: HashAlgorithm::Sha256 })
     }
 
+    /// Generates a new key with the operating system's RNG: RSA-2048 or P-256, the two kinds
+    /// CloudFront key groups accept. Export it with [`to_pkcs8_pem`](Self::to_pkcs8_pem) and
+    /// upload [`public_key`](Self::public_key)`().`[`to_pem`](PublicKey::to_pem)`()` to
+    /// CloudFront. RSA generation takes a moment (about a second).
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyPairId`], or [`Error::Signing`] when the OS RNG fails.
+    #[cfg(feature = "std")]
+    pub fn generate(kind: KeyKind, key_pair_id: &str) -> Result<Self, Error> {
+        let key_pair_id = KeyPairId::new(key_pair_id)?;
+        let mut rng = OsRng::default();
+        let secret = match kind {
+            KeyKind::Rsa => rsa::RsaPrivateKey::new(&mut rng, 2048)
+                .map(Secret::Rsa)
+                .map_err(|e| Error::Signing { reason: e.to_string() })?,
+            KeyKind::EcdsaP256 => {
+                use p256::elliptic_curve::Generate;
+                p256::ecdsa::SigningKey::try_generate_from_rng(&mut getrandom::SysRng)
+                    .map(Secret::P256)
+                    .map_err(|e| Error::Signing { reason: e.to_string() })?
+            }
+        };
+        if rng.failed {
+            return Err(Error::Signing { reason: "the operating system's RNG failed".to_string() });
+        }
+        Ok(SigningKey { secret, key_pair_id, hash: HashAlgorithm::Sha256 })
+    }
+
+    /// The private key as PKCS#8 PEM (`BEGIN PRIVATE KEY`), zeroized when dropped. Store it
+    /// with owner-only permissions.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`] if encoding fails.
+    pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<alloc::string::String>, Error> {
+        use pkcs8::EncodePrivateKey;
+        let failed = |_| Error::InvalidKey { reason: "could not encode the private key" };
+        match &self.secret {
+            Secret::Rsa(k) => k.to_pkcs8_pem(der::pem::LineEnding::LF).map_err(failed),
+            Secret::P256(k) => k.to_pkcs8_pem(der::pem::LineEnding::LF).map_err(failed),
+        }
+    }
+
     /// The same key signing with `hash` instead.
     #[must_use]
     pub fn with_hash(mut self, hash: HashAlgorithm) -> Self {
@@ -269,6 +311,19 @@ impl PublicKey {
         }
     }
 
+    /// The key as SubjectPublicKeyInfo PEM (`BEGIN PUBLIC KEY`), the form CloudFront takes.
+    #[must_use]
+    pub fn to_pem(&self) -> alloc::string::String {
+        use spki::EncodePublicKey;
+        let pem = match &self.0 {
+            Public::Rsa(k) => k.to_public_key_pem(der::pem::LineEnding::LF),
+            Public::P256(k) => k.to_public_key_pem(der::pem::LineEnding::LF),
+        };
+        // Encoding a valid in-memory public key cannot fail; an empty string would be refused
+        // by CloudFront rather than silently accepted.
+        pem.unwrap_or_default()
+    }
+
     /// RSA or ECDSA.
     #[must_use]
     pub fn key_kind(&self) -> KeyKind {
@@ -383,3 +438,44 @@ fn sec1_secret(der: &[u8]) -> Result<Secret, Error> {
         .map(|k| Secret::P256(p256::ecdsa::SigningKey::from(k)))
         .map_err(|_| Error::InvalidKey { reason: "malformed SEC1 P-256 private key" })
 }
+
+/// The OS RNG for RSA key generation (which needs an infallible RNG), without panics: if the OS fails to provide randomness the
+/// failure is recorded, a counter stands in so generation still terminates, and the key is
+/// discarded.
+#[cfg(feature = "std")]
+#[derive(Default)]
+struct OsRng {
+    failed: bool,
+    fallback: u64,
+}
+
+#[cfg(feature = "std")]
+impl rand_core::TryRng for OsRng {
+    type Error = core::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut b = [0; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        if getrandom::fill(dst).is_err() {
+            self.failed = true;
+            for b in dst {
+                self.fallback = self.fallback.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                *b = (self.fallback >> 56) as u8;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "std")]
+impl rand_core::TryCryptoRng for OsRng {}
