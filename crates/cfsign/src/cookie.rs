@@ -374,7 +374,10 @@ mod tests {
             "CloudFront-Key-Pair-Id=K1; Domain=example.com; Path=/media/; Max-Age=600; Secure; SameSite=None"
         );
         let session = CookieAttributes::new().lifetime(CookieLifetime::Session).same_site(SameSite::Strict);
-        assert_eq!(c.set_cookie_headers(&session).unwrap()[1], "CloudFront-Signature=c2ln; Path=/; Secure; HttpOnly; SameSite=Strict");
+        assert_eq!(
+            c.set_cookie_headers(&session).unwrap()[1],
+            "CloudFront-Signature=c2ln; Path=/; Secure; HttpOnly; SameSite=Strict"
+        );
     }
 
     #[test]

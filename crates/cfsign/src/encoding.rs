@@ -89,7 +89,7 @@ pub fn decode(text: &str) -> Result<Vec<u8>, Error> {
 /// # Errors
 /// As [`decode`].
 pub fn decode_bytes(text: &[u8]) -> Result<Vec<u8>, Error> {
-    if text.len() % 4 != 0 {
+    if !text.len().is_multiple_of(4) {
         return Err(Error::InvalidBase64 { position: text.len() });
     }
     let mut out = Vec::with_capacity(text.len() / 4 * 3);

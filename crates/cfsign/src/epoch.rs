@@ -3,6 +3,7 @@
 use core::fmt;
 use core::time::Duration;
 
+#[cfg(any(feature = "std", feature = "time"))]
 use crate::Error;
 
 /// A point in time as CloudFront's `AWS:EpochTime`: whole seconds since the Unix epoch, UTC.

@@ -44,6 +44,14 @@
 //! Without `std`, RSA signatures are made without blinding (the arithmetic is still
 //! constant-time); the signature bytes are identical.
 #![no_std]
+#![warn(
+    clippy::std_instead_of_core,
+    clippy::alloc_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
@@ -65,9 +73,7 @@ pub use cookie::{CookieAttributes, CookieLifetime, SameSite, SignedCookies};
 pub use epoch::EpochSeconds;
 pub use error::Error;
 pub use key::{HashAlgorithm, KeyKind, KeyPairId, Signer, Verifier};
-pub use policy::{
-    CannedPolicy, CustomPolicy, CustomPolicyBuilder, Policy, SourceIp, resource_matches,
-};
+pub use policy::{CannedPolicy, CustomPolicy, CustomPolicyBuilder, Policy, SourceIp, resource_matches};
 #[cfg(feature = "rustcrypto")]
 pub use rustcrypto::{PublicKey, SigningKey};
 pub use signed::{SignedPolicy, sign_cookies, sign_url, sign_url_canned};

@@ -73,9 +73,10 @@ impl SigningKey {
         let key_pair_id = KeyPairId::new(key_pair_id)?;
         let (label, der) = decode_pem(pem)?;
         let secret = match label {
-            "RSA PRIVATE KEY" => rsa_secret(rsa::RsaPrivateKey::from_pkcs1_der(&der).map_err(
-                |_| Error::InvalidKey { reason: "malformed PKCS#1 RSA private key" },
-            )?)?,
+            "RSA PRIVATE KEY" => rsa_secret(
+                rsa::RsaPrivateKey::from_pkcs1_der(&der)
+                    .map_err(|_| Error::InvalidKey { reason: "malformed PKCS#1 RSA private key" })?,
+            )?,
             "PRIVATE KEY" => pkcs8_secret(&der)?,
             "EC PRIVATE KEY" => sec1_secret(&der)?,
             "ENCRYPTED PRIVATE KEY" => {
@@ -110,9 +111,7 @@ impl SigningKey {
         } else if sec1::EcPrivateKey::try_from(der).is_ok() {
             sec1_secret(der)?
         } else {
-            return Err(Error::InvalidKey {
-                reason: "not a PKCS#8, PKCS#1 or SEC1 DER private key",
-            });
+            return Err(Error::InvalidKey { reason: "not a PKCS#8, PKCS#1 or SEC1 DER private key" });
         };
         Ok(SigningKey { secret, key_pair_id, hash: HashAlgorithm::Sha256 })
     }
@@ -235,9 +234,7 @@ impl Signer for SigningKey {
             Secret::Rsa(k) => {
                 let r = match self.hash {
                     HashAlgorithm::Sha1 => k.sign(Pkcs1v15Sign::new::<Sha1>(), &Sha1::digest(message)),
-                    HashAlgorithm::Sha256 => {
-                        k.sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(message))
-                    }
+                    HashAlgorithm::Sha256 => k.sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(message)),
                 };
                 r.map_err(|e| failed(&e))
             }
@@ -301,7 +298,9 @@ impl PublicKey {
             ),
             EC_PUBLIC_KEY => {
                 if spki.algorithm.parameters_oid().ok() != Some(SECP256R1) {
-                    return Err(Error::UnsupportedKey { reason: "only the P-256 curve is supported by CloudFront" });
+                    return Err(Error::UnsupportedKey {
+                        reason: "only the P-256 curve is supported by CloudFront",
+                    });
                 }
                 let k = p256::ecdsa::VerifyingKey::from_public_key_der(der)
                     .map_err(|_| Error::InvalidKey { reason: "malformed P-256 public key" })?;
@@ -416,7 +415,9 @@ fn pkcs8_secret(der: &[u8]) -> Result<Secret, Error> {
         ),
         EC_PUBLIC_KEY => {
             if info.algorithm.parameters_oid().ok() != Some(SECP256R1) {
-                return Err(Error::UnsupportedKey { reason: "only the P-256 curve is supported by CloudFront" });
+                return Err(Error::UnsupportedKey {
+                    reason: "only the P-256 curve is supported by CloudFront",
+                });
             }
             p256::ecdsa::SigningKey::from_pkcs8_der(der)
                 .map(Secret::P256)

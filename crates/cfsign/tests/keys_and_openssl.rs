@@ -77,10 +77,15 @@ fn key_errors_say_what_is_wrong() {
     assert!(err(enc).to_string().contains("encrypted"));
     let truncated: String = text("rsa-2048-pkcs1.pem").lines().take(5).collect::<Vec<_>>().join("\n");
     assert!(matches!(err(&truncated), Error::InvalidKey { .. }));
-    assert_eq!(SigningKey::from_pem(&text("rsa-2048-pkcs1.pem"), "bad id").unwrap_err(), Error::InvalidKeyPairId);
+    assert_eq!(
+        SigningKey::from_pem(&text("rsa-2048-pkcs1.pem"), "bad id").unwrap_err(),
+        Error::InvalidKeyPairId
+    );
     assert!(matches!(SigningKey::from_der(b"\x30\x03\x02\x01\x00", "K1"), Err(Error::InvalidKey { .. })));
     assert!(matches!(PublicKey::from_pem(&text("ecdsa-p384-public.pem")), Err(Error::UnsupportedKey { .. })));
-    assert!(PublicKey::from_pem(&text("rsa-2048-pkcs1.pem")).unwrap_err().to_string().contains("private key"));
+    assert!(
+        PublicKey::from_pem(&text("rsa-2048-pkcs1.pem")).unwrap_err().to_string().contains("private key")
+    );
     assert!(matches!(PublicKey::from_der(b"junk"), Err(Error::InvalidKey { .. })));
 }
 
@@ -147,7 +152,12 @@ fn openssl_verifies_all_four_combinations() {
             );
 
             // And the other way: openssl signs, we verify; RSA must match byte for byte.
-            let out = Command::new(openssl).args(["dgst", flag, "-sign"]).arg(data(private)).arg(&msg_file).output().unwrap();
+            let out = Command::new(openssl)
+                .args(["dgst", flag, "-sign"])
+                .arg(data(private))
+                .arg(&msg_file)
+                .output()
+                .unwrap();
             assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
             key.public_key().verify(hash, &msg, &out.stdout).unwrap();
             if key.key_kind() == KeyKind::Rsa {
@@ -170,7 +180,9 @@ fn openssl_reproduces_the_suite_signature() {
         .arg(dir.join("p.json"))
         .output()
         .unwrap();
-    let key = SigningKey::from_pem(&text("sep/test-rsa-key.pem"), "K1TESTKEY").unwrap().with_hash(HashAlgorithm::Sha1);
+    let key = SigningKey::from_pem(&text("sep/test-rsa-key.pem"), "K1TESTKEY")
+        .unwrap()
+        .with_hash(HashAlgorithm::Sha1);
     assert_eq!(key.sign(json.as_bytes()).unwrap(), out.stdout);
     assert!(cfsign::encoding::encode(&out.stdout).starts_with("iONoMLnhiCy9q1~WB9GkR2DiHz18I85i3o6kZ64REf"));
     std::fs::remove_dir_all(dir).unwrap();

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use cfsign::{
-    CannedPolicy, CustomPolicy, EpochSeconds, Error, HashAlgorithm, Policy, PublicKey, SignedPolicy,
-    Signer, SigningKey, Verifier,
+    CannedPolicy, CustomPolicy, EpochSeconds, Error, HashAlgorithm, Policy, PublicKey, SignedPolicy, Signer,
+    SigningKey, Verifier,
 };
 use serde_json::Value;
 
@@ -18,7 +18,8 @@ fn load(name: &str) -> Value {
 
 fn key(case: &Value, hash: HashAlgorithm) -> SigningKey {
     let input = &case["input"];
-    let pem = std::fs::read_to_string(format!("{DATA}/{}", input["privateKeyFile"].as_str().unwrap())).unwrap();
+    let pem =
+        std::fs::read_to_string(format!("{DATA}/{}", input["privateKeyFile"].as_str().unwrap())).unwrap();
     SigningKey::from_pem(&pem, input["keyPairId"].as_str().unwrap()).unwrap().with_hash(hash)
 }
 
@@ -30,10 +31,12 @@ fn policy(case: &Value) -> Result<Policy, Error> {
     let expires = input["expirationDate"].as_u64().map(EpochSeconds::new);
     let active = input["activeDate"].as_u64().map(EpochSeconds::new);
     let ip = input["ipRange"].as_str();
-    if active.is_none() && ip.is_none() && !resource.contains('*') {
-        if let Some(expires) = expires {
-            return CannedPolicy::new(resource, expires).map(Policy::from);
-        }
+    if active.is_none()
+        && ip.is_none()
+        && !resource.contains('*')
+        && let Some(expires) = expires
+    {
+        return CannedPolicy::new(resource, expires).map(Policy::from);
     }
     let mut b = CustomPolicy::builder().resource(resource);
     if let Some(t) = expires {
@@ -94,10 +97,7 @@ fn every_case_of_the_cross_sdk_suite() {
             assert_eq!(cfsign::encoding::encode(&sig), expected["signature"].as_str().unwrap(), "{id}");
             let sig = key(case, HashAlgorithm::Sha256).sign(want_json.as_bytes()).unwrap();
             assert_eq!(cfsign::encoding::encode(&sig), sha256[id], "{id} (SHA-256)");
-            assert!(matches!(
-                CustomPolicy::parse(want_json.as_bytes()),
-                Err(Error::MalformedPolicy { .. })
-            ));
+            assert!(matches!(CustomPolicy::parse(want_json.as_bytes()), Err(Error::MalformedPolicy { .. })));
             checked += 1;
             continue;
         }
@@ -129,7 +129,8 @@ fn every_case_of_the_cross_sdk_suite() {
             }
 
             if let Some(want_params) = expected["queryParams"].as_object() {
-                let target = expected["applyTo"].as_str().unwrap_or(case["input"]["resource"].as_str().unwrap());
+                let target =
+                    expected["applyTo"].as_str().unwrap_or(case["input"]["resource"].as_str().unwrap());
                 let url = signed.url(target).unwrap();
                 let (base, params) = query_params(&url);
                 assert_eq!(base, target.split('?').next().unwrap(), "{id}");
@@ -149,7 +150,8 @@ fn every_case_of_the_cross_sdk_suite() {
                 );
             }
             if let Some(want_cookies) = expected["cookies"].as_object() {
-                let cookies: BTreeMap<_, _> = signed.cookies().iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
+                let cookies: BTreeMap<_, _> =
+                    signed.cookies().iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
                 let mut want: BTreeMap<String, String> =
                     want_cookies.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect();
                 if hash == HashAlgorithm::Sha256 {
@@ -178,10 +180,7 @@ fn sha256_variants_sign_the_same_bytes() {
         let sig = key.sign(json.as_bytes()).unwrap();
         assert_eq!(cfsign::encoding::encode(&sig), case["signature"].as_str().unwrap(), "{}", case["id"]);
         public.verify(HashAlgorithm::Sha256, json.as_bytes(), &sig).unwrap();
-        assert_eq!(
-            public.verify(HashAlgorithm::Sha1, json.as_bytes(), &sig),
-            Err(Error::BadSignature)
-        );
+        assert_eq!(public.verify(HashAlgorithm::Sha1, json.as_bytes(), &sig), Err(Error::BadSignature));
     }
 }
 

@@ -50,11 +50,8 @@ pub(crate) fn write_policy(out: &mut String, p: &CustomPolicy) {
         write_string(out, r);
         out.push(',');
     }
-    let _ = write!(
-        out,
-        "\"Condition\":{{\"DateLessThan\":{{\"AWS:EpochTime\":{}}}",
-        p.date_less_than.as_secs()
-    );
+    let _ =
+        write!(out, "\"Condition\":{{\"DateLessThan\":{{\"AWS:EpochTime\":{}}}", p.date_less_than.as_secs());
     if let Some(t) = p.date_greater_than {
         let _ = write!(out, ",\"DateGreaterThan\":{{\"AWS:EpochTime\":{}}}", t.as_secs());
     }
@@ -312,17 +309,15 @@ fn epoch(v: (usize, &Value<'_>)) -> Result<EpochSeconds, Error> {
     let m = fields(v, &["AWS:EpochTime"], WHAT)?;
     let (pos, t) = get(m, "AWS:EpochTime").ok_or(err(v.0, WHAT))?;
     match t {
-        Value::Num(n) if n.bytes().all(|b| b.is_ascii_digit()) => n
-            .parse::<u64>()
-            .map(EpochSeconds::new)
-            .map_err(|_| err(pos, "AWS:EpochTime is too large")),
+        Value::Num(n) if n.bytes().all(|b| b.is_ascii_digit()) => {
+            n.parse::<u64>().map(EpochSeconds::new).map_err(|_| err(pos, "AWS:EpochTime is too large"))
+        }
         _ => Err(err(pos, "AWS:EpochTime must be a non-negative whole number of seconds")),
     }
 }
 
 pub(crate) fn parse(bytes: &[u8]) -> Result<CustomPolicy, Error> {
-    let text = core::str::from_utf8(bytes)
-        .map_err(|e| err(e.valid_up_to(), "policy is not valid UTF-8"))?;
+    let text = core::str::from_utf8(bytes).map_err(|e| err(e.valid_up_to(), "policy is not valid UTF-8"))?;
     let mut parser = Parser { text, pos: 0 };
     let root = parser.value(0)?;
     parser.skip_ws();
@@ -349,8 +344,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<CustomPolicy, Error> {
         &["DateLessThan", "DateGreaterThan", "IpAddress"],
         "\"Condition\" must be an object",
     )?;
-    let date_less_than =
-        epoch(get(cond, "DateLessThan").ok_or(err(cpos, "missing \"DateLessThan\""))?)?;
+    let date_less_than = epoch(get(cond, "DateLessThan").ok_or(err(cpos, "missing \"DateLessThan\""))?)?;
     let date_greater_than = get(cond, "DateGreaterThan").map(epoch).transpose()?;
     let source_ip = match get(cond, "IpAddress") {
         None => None,
@@ -358,9 +352,9 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<CustomPolicy, Error> {
             const WHAT: &str = "expected {\"AWS:SourceIp\": \"a.b.c.d/n\"}";
             let m = fields(v, &["AWS:SourceIp"], WHAT)?;
             match get(m, "AWS:SourceIp") {
-                Some((p, Value::Str(s))) => Some(
-                    SourceIp::parse_lenient(s).map_err(|_| err(p, "invalid AWS:SourceIp"))?,
-                ),
+                Some((p, Value::Str(s))) => {
+                    Some(SourceIp::parse_lenient(s).map_err(|_| err(p, "invalid AWS:SourceIp"))?)
+                }
                 _ => return Err(err(v.0, WHAT)),
             }
         }

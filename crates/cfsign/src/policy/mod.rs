@@ -115,7 +115,6 @@ pub struct CustomPolicy {
 impl CustomPolicy {
     /// Starts a custom policy. Set a resource (or explicitly [`any_resource`](CustomPolicyBuilder::any_resource))
     /// and `date_less_than`, then [`build`](CustomPolicyBuilder::build).
-    #[must_use]
     pub fn builder() -> CustomPolicyBuilder {
         CustomPolicyBuilder::default()
     }
@@ -156,9 +155,7 @@ impl CustomPolicy {
     /// strings JSON-escaped, `/` not escaped.
     #[must_use]
     pub fn to_json(&self) -> String {
-        let mut out = String::with_capacity(
-            160 + self.resource.as_ref().map_or(0, String::len),
-        );
+        let mut out = String::with_capacity(160 + self.resource.as_ref().map_or(0, String::len));
         json::write_policy(&mut out, self);
         out
     }
@@ -315,10 +312,7 @@ mod tests {
     fn builder_errors() {
         let b = || CustomPolicy::builder().resource("https://d.net/*");
         assert_eq!(b().build(), Err(Error::MissingExpiration));
-        assert_eq!(
-            CustomPolicy::builder().date_less_than(T).build(),
-            Err(Error::MissingResource)
-        );
+        assert_eq!(CustomPolicy::builder().date_less_than(T).build(), Err(Error::MissingResource));
         assert_eq!(
             b().date_less_than(S).date_greater_than(T).build(),
             Err(Error::ActiveNotBeforeExpiration { active: T.as_secs(), expires: S.as_secs() })
@@ -340,14 +334,20 @@ mod tests {
             Err(Error::UnsupportedScheme { .. })
         ));
         let any = CustomPolicy::builder().any_resource().date_less_than(T).build().unwrap();
-        assert_eq!(any.to_json(), r#"{"Statement":[{"Condition":{"DateLessThan":{"AWS:EpochTime":1767290400}}}]}"#);
+        assert_eq!(
+            any.to_json(),
+            r#"{"Statement":[{"Condition":{"DateLessThan":{"AWS:EpochTime":1767290400}}}]}"#
+        );
         assert!(any.covers("https://anything.example/x"));
     }
 
     #[test]
     fn canned_errors() {
         assert_eq!(CannedPolicy::new("https://d.net/*", T), Err(Error::WildcardInCannedPolicy));
-        assert!(matches!(CannedPolicy::new("*://d.net/a", T), Err(Error::UnsupportedScheme { canned: true, .. })));
+        assert!(matches!(
+            CannedPolicy::new("*://d.net/a", T),
+            Err(Error::UnsupportedScheme { canned: true, .. })
+        ));
         assert!(matches!(
             CannedPolicy::new("https://d.net/a?Key-Pair-Id=K", T),
             Err(Error::SigningParameterInUrl { name: "Key-Pair-Id" })

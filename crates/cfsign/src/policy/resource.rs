@@ -6,8 +6,7 @@ use alloc::string::ToString;
 use crate::Error;
 
 /// The query parameters CloudFront consumes; a URL to be signed must not carry them.
-pub const SIGNING_PARAMETERS: [&str; 5] =
-    ["Expires", "Policy", "Signature", "Key-Pair-Id", "Hash-Algorithm"];
+pub const SIGNING_PARAMETERS: [&str; 5] = ["Expires", "Policy", "Signature", "Key-Pair-Id", "Hash-Algorithm"];
 
 /// What a resource string is used as.
 #[derive(Clone, Copy, PartialEq, Eq)]
