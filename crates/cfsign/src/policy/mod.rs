@@ -78,6 +78,24 @@ impl CannedPolicy {
         out
     }
 
+    /// The canned policy CloudFront rebuilds for a request: `url` is the request URL without
+    /// the signing parameters, taken as is (no validation: a verifier must rebuild exactly what
+    /// was requested, whatever it holds).
+    #[must_use]
+    pub fn json_for(url: &str, expires: EpochSeconds) -> String {
+        let mut out = String::with_capacity(96 + url.len());
+        out.push_str("{\"Statement\":[{\"Resource\":");
+        json::write_string(&mut out, url);
+        let _ = core::fmt::Write::write_fmt(
+            &mut out,
+            format_args!(
+                ",\"Condition\":{{\"DateLessThan\":{{\"AWS:EpochTime\":{}}}}}}}]}}",
+                expires.as_secs()
+            ),
+        );
+        out
+    }
+
     fn as_custom(&self) -> CustomPolicy {
         CustomPolicy {
             resource: Some(self.url.clone()),
@@ -352,6 +370,12 @@ mod tests {
             CannedPolicy::new("https://d.net/a?Key-Pair-Id=K", T),
             Err(Error::SigningParameterInUrl { name: "Key-Pair-Id" })
         ));
+    }
+
+    #[test]
+    fn rebuilt_canned_json_is_the_canned_json() {
+        let c = CannedPolicy::new("https://d.net/a?b=\"c\"", T).unwrap();
+        assert_eq!(CannedPolicy::json_for(c.url(), T), c.to_json());
     }
 
     #[test]
