@@ -2,9 +2,14 @@
 //! run exactly the same thing.
 //!
 //! - `ci`: format check, clippy (all targets, all features, and the `no_std` feature sets) with
-//!   `-D warnings`, the whole test suite, the docs build (`-D warnings`) and the `no_std` check.
+//!   `-D warnings`, the whole test suite, the docs build (`-D warnings`), the `no_std` check, and
+//!   every fuzz target for 30 seconds.
 //! - `nostd`: builds `xtask/nostd-check`, a `#![no_std]` static library using `cfsign` without
 //!   `std`; it fails if any dependency links `std`.
+//! - `fuzz [--secs N] [--target NAME]`: builds and runs every cargo-fuzz target in `fuzz/` for
+//!   N seconds each (default 60) on the nightly toolchain, installing `cargo-fuzz` if missing.
+//!   New inputs go to `target/fuzz-corpus/`; the committed seeds in `fuzz/corpus/` are read
+//!   only. Fails on any crash (the input is left in `fuzz/artifacts/`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -15,8 +20,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("nostd") => nostd(),
+        Some("fuzz") => parse_fuzz_args(&args[1..]).and_then(|(secs, target)| fuzz(secs, target.as_deref())),
         _ => {
-            eprintln!("usage: cargo xtask <ci | nostd>");
+            eprintln!("usage: cargo xtask <ci | nostd | fuzz [--secs N] [--target NAME]>");
             return ExitCode::from(2);
         }
     };
@@ -55,6 +61,9 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
 fn ci() -> Result<(), String> {
     let start = Instant::now();
     run(&["fmt", "--all", "--", "--check"], &[])?;
+    for manifest in ["fuzz/Cargo.toml", "xtask/nostd-check/Cargo.toml"] {
+        run(&["fmt", "--manifest-path", manifest, "--", "--check"], &[])?;
+    }
     run(
         &["clippy", "--workspace", "--all-targets", "--all-features", "--locked", "--", "-D", "warnings"],
         &[],
@@ -77,6 +86,7 @@ fn ci() -> Result<(), String> {
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     nostd()?;
+    fuzz(CI_FUZZ_SECS, None)?;
     eprintln!("\nxtask ci: all checks passed in {:.0}s", start.elapsed().as_secs_f64());
     println!("ci: {} passed, {} failed, {} skipped", tally.passed, tally.failed, tally.ignored);
     Ok(())
@@ -123,6 +133,116 @@ fn test(args: &[&str], tally: &mut Tally) -> Result<(), String> {
     let status = child.wait().map_err(|e| format!("`{shown}`: {e}"))?;
     eprintln!("<== {shown}: {status} in {:.1}s", start.elapsed().as_secs_f64());
     if status.success() { Ok(()) } else { Err(format!("`{shown}` failed ({status})")) }
+}
+
+/// Seconds per fuzz target in `cargo xtask ci`.
+const CI_FUZZ_SECS: u64 = 30;
+
+const FUZZ_TARGETS: [&str; 5] =
+    ["policy_parse", "cookie_header", "signed_url", "verify_request", "round_trip"];
+
+fn parse_fuzz_args(args: &[String]) -> Result<(u64, Option<String>), String> {
+    let (mut secs, mut target) = (60, None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--secs" => {
+                secs =
+                    it.next().and_then(|v| v.parse().ok()).ok_or("--secs needs a whole number of seconds")?;
+            }
+            "--target" => {
+                let t = it.next().ok_or("--target needs a name")?;
+                if !FUZZ_TARGETS.contains(&t.as_str()) {
+                    return Err(format!("unknown fuzz target {t}; one of {}", FUZZ_TARGETS.join(", ")));
+                }
+                target = Some(t.clone());
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok((secs, target))
+}
+
+/// A command on the nightly toolchain, without the variables that pin the caller's toolchain.
+fn nightly(args: &[&str]) -> Command {
+    let mut cmd = Command::new("rustup");
+    cmd.args(["run", "nightly"]).args(args).current_dir(root());
+    for var in ["RUSTUP_TOOLCHAIN", "CARGO", "RUSTC", "RUSTDOC", "CARGO_TARGET_DIR", "RUSTFLAGS"] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+fn fuzz(secs: u64, only: Option<&str>) -> Result<(), String> {
+    let has_fuzz = nightly(&["cargo", "fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
+    if !has_fuzz {
+        run(&["install", "cargo-fuzz", "--locked"], &[])?;
+    }
+    let fuzz_target_dir = root().join("target/fuzz");
+    let fuzz_target_dir = fuzz_target_dir.to_string_lossy().into_owned();
+    let mut summary = Vec::new();
+    for target in FUZZ_TARGETS.iter().filter(|t| only.is_none_or(|o| o == **t)) {
+        let corpus = root().join("target/fuzz-corpus").join(target);
+        std::fs::create_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
+        let seeds = format!("fuzz/corpus/{target}");
+        let budget = format!("-max_total_time={secs}");
+        let corpus = corpus.to_string_lossy().into_owned();
+        let args = [
+            "cargo",
+            "fuzz",
+            "run",
+            "--fuzz-dir",
+            "fuzz",
+            "--target-dir",
+            &fuzz_target_dir,
+            target,
+            &corpus,
+            &seeds,
+            "--",
+            &budget,
+            "-timeout=20",
+            "-print_final_stats=1",
+        ];
+        eprintln!("\n==> {}", args.join(" "));
+        let start = Instant::now();
+        let out =
+            nightly(&args).stdout(std::process::Stdio::inherit()).output().map_err(|e| e.to_string())?;
+        let log = String::from_utf8_lossy(&out.stderr);
+        let log_dir = root().join("target/fuzz-logs");
+        let _ = std::fs::create_dir_all(&log_dir);
+        let _ = std::fs::write(log_dir.join(format!("{target}.log")), log.as_bytes());
+        let stat = |name: &str| {
+            log.lines()
+                .rev()
+                .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_owned()))
+                .unwrap_or_default()
+        };
+        let cov = log
+            .lines()
+            .rev()
+            .find_map(|l| {
+                l.split("cov: ").nth(1).and_then(|r| r.split_whitespace().next()).map(str::to_owned)
+            })
+            .unwrap_or_default();
+        let line = format!(
+            "{target}: {} runs, coverage {cov} edges, {} new corpus entries, {:.0}s",
+            stat("stat::number_of_executed_units:"),
+            stat("stat::new_units_added:"),
+            start.elapsed().as_secs_f64()
+        );
+        eprintln!("<== {line}");
+        if !out.status.success() {
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            eprintln!("{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+            return Err(format!(
+                "fuzz target {target} failed ({}); crash input in fuzz/artifacts/{target}/",
+                out.status
+            ));
+        }
+        summary.push(line);
+    }
+    eprintln!("\nfuzzing summary ({secs}s per target):\n  {}", summary.join("\n  "));
+    Ok(())
 }
 
 fn nostd() -> Result<(), String> {

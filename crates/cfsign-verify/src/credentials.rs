@@ -6,7 +6,6 @@ use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use cfsign::cookie;
 use cfsign::policy::SIGNING_PARAMETERS;
 
 use crate::Reason;
@@ -57,11 +56,10 @@ impl Credentials {
     }
 }
 
-/// Index into [`SIGNING_PARAMETERS`]-ordered slots: Expires, Policy, Signature, Key-Pair-Id,
-/// Hash-Algorithm.
+/// Index of a signing parameter in [`SIGNING_PARAMETERS`] (Expires, Policy, Signature,
+/// Key-Pair-Id, Hash-Algorithm), which is also the slot order of [`Credentials`].
 fn slot_of(name: &[u8]) -> Option<usize> {
-    const ORDER: [&str; 5] = ["Expires", "Policy", "Signature", "Key-Pair-Id", "Hash-Algorithm"];
-    ORDER.iter().position(|n| n.as_bytes() == name)
+    SIGNING_PARAMETERS.iter().position(|n| n.as_bytes() == name)
 }
 
 fn query(url: &str) -> Option<&str> {
@@ -72,20 +70,20 @@ fn query(url: &str) -> Option<&str> {
 /// Decodes `%XX` escapes (a query parser's job; `+` stays `+`, since CloudFront base64 never
 /// holds a space). Invalid escapes are kept literally.
 fn percent_decode(value: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| char::from(b).to_digit(16);
+    let hex = |b: &u8| char::from(*b).to_digit(16);
     let mut out = Vec::with_capacity(value.len());
-    let mut i = 0;
-    while i < value.len() {
-        if value[i] == b'%'
-            && let (Some(h), Some(l)) =
-                (value.get(i + 1).and_then(|&b| hex(b)), value.get(i + 2).and_then(|&b| hex(b)))
+    let mut rest = value;
+    while let Some((&b, tail)) = rest.split_first() {
+        if let [h, l, after @ ..] = tail
+            && b == b'%'
+            && let (Some(h), Some(l)) = (hex(h), hex(l))
         {
             out.push((h * 16 + l) as u8);
-            i += 3;
+            rest = after;
             continue;
         }
-        out.push(value[i]);
-        i += 1;
+        out.push(b);
+        rest = tail;
     }
     out
 }
@@ -105,7 +103,7 @@ pub fn url_credentials(url: &str) -> Result<Option<Credentials>, Reason> {
         if let Some(i) = slot_of(name.as_bytes()) {
             let slot = creds.slot(i);
             if slot.is_some() {
-                return Err(Reason::DuplicateParameter { name: SIGNING_PARAMETERS[i] });
+                return Err(Reason::DuplicateParameter { name: SIGNING_PARAMETERS.get(i).copied().unwrap_or("?") });
             }
             *slot = Some(percent_decode(value.as_bytes()));
         }
@@ -124,18 +122,15 @@ pub fn cookie_credentials(header: &[u8]) -> Credentials {
     let mut creds = Credentials::default();
     for pair in header.split(|&b| b == b';') {
         let pair = trim(pair);
-        let Some(eq) = pair.iter().position(|&b| b == b'=') else { continue };
-        let (name, value) = (trim(&pair[..eq]), trim(&pair[eq + 1..]));
+        let mut halves = pair.splitn(2, |&b| b == b'=');
+        let (Some(name), Some(value)) = (halves.next(), halves.next()) else { continue };
+        let (name, value) = (trim(name), trim(value));
         let value = match value {
             [b'"', inner @ .., b'"'] => inner,
             v => v,
         };
-        let index = cookie::NAMES.iter().position(|n| n.as_bytes() == name).map(|i| match i {
-            0 => 1, // CloudFront-Policy
-            1 => 0, // CloudFront-Expires
-            i => i,
-        });
-        if let Some(i) = index {
+        // Cookie names are the parameter names with a `CloudFront-` prefix (cfsign::cookie::NAMES).
+        if let Some(i) = name.strip_prefix(b"CloudFront-").and_then(slot_of) {
             let slot = creds.slot(i);
             if slot.is_none() {
                 *slot = Some(value.to_vec());
@@ -175,7 +170,8 @@ pub fn strip_signing_parameters(url: &str) -> Cow<'_, str> {
         Some((q, f)) => (q, Some(f)),
         None => (q, None),
     };
-    let is_signing = |pair: &&str| slot_of(pair.split_once('=').map_or(*pair, |(n, _)| n).as_bytes()).is_some();
+    let is_signing =
+        |pair: &&str| slot_of(pair.split_once('=').map_or(*pair, |(n, _)| n).as_bytes()).is_some();
     if !q.split('&').any(|p| is_signing(&p)) {
         return Cow::Borrowed(url);
     }
@@ -202,9 +198,11 @@ mod tests {
     fn url_parameters() {
         assert_eq!(url_credentials("https://d.net/a?w=1"), Ok(None));
         assert_eq!(url_credentials("https://d.net/a"), Ok(None));
-        let c = url_credentials("https://d.net/a?w=1&Expires=5&Signature=a%7Eb&Key-Pair-Id=K&Hash-Algorithm=SHA256")
-            .unwrap()
-            .unwrap();
+        let c = url_credentials(
+            "https://d.net/a?w=1&Expires=5&Signature=a%7Eb&Key-Pair-Id=K&Hash-Algorithm=SHA256",
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(c.expires.as_deref(), Some(&b"5"[..]));
         assert_eq!(c.signature.as_deref(), Some(&b"a~b"[..]));
         assert_eq!(c.key_pair_id.as_deref(), Some(&b"K"[..]));
@@ -239,10 +237,15 @@ mod tests {
         assert_eq!(strip_signing_parameters("https://d.net/a"), "https://d.net/a");
         assert_eq!(strip_signing_parameters("https://d.net/a?x=1"), "https://d.net/a?x=1");
         assert_eq!(
-            strip_signing_parameters("https://d.net/a?Policy=p&x=1&Signature=s&Key-Pair-Id=k&Hash-Algorithm=SHA256"),
+            strip_signing_parameters(
+                "https://d.net/a?Policy=p&x=1&Signature=s&Key-Pair-Id=k&Hash-Algorithm=SHA256"
+            ),
             "https://d.net/a?x=1"
         );
-        assert_eq!(strip_signing_parameters("https://d.net/a?Expires=1&Signature&Key-Pair-Id=k"), "https://d.net/a");
+        assert_eq!(
+            strip_signing_parameters("https://d.net/a?Expires=1&Signature&Key-Pair-Id=k"),
+            "https://d.net/a"
+        );
         assert_eq!(strip_signing_parameters("https://d.net/a?expires=1"), "https://d.net/a?expires=1");
     }
 }

@@ -174,15 +174,23 @@ impl fmt::Display for Reason {
                 write!(f, "{what} is {len} bytes, over CloudFront's limit of {limit}")
             }
             Reason::DuplicateParameter { name } => write!(f, "the URL carries `{name}` more than once"),
-            Reason::MissingKeyPairId => f.write_str("no Key-Pair-Id query parameter or CloudFront-Key-Pair-Id cookie"),
+            Reason::MissingKeyPairId => {
+                f.write_str("no Key-Pair-Id query parameter or CloudFront-Key-Pair-Id cookie")
+            }
             Reason::UnknownKeyPairId { id } => write!(f, "key-pair ID {id:?} is not in a trusted key group"),
-            Reason::MissingPolicy => f.write_str("neither Expires (canned policy) nor Policy (custom policy) was sent"),
-            Reason::BothExpiresAndPolicy => f.write_str("both Expires and Policy were sent; send exactly one"),
+            Reason::MissingPolicy => {
+                f.write_str("neither Expires (canned policy) nor Policy (custom policy) was sent")
+            }
+            Reason::BothExpiresAndPolicy => {
+                f.write_str("both Expires and Policy were sent; send exactly one")
+            }
             Reason::InvalidExpires => f.write_str("Expires is not a whole number of seconds since 1970"),
             Reason::PolicyNotBase64 => f.write_str("Policy is not CloudFront base64 (A-Z a-z 0-9 - ~ _)"),
             Reason::InvalidPolicy(e) => write!(f, "policy: {e}"),
             Reason::MissingSignature => f.write_str("no Signature"),
-            Reason::SignatureNotBase64 => f.write_str("Signature is not CloudFront base64 (A-Z a-z 0-9 - ~ _)"),
+            Reason::SignatureNotBase64 => {
+                f.write_str("Signature is not CloudFront base64 (A-Z a-z 0-9 - ~ _)")
+            }
             Reason::UnsupportedHash => f.write_str("Hash-Algorithm must be SHA1 or SHA256"),
             Reason::BadSignature => {
                 f.write_str("the signature does not verify with this key-pair ID's public key and hash")

@@ -236,7 +236,8 @@ impl TrustedKeyGroups {
                 let Ok(bytes) = cfsign::encoding::decode_bytes(encoded) else {
                     return deny(Reason::PolicyNotBase64);
                 };
-                let policy = CustomPolicy::parse(&bytes).map_err(|e| Denial::new(Reason::InvalidPolicy(e)))?;
+                let policy =
+                    CustomPolicy::parse(&bytes).map_err(|e| Denial::new(Reason::InvalidPolicy(e)))?;
                 (Some(bytes), GrantedPolicy::Custom(policy))
             }
         };
@@ -269,7 +270,9 @@ impl TrustedKeyGroups {
         // 7. The conditions.
         let (expires, not_before, source_ip, resource) = match &policy {
             GrantedPolicy::Canned { expires, .. } => (*expires, None, None, None),
-            GrantedPolicy::Custom(p) => (p.date_less_than(), p.date_greater_than(), p.source_ip(), p.resource()),
+            GrantedPolicy::Custom(p) => {
+                (p.date_less_than(), p.date_greater_than(), p.source_ip(), p.resource())
+            }
         };
         let now = request.now.as_secs();
         if now >= expires.as_secs().saturating_add(request.leeway) {

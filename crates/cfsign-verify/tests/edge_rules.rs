@@ -63,25 +63,115 @@ fn section_6_rows_with_codes_and_messages() {
     type Row = (String, Option<String>, DenialCode, &'static str, Reason);
     let rows: Vec<Row> = vec![
         // 2. Key-Pair-Id missing or empty.
-        (U.to_owned(), None, DenialCode::MissingKey, "Missing Key-Pair-Id query parameter or cookie value", Reason::MissingKeyPairId),
-        (format!("{U}?Expires={EXP}&Signature={sig}"), None, DenialCode::MissingKey, "Missing Key-Pair-Id query parameter or cookie value", Reason::MissingKeyPairId),
-        (format!("{U}?Expires={EXP}&Signature={sig}&Key-Pair-Id="), None, DenialCode::MissingKey, "Missing Key-Pair-Id query parameter or cookie value", Reason::MissingKeyPairId),
+        (
+            U.to_owned(),
+            None,
+            DenialCode::MissingKey,
+            "Missing Key-Pair-Id query parameter or cookie value",
+            Reason::MissingKeyPairId,
+        ),
+        (
+            format!("{U}?Expires={EXP}&Signature={sig}"),
+            None,
+            DenialCode::MissingKey,
+            "Missing Key-Pair-Id query parameter or cookie value",
+            Reason::MissingKeyPairId,
+        ),
+        (
+            format!("{U}?Expires={EXP}&Signature={sig}&Key-Pair-Id="),
+            None,
+            DenialCode::MissingKey,
+            "Missing Key-Pair-Id query parameter or cookie value",
+            Reason::MissingKeyPairId,
+        ),
         // 3. Unknown key.
-        (format!("{U}?Expires={EXP}&Signature={sig}&Key-Pair-Id=KOTHER"), None, DenialCode::InvalidKey, "Unknown Key", Reason::UnknownKeyPairId { id: "KOTHER".into() }),
+        (
+            format!("{U}?Expires={EXP}&Signature={sig}&Key-Pair-Id=KOTHER"),
+            None,
+            DenialCode::InvalidKey,
+            "Unknown Key",
+            Reason::UnknownKeyPairId { id: "KOTHER".into() },
+        ),
         // 4. Malformed policy.
-        (format!("{U}?Signature={sig}&Key-Pair-Id={ID}"), None, DenialCode::MalformedPolicy, "Malformed Policy", Reason::MissingPolicy),
-        (format!("{U}?Expires=1.5&Signature={sig}&Key-Pair-Id={ID}"), None, DenialCode::MalformedPolicy, "Malformed Policy", Reason::InvalidExpires),
-        (format!("{U}?Expires=-1&Signature={sig}&Key-Pair-Id={ID}"), None, DenialCode::MalformedPolicy, "Malformed Policy", Reason::InvalidExpires),
-        (format!("{U}?Policy=e30=&Signature={sig}&Key-Pair-Id={ID}"), None, DenialCode::MalformedPolicy, "Malformed Policy", Reason::PolicyNotBase64),
-        (format!("{U}?Expires={EXP}&Policy=e30_&Signature={sig}&Key-Pair-Id={ID}"), None, DenialCode::MalformedPolicy, "Malformed Policy", Reason::BothExpiresAndPolicy),
+        (
+            format!("{U}?Signature={sig}&Key-Pair-Id={ID}"),
+            None,
+            DenialCode::MalformedPolicy,
+            "Malformed Policy",
+            Reason::MissingPolicy,
+        ),
+        (
+            format!("{U}?Expires=1.5&Signature={sig}&Key-Pair-Id={ID}"),
+            None,
+            DenialCode::MalformedPolicy,
+            "Malformed Policy",
+            Reason::InvalidExpires,
+        ),
+        (
+            format!("{U}?Expires=-1&Signature={sig}&Key-Pair-Id={ID}"),
+            None,
+            DenialCode::MalformedPolicy,
+            "Malformed Policy",
+            Reason::InvalidExpires,
+        ),
+        (
+            format!("{U}?Policy=e30=&Signature={sig}&Key-Pair-Id={ID}"),
+            None,
+            DenialCode::MalformedPolicy,
+            "Malformed Policy",
+            Reason::PolicyNotBase64,
+        ),
+        (
+            format!("{U}?Expires={EXP}&Policy=e30_&Signature={sig}&Key-Pair-Id={ID}"),
+            None,
+            DenialCode::MalformedPolicy,
+            "Malformed Policy",
+            Reason::BothExpiresAndPolicy,
+        ),
         // 5. Signature undecodable.
-        (format!("{U}?Expires={EXP}&Key-Pair-Id={ID}"), None, DenialCode::MalformedSignature, "Could not unencode Signature", Reason::MissingSignature),
-        (format!("{U}?Expires={EXP}&Signature=a+b/c==&Key-Pair-Id={ID}"), None, DenialCode::MalformedSignature, "Could not unencode Signature", Reason::SignatureNotBase64),
+        (
+            format!("{U}?Expires={EXP}&Key-Pair-Id={ID}"),
+            None,
+            DenialCode::MalformedSignature,
+            "Could not unencode Signature",
+            Reason::MissingSignature,
+        ),
+        (
+            format!("{U}?Expires={EXP}&Signature=a+b/c==&Key-Pair-Id={ID}"),
+            None,
+            DenialCode::MalformedSignature,
+            "Could not unencode Signature",
+            Reason::SignatureNotBase64,
+        ),
         // 6. Signature does not verify (here: another URL, so another canned policy).
-        (format!("https://cdn.example.com/b.jpg?Expires={EXP}&Signature={sig}&Key-Pair-Id={ID}"), None, DenialCode::AccessDenied, "Access denied", Reason::BadSignature),
-        (format!("{U}?Expires={}&Signature={sig}&Key-Pair-Id={ID}", EXP.as_secs() + 1), None, DenialCode::AccessDenied, "Access denied", Reason::BadSignature),
-        (format!("{good}&Hash-Algorithm=MD5").replace("&Hash-Algorithm=SHA256&", "&"), None, DenialCode::AccessDenied, "Access denied", Reason::UnsupportedHash),
-        (good.replace("&Hash-Algorithm=SHA256", ""), None, DenialCode::AccessDenied, "Access denied", Reason::BadSignature),
+        (
+            format!("https://cdn.example.com/b.jpg?Expires={EXP}&Signature={sig}&Key-Pair-Id={ID}"),
+            None,
+            DenialCode::AccessDenied,
+            "Access denied",
+            Reason::BadSignature,
+        ),
+        (
+            format!("{U}?Expires={}&Signature={sig}&Key-Pair-Id={ID}", EXP.as_secs() + 1),
+            None,
+            DenialCode::AccessDenied,
+            "Access denied",
+            Reason::BadSignature,
+        ),
+        (
+            format!("{good}&Hash-Algorithm=MD5").replace("&Hash-Algorithm=SHA256&", "&"),
+            None,
+            DenialCode::AccessDenied,
+            "Access denied",
+            Reason::UnsupportedHash,
+        ),
+        (
+            good.replace("&Hash-Algorithm=SHA256", ""),
+            None,
+            DenialCode::AccessDenied,
+            "Access denied",
+            Reason::BadSignature,
+        ),
     ];
     for (url, cookie, code, message, reason) in rows {
         assert_eq!(denied(&url, cookie.as_deref()), (code, message, reason), "{url}");
@@ -97,7 +187,10 @@ fn section_6_rows_with_codes_and_messages() {
         r#"{"Statement":[{"Condition":{"DateLessThan":{"AWS:EpochTime":"1767290400"}}}]}"#.to_owned(),
     ] {
         let sig = encode(&key().sign(json.as_bytes()).unwrap());
-        let url = format!("{U}?Policy={}&Signature={sig}&Key-Pair-Id={ID}&Hash-Algorithm=SHA256", encode(json.as_bytes()));
+        let url = format!(
+            "{U}?Policy={}&Signature={sig}&Key-Pair-Id={ID}&Hash-Algorithm=SHA256",
+            encode(json.as_bytes())
+        );
         let (code, message, reason) = denied(&url, None);
         assert_eq!((code, message), (DenialCode::MalformedPolicy, "Malformed Policy"), "{json}");
         assert!(matches!(reason, Reason::InvalidPolicy(_)), "{json}: {reason:?}");
@@ -110,7 +203,9 @@ fn section_6_step_7_conditions() {
     let policy = |b: cfsign::CustomPolicyBuilder| SignedPolicy::new(b.build().unwrap(), &key).unwrap();
     let base = || CustomPolicy::builder().resource("https://cdn.example.com/v/*").date_less_than(EXP);
     let at = |url: &str, client: &str, now: u64| {
-        trusted().verify(&Request::new(url, ip(client), EpochSeconds::new(now))).map_err(|d| d.reason().clone())
+        trusted()
+            .verify(&Request::new(url, ip(client), EpochSeconds::new(now)))
+            .map_err(|d| d.reason().clone())
     };
     let full = policy(base().date_greater_than(START).ip_address("192.0.2.0/24"));
     let url = full.url("https://cdn.example.com/v/1.mp4").unwrap();
@@ -149,17 +244,57 @@ fn section_6_step_7_conditions() {
 fn section_7_wildcard_examples() {
     let key = key();
     let cases: &[(&str, &str, bool)] = &[
-        ("https://d111111abcdef8.cloudfront.net/images/*", "https://d111111abcdef8.cloudfront.net/images/photo1.jpg", true),
-        ("https://d111111abcdef8.cloudfront.net/images/*", "https://d111111abcdef8.cloudfront.net/images/a/b.jpg?size=l", true),
-        ("https://d111111abcdef8.cloudfront.net/images/*", "https://d111111abcdef8.cloudfront.net/videos/1.mp4", false),
-        ("https://d111111abcdef8.cloudfront.net/*game_download.zip*", "https://d111111abcdef8.cloudfront.net/example_game_download.zip?license=yes", true),
-        ("https://d111111abcdef8.cloudfront.net/*game_download.zip*", "https://d111111abcdef8.cloudfront.net/example_game_download.zip.sig", true),
-        ("https://d111111abcdef8.cloudfront.net/*.jpg", "https://d111111abcdef8.cloudfront.net/a.jpg?x=1", false),
-        ("https://d111111abcdef8.cloudfront.net/a.jpg?size=*", "https://d111111abcdef8.cloudfront.net/a.jpg?size=large", true),
-        ("https://d111111abcdef8.cloudfront.net/a.jpg?size=?????", "https://d111111abcdef8.cloudfront.net/a.jpg?size=large", true),
-        ("https://d111111abcdef8.cloudfront.net/a.jpg?size=????", "https://d111111abcdef8.cloudfront.net/a.jpg?size=large", false),
+        (
+            "https://d111111abcdef8.cloudfront.net/images/*",
+            "https://d111111abcdef8.cloudfront.net/images/photo1.jpg",
+            true,
+        ),
+        (
+            "https://d111111abcdef8.cloudfront.net/images/*",
+            "https://d111111abcdef8.cloudfront.net/images/a/b.jpg?size=l",
+            true,
+        ),
+        (
+            "https://d111111abcdef8.cloudfront.net/images/*",
+            "https://d111111abcdef8.cloudfront.net/videos/1.mp4",
+            false,
+        ),
+        (
+            "https://d111111abcdef8.cloudfront.net/*game_download.zip*",
+            "https://d111111abcdef8.cloudfront.net/example_game_download.zip?license=yes",
+            true,
+        ),
+        (
+            "https://d111111abcdef8.cloudfront.net/*game_download.zip*",
+            "https://d111111abcdef8.cloudfront.net/example_game_download.zip.sig",
+            true,
+        ),
+        (
+            "https://d111111abcdef8.cloudfront.net/*.jpg",
+            "https://d111111abcdef8.cloudfront.net/a.jpg?x=1",
+            false,
+        ),
+        (
+            "https://d111111abcdef8.cloudfront.net/a.jpg?size=*",
+            "https://d111111abcdef8.cloudfront.net/a.jpg?size=large",
+            true,
+        ),
+        (
+            "https://d111111abcdef8.cloudfront.net/a.jpg?size=?????",
+            "https://d111111abcdef8.cloudfront.net/a.jpg?size=large",
+            true,
+        ),
+        (
+            "https://d111111abcdef8.cloudfront.net/a.jpg?size=????",
+            "https://d111111abcdef8.cloudfront.net/a.jpg?size=large",
+            false,
+        ),
         ("https://*.cloudfront.net/a.jpg", "https://d111111abcdef8.cloudfront.net/a.jpg", true),
-        ("https://d111111abcdef8.cloudfront.net*", "https://d111111abcdef8.cloudfront.net/any/path?q=1", true),
+        (
+            "https://d111111abcdef8.cloudfront.net*",
+            "https://d111111abcdef8.cloudfront.net/any/path?q=1",
+            true,
+        ),
         ("*://d111111abcdef8.cloudfront.net/a.jpg", "http://d111111abcdef8.cloudfront.net/a.jpg", true),
         ("http*://d111111abcdef8.cloudfront.net/a.jpg", "https://d111111abcdef8.cloudfront.net/a.jpg", true),
         ("http://d111111abcdef8.cloudfront.net/a.jpg", "https://d111111abcdef8.cloudfront.net/a.jpg", false),
@@ -185,35 +320,38 @@ fn section_7_wildcard_examples() {
 fn policies_in_every_sdk_style_verify_over_their_exact_bytes() {
     let styles = [
         // botocore: `\u` escapes, order DateLessThan, IpAddress, DateGreaterThan
-        format!(r#"{{"Statement":[{{"Resource":"https:\/\/cdn.example.com\/v\/\u002a","Condition":{{"DateLessThan":{{"AWS:EpochTime":{EXP}}},"IpAddress":{{"AWS:SourceIp":"192.0.2.0/24"}},"DateGreaterThan":{{"AWS:EpochTime":{START}}}}}}}]}}"#),
+        format!(
+            r#"{{"Statement":[{{"Resource":"https:\/\/cdn.example.com\/v\/\u002a","Condition":{{"DateLessThan":{{"AWS:EpochTime":{EXP}}},"IpAddress":{{"AWS:SourceIp":"192.0.2.0/24"}},"DateGreaterThan":{{"AWS:EpochTime":{START}}}}}}}]}}"#
+        ),
         // Go: IpAddress, DateGreaterThan, DateLessThan
-        format!(r#"{{"Statement":[{{"Resource":"https://cdn.example.com/v/*","Condition":{{"IpAddress":{{"AWS:SourceIp":"192.0.2.0/24"}},"DateGreaterThan":{{"AWS:EpochTime":{START}}},"DateLessThan":{{"AWS:EpochTime":{EXP}}}}}}}]}}"#),
+        format!(
+            r#"{{"Statement":[{{"Resource":"https://cdn.example.com/v/*","Condition":{{"IpAddress":{{"AWS:SourceIp":"192.0.2.0/24"}},"DateGreaterThan":{{"AWS:EpochTime":{START}}},"DateLessThan":{{"AWS:EpochTime":{EXP}}}}}}}]}}"#
+        ),
         // Java: a space after "Statement":
-        format!(r#"{{"Statement": [{{"Resource":"https://cdn.example.com/v/*","Condition":{{"DateLessThan":{{"AWS:EpochTime":{EXP}}},"DateGreaterThan":{{"AWS:EpochTime":{START}}},"IpAddress":{{"AWS:SourceIp":"192.0.2.0/24"}}}}}}]}}"#),
+        format!(
+            r#"{{"Statement": [{{"Resource":"https://cdn.example.com/v/*","Condition":{{"DateLessThan":{{"AWS:EpochTime":{EXP}}},"DateGreaterThan":{{"AWS:EpochTime":{START}}},"IpAddress":{{"AWS:SourceIp":"192.0.2.0/24"}}}}}}]}}"#
+        ),
         // pretty-printed
-        format!("{{\n  \"Statement\": [\n    {{\n      \"Resource\": \"https://cdn.example.com/v/*\",\n      \"Condition\": {{\n        \"DateLessThan\": {{ \"AWS:EpochTime\": {EXP} }},\n        \"DateGreaterThan\": {{ \"AWS:EpochTime\": {START} }},\n        \"IpAddress\": {{ \"AWS:SourceIp\": \"192.0.2.0/24\" }}\n      }}\n    }}\n  ]\n}}\n"),
+        format!(
+            "{{\n  \"Statement\": [\n    {{\n      \"Resource\": \"https://cdn.example.com/v/*\",\n      \"Condition\": {{\n        \"DateLessThan\": {{ \"AWS:EpochTime\": {EXP} }},\n        \"DateGreaterThan\": {{ \"AWS:EpochTime\": {START} }},\n        \"IpAddress\": {{ \"AWS:SourceIp\": \"192.0.2.0/24\" }}\n      }}\n    }}\n  ]\n}}\n"
+        ),
     ];
-    let rsa = SigningKey::from_pem(include_str!("../../cfsign/tests/data/rsa-2048-pkcs1.pem"), "KRSA").unwrap();
+    let rsa =
+        SigningKey::from_pem(include_str!("../../cfsign/tests/data/rsa-2048-pkcs1.pem"), "KRSA").unwrap();
     for json in &styles {
-        for (signer, kid) in [(key().with_hash(HashAlgorithm::Sha1), ID), (rsa.clone_for_test(), "KRSA")] {
+        for (signer, kid) in [(key().with_hash(HashAlgorithm::Sha1), ID), (rsa.clone(), "KRSA")] {
             let sig = encode(&signer.sign(json.as_bytes()).unwrap());
-            let hash = if signer.hash_algorithm() == HashAlgorithm::Sha256 { "&Hash-Algorithm=SHA256" } else { "" };
-            let url = format!("https://cdn.example.com/v/1.mp4?Policy={}&Signature={sig}&Key-Pair-Id={kid}{hash}", encode(json.as_bytes()));
+            let hash =
+                if signer.hash_algorithm() == HashAlgorithm::Sha256 { "&Hash-Algorithm=SHA256" } else { "" };
+            let url = format!(
+                "https://cdn.example.com/v/1.mp4?Policy={}&Signature={sig}&Key-Pair-Id={kid}{hash}",
+                encode(json.as_bytes())
+            );
             let grant = check(&url, None).unwrap_or_else(|d| panic!("{json}: {d}"));
             let GrantedPolicy::Custom(p) = grant.policy() else { panic!("custom expected") };
             assert_eq!(p.resource(), Some("https://cdn.example.com/v/*"));
             assert_eq!(grant.expires(), EXP);
         }
-    }
-}
-
-trait CloneForTest {
-    fn clone_for_test(&self) -> SigningKey;
-}
-
-impl CloneForTest for SigningKey {
-    fn clone_for_test(&self) -> SigningKey {
-        SigningKey::from_pem(&self.to_pkcs8_pem().unwrap(), self.key_pair_id().as_str()).unwrap()
     }
 }
 
@@ -276,7 +414,10 @@ fn key_group_limits_and_rotation() {
         group = group.with_pem(&format!("K{i}"), public).unwrap();
     }
     assert_eq!(group.clone().with_pem("K5", public).unwrap_err(), KeyConfigError::TooManyKeys);
-    assert!(matches!(KeyGroup::new().with_pem("K", public).unwrap().with_pem("K", public), Err(KeyConfigError::DuplicateKeyPairId(_))));
+    assert!(matches!(
+        KeyGroup::new().with_pem("K", public).unwrap().with_pem("K", public),
+        Err(KeyConfigError::DuplicateKeyPairId(_))
+    ));
     let mut groups = TrustedKeyGroups::new();
     for _ in 0..4 {
         groups = groups.with_group(KeyGroup::new()).unwrap();
@@ -285,7 +426,8 @@ fn key_group_limits_and_rotation() {
 
     // Rotation: the new key in a second group; both verify; removing the old one refuses it.
     let new_key = SigningKey::generate(KeyKind::EcdsaP256, "KNEW").unwrap();
-    let mut trusted = trusted().with_group(KeyGroup::new().with_key("KNEW", new_key.public_key()).unwrap()).unwrap();
+    let mut trusted =
+        trusted().with_group(KeyGroup::new().with_key("KNEW", new_key.public_key()).unwrap()).unwrap();
     let old_url = canned_url();
     let new_url = cfsign::sign_url_canned(U, EXP, &new_key).unwrap();
     let verify = |t: &TrustedKeyGroups, u: &str| t.verify(&Request::new(u, ip("192.0.2.1"), NOW));
@@ -302,7 +444,11 @@ fn xml_body_for_every_code() {
         (U.to_owned(), "MissingKey", "Missing Key-Pair-Id query parameter or cookie value"),
         (format!("{U}?Expires=1&Signature=AAAA&Key-Pair-Id=KX"), "InvalidKey", "Unknown Key"),
         (format!("{U}?Expires=x&Signature=AAAA&Key-Pair-Id={ID}"), "MalformedPolicy", "Malformed Policy"),
-        (format!("{U}?Expires=1&Signature=!!!!&Key-Pair-Id={ID}"), "MalformedSignature", "Could not unencode Signature"),
+        (
+            format!("{U}?Expires=1&Signature=!!!!&Key-Pair-Id={ID}"),
+            "MalformedSignature",
+            "Could not unencode Signature",
+        ),
         (format!("{U}?Expires=1&Signature=AAAA&Key-Pair-Id={ID}"), "AccessDenied", "Access denied"),
     ];
     for (url, code, message) in cases {
@@ -310,7 +456,9 @@ fn xml_body_for_every_code() {
         assert_eq!(d.status(), 403);
         assert_eq!(
             d.xml_body(),
-            format!(r#"<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>"#)
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>"#
+            )
         );
     }
 }

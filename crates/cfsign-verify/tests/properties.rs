@@ -17,7 +17,8 @@ fn keys() -> &'static [SigningKey; 2] {
     static KEYS: OnceLock<[SigningKey; 2]> = OnceLock::new();
     KEYS.get_or_init(|| {
         [
-            SigningKey::from_pem(include_str!("../../cfsign/tests/data/ecdsa-p256-pkcs8.pem"), EC_ID).unwrap(),
+            SigningKey::from_pem(include_str!("../../cfsign/tests/data/ecdsa-p256-pkcs8.pem"), EC_ID)
+                .unwrap(),
             SigningKey::from_pem(include_str!("../../cfsign/tests/data/rsa-2048-pkcs1.pem"), RSA_ID).unwrap(),
         ]
     })
@@ -28,7 +29,11 @@ fn trusted() -> &'static TrustedKeyGroups {
     T.get_or_init(|| {
         let [ec, rsa] = keys();
         TrustedKeyGroups::from(
-            KeyGroup::new().with_key(EC_ID, ec.public_key()).unwrap().with_key(RSA_ID, rsa.public_key()).unwrap(),
+            KeyGroup::new()
+                .with_key(EC_ID, ec.public_key())
+                .unwrap()
+                .with_key(RSA_ID, rsa.public_key())
+                .unwrap(),
         )
     })
 }
@@ -61,7 +66,12 @@ fn case() -> impl Strategy<Value = Case> {
     (
         0..2usize,
         prop_oneof![Just(HashAlgorithm::Sha1), Just(HashAlgorithm::Sha256)],
-        prop_oneof![Just(Shape::Canned), Just(Shape::CustomExact), Just(Shape::CustomWildcard), Just(Shape::CustomFull)],
+        prop_oneof![
+            Just(Shape::Canned),
+            Just(Shape::CustomExact),
+            Just(Shape::CustomWildcard),
+            Just(Shape::CustomFull)
+        ],
         any::<bool>(),
         "(/[a-zA-Z0-9._~%-]{1,12}){1,3}",
         proptest::option::of("[a-z]{1,4}=[a-zA-Z0-9%._-]{0,6}(&[a-z]{1,4}=[a-z0-9]{0,4}){0,2}"),
@@ -102,7 +112,8 @@ impl Case {
     }
 
     fn policy(&self) -> Policy {
-        let custom = |resource: String| CustomPolicy::builder().resource(resource).date_less_than(self.expires());
+        let custom =
+            |resource: String| CustomPolicy::builder().resource(resource).date_less_than(self.expires());
         match self.shape {
             Shape::Canned => CannedPolicy::new(self.url(), self.expires()).unwrap().into(),
             Shape::CustomExact => custom(self.url()).build().unwrap().into(),
@@ -117,9 +128,7 @@ impl Case {
     }
 
     fn signed(&self) -> SignedPolicy {
-        let key = &keys()[self.key];
-        let key = SigningKey::from_pem(&key.to_pkcs8_pem().unwrap(), key.key_pair_id().as_str()).unwrap();
-        SignedPolicy::new(self.policy(), &key.with_hash(self.hash)).unwrap()
+        SignedPolicy::new(self.policy(), &keys()[self.key].clone().with_hash(self.hash)).unwrap()
     }
 
     /// The (URL, Cookie header) a client sends.
@@ -269,7 +278,8 @@ mod reference {
             Some(i) if !s[..i].contains('/') => (Some(&s[..i]), &s[i + 3..]),
             _ => (None, s),
         };
-        let host_end = rest.char_indices().find(|&(_, c)| c == '/' || c == '?').map_or(rest.len(), |(i, _)| i);
+        let host_end =
+            rest.char_indices().find(|&(_, c)| c == '/' || c == '?').map_or(rest.len(), |(i, _)| i);
         Some(Sections { scheme, host: &rest[..host_end], tail: &rest[host_end..] })
     }
 

@@ -29,6 +29,7 @@ const SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.
 /// RSA moduli CloudFront has accepted (key groups use 2048; legacy key pairs 1024 and 4096).
 const RSA_BITS: core::ops::RangeInclusive<usize> = 1024..=4096;
 
+#[derive(Clone)]
 enum Secret {
     Rsa(rsa::RsaPrivateKey),
     P256(p256::ecdsa::SigningKey),
@@ -55,6 +56,7 @@ enum Public {
 /// assert!(!format!("{legacy:?}").contains("PRIVATE"));
 /// # Ok::<(), cfsign::Error>(())
 /// ```
+#[derive(Clone)]
 pub struct SigningKey {
     secret: Secret,
     key_pair_id: KeyPairId,
