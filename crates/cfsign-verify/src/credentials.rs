@@ -103,7 +103,9 @@ pub fn url_credentials(url: &str) -> Result<Option<Credentials>, Reason> {
         if let Some(i) = slot_of(name.as_bytes()) {
             let slot = creds.slot(i);
             if slot.is_some() {
-                return Err(Reason::DuplicateParameter { name: SIGNING_PARAMETERS.get(i).copied().unwrap_or("?") });
+                return Err(Reason::DuplicateParameter {
+                    name: SIGNING_PARAMETERS.get(i).copied().unwrap_or("?"),
+                });
             }
             *slot = Some(percent_decode(value.as_bytes()));
         }
