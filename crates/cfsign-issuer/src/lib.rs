@@ -1,0 +1,505 @@
+//! # cfsign-issuer — CloudFront cookies that refresh themselves
+//!
+//! The framework-neutral core of the cfsign middleware (`cfsign-tower`, `cfsign-actix`): for
+//! each response it answers one question — which `Set-Cookie` headers, if any? — from the
+//! request's `Cookie` header, what the session may see ([`Access`]), an optional explicit
+//! [`Directive`] from the handler, and the response status.
+//!
+//! - Nothing when the request already carries cookies for the same scope, key and hash that
+//!   expire later than the refresh window (no signing on this path).
+//! - New cookies when they are missing, about to expire, for another scope, another key-pair
+//!   ID (rotation) or another hash; stale companions (`CloudFront-Hash-Algorithm`,
+//!   `CloudFront-Expires` vs `CloudFront-Policy`) are removed in the same response.
+//! - Removal cookies on [`Directive::Revoke`], with the same Domain, Path, Secure and SameSite.
+//! - Nothing at all on 5xx responses.
+//!
+//! Expiries are rounded up to a granularity so that sessions sharing a scope share policy
+//! bytes; a bounded cache with single-flight then signs each policy once.
+//!
+//! ```
+//! # let pem = include_str!("../../cfsign/tests/data/ecdsa-p256-pkcs8.pem");
+//! use std::sync::Arc;
+//! use cfsign_issuer::{Access, Directive, Issuer, ManualClock};
+//!
+//! let key = cfsign::SigningKey::from_pem(pem, "K2JCJMDEHXQW5F")?;
+//! let clock = ManualClock::new(cfsign::EpochSeconds::new(1_767_200_000));
+//! let issuer = Issuer::builder(Arc::new(key)).domain("example.com").clock(clock).build()?;
+//! let alice = Access::single("https://cdn.example.com/u/alice/*", "/")?;
+//!
+//! // Login: the handler asks for cookies.
+//! let set_cookie = issuer.decide(None, "/login", None, Some(&Directive::Issue(alice.clone())), 303);
+//! assert_eq!(set_cookie.len(), 4); // Policy, Signature, Key-Pair-Id, Hash-Algorithm
+//!
+//! // Next request with those cookies: nothing to do.
+//! let cookie_header: Vec<_> = set_cookie.iter().map(|c| c.split(';').next().unwrap()).collect();
+//! let cookie_header = cookie_header.join("; ");
+//! assert!(issuer.decide(Some(cookie_header.as_bytes()), "/", Some(alice), None, 200).is_empty());
+//! assert_eq!(issuer.counters().signatures_made, 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod access;
+mod cache;
+mod clock;
+mod counters;
+mod request_cookies;
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use cfsign::{
+    CannedPolicy, CookieAttributes, CustomPolicy, EpochSeconds, HashAlgorithm, Policy, SameSite,
+    SignedCookies, SignedPolicy, Signer, cookie,
+};
+
+pub use access::{Access, Directive, Scope};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use counters::CounterSnapshot;
+
+use cache::CachingSigner;
+use counters::Counters;
+
+/// Which policy the cookies carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PolicyKind {
+    /// `CloudFront-Policy`: works for wildcard resources (the usual choice).
+    #[default]
+    Custom,
+    /// `CloudFront-Expires`: only for scopes naming one exact URL.
+    Canned,
+}
+
+/// Why an issuer could not be built or a scope created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IssuerError {
+    /// An inconsistent setting.
+    Config(&'static str),
+    /// Invalid cookie attributes (e.g. `SameSite=None` without `Secure`).
+    Cookie(cfsign::Error),
+    /// An invalid scope resource or cookie path.
+    InvalidScope(cfsign::Error),
+}
+
+impl fmt::Display for IssuerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IssuerError::Config(why) => write!(f, "invalid issuer configuration: {why}"),
+            IssuerError::Cookie(e) => write!(f, "invalid cookie attributes: {e}"),
+            IssuerError::InvalidScope(e) => write!(f, "invalid scope: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for IssuerError {}
+
+/// Builder for [`Issuer`]; see [`Issuer::builder`].
+#[must_use]
+pub struct IssuerBuilder {
+    signer: Arc<dyn Signer + Send + Sync>,
+    ttl: Duration,
+    refresh_before: Duration,
+    granularity: Duration,
+    policy_kind: PolicyKind,
+    attributes: CookieAttributes,
+    default_path: String,
+    clock: Arc<dyn Clock>,
+    cache_capacity: usize,
+}
+
+impl fmt::Debug for IssuerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IssuerBuilder")
+            .field("key_pair_id", self.signer.key_pair_id())
+            .field("ttl", &self.ttl)
+            .field("refresh_before", &self.refresh_before)
+            .field("granularity", &self.granularity)
+            .field("policy_kind", &self.policy_kind)
+            .field("attributes", &self.attributes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IssuerBuilder {
+    /// How long issued cookies are valid (default 1 h).
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// Re-issue when less than this is left (default 15 min).
+    pub fn refresh_before(mut self, window: Duration) -> Self {
+        self.refresh_before = window;
+        self
+    }
+
+    /// Expiries are rounded up to a multiple of this (default 60 s), so sessions with the
+    /// same scope share policy bytes and signatures.
+    pub fn granularity(mut self, granularity: Duration) -> Self {
+        self.granularity = granularity;
+        self
+    }
+
+    /// Canned or custom policies (default custom).
+    pub fn policy_kind(mut self, kind: PolicyKind) -> Self {
+        self.policy_kind = kind;
+        self
+    }
+
+    /// Cookie `Domain` (default none: host-only). Set the parent domain shared by the app and
+    /// the CloudFront alternate domain name, e.g. `example.com`.
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.attributes = self.attributes.domain(domain);
+        self
+    }
+
+    /// Cookie `Secure` (default on; turn off only for plain-http local development).
+    pub fn secure(mut self, on: bool) -> Self {
+        self.attributes = self.attributes.secure(on);
+        self
+    }
+
+    /// Cookie `HttpOnly` (default on).
+    pub fn http_only(mut self, on: bool) -> Self {
+        self.attributes = self.attributes.http_only(on);
+        self
+    }
+
+    /// Cookie `SameSite` (default `Lax`; `None` requires `Secure`).
+    pub fn same_site(mut self, same_site: SameSite) -> Self {
+        self.attributes = self.attributes.same_site(same_site);
+        self
+    }
+
+    /// The cookie path used for revocation when the session's access is not known any more
+    /// (default `/`).
+    pub fn default_path(mut self, path: impl Into<String>) -> Self {
+        self.default_path = path.into();
+        self
+    }
+
+    /// Where the time comes from (default the system clock; tests use [`ManualClock`]).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// How many signatures to remember (default 1024).
+    pub fn cache_capacity(mut self, capacity: usize) -> Self {
+        self.cache_capacity = capacity;
+        self
+    }
+
+    /// Checks the settings and builds the issuer.
+    ///
+    /// # Errors
+    /// [`IssuerError::Config`] for a TTL not longer than the refresh window, a granularity
+    /// under one second or over the TTL, or a zero cache; [`IssuerError::Cookie`] for invalid
+    /// cookie attributes (`SameSite=None` without `Secure`, a bad domain or default path).
+    pub fn build(self) -> Result<Issuer, IssuerError> {
+        let secs = |d: Duration| d.as_secs();
+        if secs(self.granularity) == 0 {
+            return Err(IssuerError::Config("the granularity must be at least one second"));
+        }
+        if secs(self.ttl) <= secs(self.refresh_before) {
+            return Err(IssuerError::Config(
+                "the TTL must be longer than the refresh window, or every response would re-issue",
+            ));
+        }
+        if secs(self.granularity) > secs(self.ttl) {
+            return Err(IssuerError::Config("the granularity must not exceed the TTL"));
+        }
+        if self.cache_capacity == 0 {
+            return Err(IssuerError::Config("the signature cache needs room for at least one entry"));
+        }
+        self.attributes.clone().path(self.default_path.as_str()).validate().map_err(IssuerError::Cookie)?;
+        let counters = Arc::new(Counters::default());
+        Ok(Issuer {
+            inner: Arc::new(Inner {
+                signer: CachingSigner::new(self.signer, self.cache_capacity, counters.clone()),
+                ttl: secs(self.ttl),
+                refresh_before: secs(self.refresh_before),
+                granularity: secs(self.granularity),
+                policy_kind: self.policy_kind,
+                attributes: self.attributes,
+                default_path: self.default_path,
+                clock: self.clock,
+                counters,
+                last_warning: AtomicU64::new(0),
+            }),
+        })
+    }
+}
+
+struct Inner {
+    signer: CachingSigner,
+    ttl: u64,
+    refresh_before: u64,
+    granularity: u64,
+    policy_kind: PolicyKind,
+    attributes: CookieAttributes,
+    default_path: String,
+    clock: Arc<dyn Clock>,
+    counters: Arc<Counters>,
+    last_warning: AtomicU64,
+}
+
+/// Decides which CloudFront cookies each response sets. Cheap to clone (shared state).
+#[derive(Clone)]
+pub struct Issuer {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Issuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("Issuer")
+            .field("key_pair_id", i.signer.key_pair_id())
+            .field("hash", &i.signer.hash_algorithm())
+            .field("ttl_secs", &i.ttl)
+            .field("refresh_before_secs", &i.refresh_before)
+            .field("granularity_secs", &i.granularity)
+            .field("policy_kind", &i.policy_kind)
+            .field("attributes", &i.attributes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`Issuer::inspect`] learned from a request, to be completed by [`Issuer::finish`].
+#[derive(Debug, Default)]
+#[must_use]
+pub struct Pending {
+    access: Option<Access>,
+    /// Indices of the scopes that need fresh cookies.
+    refresh: Vec<usize>,
+    /// `CloudFront-*` names the request carried (bit i: `cookie::NAMES[i]`).
+    names: u8,
+}
+
+impl Issuer {
+    /// Starts an issuer signing with `signer` — a [`cfsign::SigningKey`] or your own HSM/KMS
+    /// [`Signer`] — with the secure defaults: TTL 1 h, refresh when under 15 min is left,
+    /// 60 s granularity, custom policies, `Secure; HttpOnly; SameSite=Lax`, host-only.
+    pub fn builder(signer: Arc<dyn Signer + Send + Sync>) -> IssuerBuilder {
+        IssuerBuilder {
+            signer,
+            ttl: Duration::from_secs(3600),
+            refresh_before: Duration::from_secs(15 * 60),
+            granularity: Duration::from_secs(60),
+            policy_kind: PolicyKind::Custom,
+            attributes: CookieAttributes::new(),
+            default_path: "/".to_owned(),
+            clock: Arc::new(SystemClock),
+            cache_capacity: 1024,
+        }
+    }
+
+    /// The counters so far.
+    #[must_use]
+    pub fn counters(&self) -> CounterSnapshot {
+        self.inner.counters.snapshot()
+    }
+
+    /// The current time of the issuer's clock.
+    #[must_use]
+    pub fn now(&self) -> EpochSeconds {
+        self.inner.clock.now()
+    }
+
+    /// Before the handler runs: reads the request's cookies (`cookie_header`: all `Cookie`
+    /// headers joined with `; `) for the session's `access` at `request_path`. No signing
+    /// happens here.
+    pub fn inspect(
+        &self,
+        cookie_header: Option<&[u8]>,
+        request_path: &str,
+        access: Option<Access>,
+    ) -> Pending {
+        let i = &*self.inner;
+        let seen = match (cookie_header, &access) {
+            (Some(h), Some(_)) if !h.is_empty() => request_cookies::read(h, i.signer.key_pair_id().as_str()),
+            // Without a session only the names matter (for a login's stale-cookie removals).
+            (Some(h), None) => {
+                request_cookies::RequestCookies { names: request_cookies::names(h), ..Default::default() }
+            }
+            _ => request_cookies::RequestCookies::default(),
+        };
+        if let Some(why) = seen.malformed {
+            Counters::bump(&i.counters.malformed_cookies);
+            self.warn_rate_limited(why);
+        }
+        let mut pending = Pending { access: None, refresh: Vec::new(), names: seen.names };
+        let Some(access) = access else { return pending };
+        let now = i.clock.now().as_secs();
+        let hash = i.signer.hash_algorithm();
+        for (index, scope) in access.scopes().iter().enumerate() {
+            // The browser only sends a scope's cookies under its path; elsewhere we cannot see
+            // them and leave them alone.
+            if !scope.visible_at(request_path) {
+                continue;
+            }
+            let fresh = seen.sets.iter().any(|set| {
+                set.key_pair_id_matches
+                    && set.hash == hash
+                    && set.expires.as_secs() > now.saturating_add(i.refresh_before)
+                    && match (&set.resource, i.policy_kind) {
+                        (Some(r), PolicyKind::Custom) => r == scope.resource(),
+                        (None, PolicyKind::Canned) => true,
+                        _ => false,
+                    }
+            });
+            if !fresh {
+                pending.refresh.push(index);
+            }
+        }
+        pending.access = Some(access);
+        pending
+    }
+
+    /// After the handler: the `Set-Cookie` header values for the response, given the
+    /// handler's directive (if any) and the response status.
+    #[must_use]
+    pub fn finish(&self, pending: Pending, directive: Option<&Directive>, status: u16) -> Vec<String> {
+        if status >= 500 {
+            return Vec::new();
+        }
+        match directive {
+            Some(Directive::Revoke) => self.revoke(pending.access.as_ref()),
+            Some(Directive::Issue(access)) => {
+                let all: Vec<usize> = (0..access.scopes().len()).collect();
+                self.issue(access, &all, pending.names)
+            }
+            None => match &pending.access {
+                Some(access) if !pending.refresh.is_empty() => {
+                    self.issue(access, &pending.refresh, pending.names)
+                }
+                _ => Vec::new(),
+            },
+        }
+    }
+
+    /// [`inspect`](Self::inspect) and [`finish`](Self::finish) in one call.
+    #[must_use]
+    pub fn decide(
+        &self,
+        cookie_header: Option<&[u8]>,
+        request_path: &str,
+        access: Option<Access>,
+        directive: Option<&Directive>,
+        status: u16,
+    ) -> Vec<String> {
+        let pending = self.inspect(cookie_header, request_path, access);
+        self.finish(pending, directive, status)
+    }
+
+    fn attributes(&self, path: &str) -> CookieAttributes {
+        self.inner.attributes.clone().path(path)
+    }
+
+    fn expiry(&self) -> EpochSeconds {
+        let i = &self.inner;
+        let target = i.clock.now().as_secs().saturating_add(i.ttl);
+        EpochSeconds::new(target.div_ceil(i.granularity).saturating_mul(i.granularity))
+    }
+
+    fn issue(&self, access: &Access, scopes: &[usize], names_in_request: u8) -> Vec<String> {
+        let i = &*self.inner;
+        let expires = self.expiry();
+        let mut out = Vec::new();
+        for scope in scopes.iter().filter_map(|&k| access.scopes().get(k)) {
+            let policy: Result<Policy, cfsign::Error> = match i.policy_kind {
+                PolicyKind::Custom => CustomPolicy::builder()
+                    .resource(scope.resource())
+                    .date_less_than(expires)
+                    .build()
+                    .map(Policy::from),
+                PolicyKind::Canned => CannedPolicy::new(scope.resource(), expires).map(Policy::from),
+            };
+            let attrs = self.attributes(scope.cookie_path());
+            let headers = policy
+                .and_then(|p| SignedPolicy::new(p, &i.signer))
+                .and_then(|signed| signed.cookies().set_cookie_headers(&attrs));
+            match headers {
+                Ok(headers) => {
+                    Counters::bump(&i.counters.cookies_issued);
+                    let new_names = new_names(i.policy_kind, i.signer.hash_algorithm());
+                    out.extend(headers);
+                    out.extend(removals(&attrs, names_in_request & !new_names));
+                }
+                Err(e) => tracing::error!(
+                    scope = scope.resource(),
+                    error = %e,
+                    "cfsign: could not issue CloudFront cookies; the response goes out without them"
+                ),
+            }
+        }
+        out
+    }
+
+    fn revoke(&self, access: Option<&Access>) -> Vec<String> {
+        let i = &*self.inner;
+        let paths: Vec<&str> = match access {
+            Some(a) => a.scopes().iter().map(Scope::cookie_path).collect(),
+            None => vec![i.default_path.as_str()],
+        };
+        let mut out = Vec::new();
+        for path in paths {
+            if let Ok(h) = SignedCookies::removal_headers(&self.attributes(path)) {
+                Counters::bump(&i.counters.cookies_revoked);
+                out.extend(h);
+            }
+        }
+        out
+    }
+
+    /// Logs a malformed cookie at `warn` at most once a minute, at `debug` otherwise, so that a
+    /// client sending garbage cannot flood the logs. Cookie values are never logged.
+    fn warn_rate_limited(&self, why: &'static str) {
+        let now = self.inner.clock.now().as_secs();
+        let last = self.inner.last_warning.load(Ordering::Relaxed);
+        if now >= last.saturating_add(60)
+            && self
+                .inner
+                .last_warning
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::warn!(
+                reason = why,
+                "cfsign: ignoring malformed CloudFront cookies (further ones logged at debug for a minute)"
+            );
+        } else {
+            tracing::debug!(reason = why, "cfsign: ignoring malformed CloudFront cookies");
+        }
+    }
+}
+
+/// The names (bit i: `cookie::NAMES[i]`) a freshly issued set carries.
+fn new_names(kind: PolicyKind, hash: HashAlgorithm) -> u8 {
+    let first = match kind {
+        PolicyKind::Custom => 0,
+        PolicyKind::Canned => 1,
+    };
+    let hash_bit = if hash == HashAlgorithm::Sha256 { 1 << 4 } else { 0 };
+    (1 << first) | (1 << 2) | (1 << 3) | hash_bit
+}
+
+/// Removal headers for the names in `mask`, at the attributes' path.
+fn removals(attrs: &CookieAttributes, mask: u8) -> Vec<String> {
+    if mask == 0 {
+        return Vec::new();
+    }
+    SignedCookies::removal_headers(attrs)
+        .map(|all| {
+            all.into_iter()
+                .zip(cookie::NAMES)
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, (h, _))| h)
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,166 @@
+//! The `CloudFront-*` cookies a request carries, grouped into sets.
+//!
+//! Browsers send every cookie whose path matches the request, longer paths first; the cookies
+//! of one set share a path and were set together, so they arrive together. A name seen again
+//! therefore starts the next set. Nothing here trusts the input: oversized, undecodable or
+//! incomplete sets are reported as malformed and ignored.
+
+use cfsign::{CustomPolicy, EpochSeconds, HashAlgorithm, cookie};
+
+/// Cookie headers longer than CloudFront's limit are ignored as a whole.
+pub(crate) const MAX_HEADER: usize = 20_480;
+const MAX_POLICY: usize = 4_096;
+const MAX_VALUE: usize = 1_024;
+
+#[derive(Debug, Default, Clone, Copy)]
+struct RawSet<'a> {
+    values: [Option<&'a [u8]>; 5],
+}
+
+/// A readable set: what it grants and under which key and hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SeenSet {
+    /// `None` for a canned set (its resource is the request URL).
+    pub(crate) resource: Option<String>,
+    pub(crate) expires: EpochSeconds,
+    pub(crate) key_pair_id_matches: bool,
+    pub(crate) hash: HashAlgorithm,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct RequestCookies {
+    pub(crate) sets: Vec<SeenSet>,
+    /// Bit i set: the request carries `cookie::NAMES[i]`.
+    pub(crate) names: u8,
+    pub(crate) malformed: Option<&'static str>,
+}
+
+fn trim(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+/// Which `CloudFront-*` names `header` carries (bit i: `cookie::NAMES[i]`), nothing decoded.
+pub(crate) fn names(header: &[u8]) -> u8 {
+    if header.len() > MAX_HEADER {
+        return 0;
+    }
+    header.split(|&b| b == b';').fold(0, |acc, pair| {
+        let name = trim(pair.split(|&b| b == b'=').next().unwrap_or_default());
+        cookie::NAMES.iter().position(|n| n.as_bytes() == name).map_or(acc, |i| acc | (1 << i))
+    })
+}
+
+/// Reads the `CloudFront-*` cookies of `header`; `key_pair_id` is the issuer's own.
+pub(crate) fn read(header: &[u8], key_pair_id: &str) -> RequestCookies {
+    let mut out = RequestCookies::default();
+    if header.len() > MAX_HEADER {
+        out.malformed = Some("Cookie header over 20,480 bytes");
+        return out;
+    }
+    let mut raw: Vec<RawSet<'_>> = Vec::new();
+    let mut current = RawSet::default();
+    for pair in header.split(|&b| b == b';') {
+        let mut halves = trim(pair).splitn(2, |&b| b == b'=');
+        let (Some(name), Some(value)) = (halves.next(), halves.next()) else { continue };
+        let Some(i) = cookie::NAMES.iter().position(|n| n.as_bytes() == trim(name)) else { continue };
+        out.names |= 1 << i;
+        // `Policy` (0) and `Expires` (1) are alternatives: either one fills the same place.
+        let taken = match i {
+            0 | 1 => current.values[0].is_some() || current.values[1].is_some(),
+            i => current.values.get(i).is_some_and(Option::is_some),
+        };
+        if taken {
+            raw.push(current);
+            current = RawSet::default();
+        }
+        if let Some(slot) = current.values.get_mut(i) {
+            *slot = Some(trim(value));
+        }
+    }
+    if current.values.iter().any(Option::is_some) {
+        raw.push(current);
+    }
+    for set in raw {
+        match read_set(&set, key_pair_id) {
+            Ok(seen) => out.sets.push(seen),
+            Err(why) => out.malformed = Some(why),
+        }
+    }
+    out
+}
+
+fn read_set(set: &RawSet<'_>, key_pair_id: &str) -> Result<SeenSet, &'static str> {
+    let [policy, expires, signature, key, hash] = set.values;
+    let key = key.filter(|k| !k.is_empty()).ok_or("cookie set without CloudFront-Key-Pair-Id")?;
+    let signature = signature.filter(|s| !s.is_empty()).ok_or("cookie set without CloudFront-Signature")?;
+    if signature.len() > MAX_VALUE || key.len() > MAX_VALUE {
+        return Err("oversized CloudFront cookie value");
+    }
+    let hash = match hash {
+        None => HashAlgorithm::Sha1,
+        Some(h) => HashAlgorithm::from_wire(h).ok_or("CloudFront-Hash-Algorithm is not SHA1 or SHA256")?,
+    };
+    let (resource, expires) = match (policy, expires) {
+        (Some(p), None) => {
+            if p.len() > MAX_POLICY {
+                return Err("oversized CloudFront-Policy");
+            }
+            let bytes = cfsign::encoding::decode_bytes(p).map_err(|_| "CloudFront-Policy is not base64")?;
+            let policy =
+                CustomPolicy::parse(&bytes).map_err(|_| "CloudFront-Policy is not a valid policy")?;
+            (Some(policy.resource().unwrap_or("*").to_owned()), policy.date_less_than())
+        }
+        (None, Some(e)) => {
+            let digits = e.len() <= 20 && !e.is_empty() && e.iter().all(u8::is_ascii_digit);
+            let secs = core::str::from_utf8(e).ok().filter(|_| digits).and_then(|s| s.parse().ok());
+            (None, EpochSeconds::new(secs.ok_or("CloudFront-Expires is not a number")?))
+        }
+        (Some(_), Some(_)) => return Err("both CloudFront-Policy and CloudFront-Expires"),
+        (None, None) => return Err("cookie set without CloudFront-Policy or CloudFront-Expires"),
+    };
+    Ok(SeenSet { resource, expires, key_pair_id_matches: key == key_pair_id.as_bytes(), hash })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_sets_and_flags_garbage() {
+        let policy = cfsign::encoding::encode(
+            br#"{"Statement":[{"Resource":"https://c/a/*","Condition":{"DateLessThan":{"AWS:EpochTime":100}}}]}"#,
+        );
+        let header = format!(
+            "a=1; CloudFront-Policy={policy}; CloudFront-Signature=xx; CloudFront-Key-Pair-Id=K1; \
+             CloudFront-Expires=50; CloudFront-Signature=yy; CloudFront-Key-Pair-Id=K2; CloudFront-Hash-Algorithm=SHA256"
+        );
+        let seen = read(header.as_bytes(), "K1");
+        assert_eq!(seen.malformed, None);
+        assert_eq!(seen.sets.len(), 2);
+        assert_eq!(seen.sets[0].resource.as_deref(), Some("https://c/a/*"));
+        assert!(seen.sets[0].key_pair_id_matches);
+        assert_eq!(seen.sets[1].expires, EpochSeconds::new(50));
+        assert_eq!(seen.sets[1].hash, HashAlgorithm::Sha256);
+        assert!(!seen.sets[1].key_pair_id_matches);
+        assert_eq!(seen.names, 0b11111);
+
+        for bad in [
+            &b"CloudFront-Policy=%%%; CloudFront-Signature=x; CloudFront-Key-Pair-Id=K1"[..],
+            b"CloudFront-Expires=x1; CloudFront-Signature=x; CloudFront-Key-Pair-Id=K1",
+            b"CloudFront-Expires=1; CloudFront-Key-Pair-Id=K1",
+            b"CloudFront-Expires=1; CloudFront-Signature=x; CloudFront-Key-Pair-Id=K1; CloudFront-Hash-Algorithm=MD5",
+            b"CloudFront-Signature=\xff\xfe; CloudFront-Key-Pair-Id=K1",
+        ] {
+            let seen = read(bad, "K1");
+            assert!(seen.malformed.is_some() && seen.sets.is_empty(), "{}", String::from_utf8_lossy(bad));
+        }
+        assert!(read(&vec![b'a'; MAX_HEADER + 1], "K1").malformed.is_some());
+        assert!(read(b"", "K1").sets.is_empty());
+    }
+}

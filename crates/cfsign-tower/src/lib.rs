@@ -1,0 +1,221 @@
+//! # cfsign-tower — CloudFront cookies for tower and axum
+//!
+//! [`CloudFrontCookieLayer`] attaches fresh `CloudFront-*` signed cookies to authenticated
+//! responses, refreshes them before they expire and clears them on logout — no handler signs
+//! anything. Every decision is made by [`cfsign_issuer::Issuer`]; this crate is the glue.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use axum::{Extension, Router, response::Redirect, routing::{get, post}};
+//! use cfsign_issuer::{Access, Issuer};
+//! use cfsign_tower::{CloudFrontCookieLayer, CloudFrontCookies};
+//!
+//! /// What your auth layer puts into the request extensions.
+//! #[derive(Clone)]
+//! struct User(String);
+//!
+//! fn access_for(user: &str) -> Option<Access> {
+//!     Access::single(format!("https://cdn.example.com/u/{user}/*"), "/").ok()
+//! }
+//!
+//! async fn login() -> (CloudFrontCookies, Redirect) {
+//!     // ... check the password, start the session ...
+//!     (CloudFrontCookies::issue(access_for("alice").unwrap()), Redirect::to("/"))
+//! }
+//!
+//! async fn logout() -> (CloudFrontCookies, Redirect) {
+//!     (CloudFrontCookies::revoke(), Redirect::to("/"))
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let pem = include_str!("../../cfsign/tests/data/ecdsa-p256-pkcs8.pem");
+//! let key = cfsign::SigningKey::from_pem(pem, "K2JCJMDEHXQW5F")?;
+//! let issuer = Issuer::builder(Arc::new(key)).domain("example.com").build()?;
+//!
+//! let app: Router = Router::new()
+//!     .route("/", get(|| async { "private media below" }))
+//!     .route("/login", post(login))
+//!     .route("/logout", post(logout))
+//!     // Every response to a signed-in user carries valid cookies, refreshed when due.
+//!     .layer(CloudFrontCookieLayer::new(issuer, |req: &http::request::Parts| {
+//!         req.extensions.get::<User>().and_then(|u| access_for(&u.0))
+//!     }));
+//! # let _ = app; Ok(()) }
+//! ```
+//!
+//! Order matters: the layer reads the authenticated user from the request extensions, so add
+//! it *before* (inside) your auth layer in axum's `.layer` chain — `.layer(cloudfront)` then
+//! `.layer(auth)`, so that auth runs first.
+//!
+//! Features: `axum` — `CloudFrontCookies` implements `IntoResponseParts`. Without it, insert
+//! the directive into the response extensions yourself.
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use cfsign_issuer::{Access, Directive, Issuer, Pending};
+use http::header::{COOKIE, SET_COOKIE};
+use http::{HeaderValue, Request, Response};
+use tower_layer::Layer;
+use tower_service::Service;
+
+/// Decides what a request's session may see; implemented for every
+/// `Fn(&http::request::Parts) -> Option<Access> + Clone`.
+pub trait AccessFn: Clone {
+    /// The session's access, or `None` for an anonymous request.
+    fn access(&self, request: &http::request::Parts) -> Option<Access>;
+}
+
+impl<F> AccessFn for F
+where
+    F: Fn(&http::request::Parts) -> Option<Access> + Clone,
+{
+    fn access(&self, request: &http::request::Parts) -> Option<Access> {
+        self(request)
+    }
+}
+
+/// An explicit decision from a handler, carried in the response extensions: issue cookies
+/// now (login) or remove them (logout).
+///
+/// With the `axum` feature, return it as part of the response:
+/// `(CloudFrontCookies::issue(access), Redirect::to("/"))`. Otherwise:
+/// `response.extensions_mut().insert(CloudFrontCookies::revoke())`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudFrontCookies(Directive);
+
+impl CloudFrontCookies {
+    /// Issue cookies for `access` on this response.
+    #[must_use]
+    pub fn issue(access: Access) -> Self {
+        CloudFrontCookies(Directive::Issue(access))
+    }
+
+    /// Remove the cookies on this response.
+    #[must_use]
+    pub fn revoke() -> Self {
+        CloudFrontCookies(Directive::Revoke)
+    }
+
+    /// The directive.
+    #[must_use]
+    pub fn directive(&self) -> &Directive {
+        &self.0
+    }
+}
+
+#[cfg(feature = "axum")]
+impl axum_core::response::IntoResponseParts for CloudFrontCookies {
+    type Error = std::convert::Infallible;
+
+    fn into_response_parts(
+        self,
+        mut res: axum_core::response::ResponseParts,
+    ) -> Result<axum_core::response::ResponseParts, Self::Error> {
+        res.extensions_mut().insert(self);
+        Ok(res)
+    }
+}
+
+/// The layer; see the [crate docs](crate).
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct CloudFrontCookieLayer<F> {
+    issuer: Issuer,
+    access: F,
+}
+
+impl<F: AccessFn> CloudFrontCookieLayer<F> {
+    /// A layer issuing with `issuer`, asking `access` what each request's session may see.
+    pub fn new(issuer: Issuer, access: F) -> Self {
+        CloudFrontCookieLayer { issuer, access }
+    }
+}
+
+impl<S, F: Clone> Layer<S> for CloudFrontCookieLayer<F> {
+    type Service = CloudFrontCookieService<S, F>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        CloudFrontCookieService { inner, issuer: self.issuer.clone(), access: self.access.clone() }
+    }
+}
+
+/// The service [`CloudFrontCookieLayer`] wraps around yours.
+#[derive(Debug, Clone)]
+pub struct CloudFrontCookieService<S, F> {
+    inner: S,
+    issuer: Issuer,
+    access: F,
+}
+
+impl<S, F, ReqBody, ResBody> Service<Request<ReqBody>> for CloudFrontCookieService<S, F>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    F: AccessFn,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let (parts, body) = request.into_parts();
+        let access = self.access.access(&parts);
+        let pending = {
+            let mut cookies = parts.headers.get_all(COOKIE).iter();
+            match (cookies.next(), cookies.next()) {
+                (None, _) => self.issuer.inspect(None, parts.uri.path(), access),
+                (Some(one), None) => self.issuer.inspect(Some(one.as_bytes()), parts.uri.path(), access),
+                // HTTP/2 may split cookies over several headers (RFC 9113 §8.2.3): join them.
+                (Some(_), Some(_)) => {
+                    let joined =
+                        parts.headers.get_all(COOKIE).iter().map(HeaderValue::as_bytes).collect::<Vec<_>>();
+                    self.issuer.inspect(Some(&joined.join(&b"; "[..])), parts.uri.path(), access)
+                }
+            }
+        };
+        ResponseFuture {
+            inner: self.inner.call(Request::from_parts(parts, body)),
+            state: Some((self.issuer.clone(), pending)),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Response future of [`CloudFrontCookieService`]: adds the `Set-Cookie` headers when the
+    /// inner response is ready.
+    pub struct ResponseFuture<Fut> {
+        #[pin]
+        inner: Fut,
+        state: Option<(Issuer, Pending)>,
+    }
+}
+
+impl<Fut, ResBody, E> Future for ResponseFuture<Fut>
+where
+    Fut: Future<Output = Result<Response<ResBody>, E>>,
+{
+    type Output = Result<Response<ResBody>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = ready!(this.inner.poll(cx))?;
+        if let Some((issuer, pending)) = this.state.take() {
+            let directive = response.extensions_mut().remove::<CloudFrontCookies>();
+            let status = response.status().as_u16();
+            for value in issuer.finish(pending, directive.as_ref().map(CloudFrontCookies::directive), status)
+            {
+                // Rendered by cfsign from validated parts, so always a valid header value.
+                if let Ok(value) = HeaderValue::try_from(value) {
+                    response.headers_mut().append(SET_COOKIE, value);
+                }
+            }
+        }
+        Poll::Ready(Ok(response))
+    }
+}

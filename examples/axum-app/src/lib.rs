@@ -1,0 +1,192 @@
+//! The demo behind `cargo run -p axum-app`: an app that signs users in and a local stand-in
+//! for CloudFront that serves each user's private images only with valid signed cookies.
+//!
+//! - app: `GET /` (HTML; images load from the CDN), `POST /login` (form field `user`),
+//!   `POST /logout`, `GET /me` (JSON).
+//! - CDN: `GET /u/{user}/{file}` verified with `cfsign-verify`; 403 with CloudFront's XML body
+//!   otherwise.
+//!
+//! The sign-in is a demo (a plain `demo_user` cookie, no password): put your real
+//! authentication in its place — the CloudFront layer only needs the user in the request
+//! extensions.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Form, Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use cfsign_issuer::{Access, Issuer};
+use cfsign_tower::{CloudFrontCookieLayer, CloudFrontCookies};
+use cfsign_verify::{Request as CdnRequest, TrustedKeyGroups};
+
+/// The signed-in user, put into the request extensions by [`demo_auth`].
+#[derive(Clone, Debug)]
+pub struct User(pub String);
+
+/// Where the local CDN lives, e.g. `http://127.0.0.1:3001`.
+#[derive(Clone, Debug)]
+pub struct CdnOrigin(pub String);
+
+fn valid_user(name: &str) -> bool {
+    (1..=32).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// What a user may see on the CDN: their own folder.
+#[must_use]
+pub fn access_for(cdn: &CdnOrigin, user: &str) -> Option<Access> {
+    Access::single(format!("{}/u/{user}/*", cdn.0), "/").ok()
+}
+
+/// Demo authentication: the `demo_user` cookie names the user. Replace with real auth.
+pub async fn demo_auth(mut request: Request, next: Next) -> Response {
+    let user = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix("demo_user="))
+        .filter(|u| valid_user(u))
+        .map(str::to_owned);
+    if let Some(user) = user {
+        request.extensions_mut().insert(User(user));
+    }
+    next.run(request).await
+}
+
+#[derive(serde::Deserialize)]
+struct LoginForm {
+    user: String,
+}
+
+async fn login(State(cdn): State<CdnOrigin>, Form(form): Form<LoginForm>) -> Response {
+    let user = form.user.trim().to_ascii_lowercase();
+    let Some(access) = access_for(&cdn, &user).filter(|_| valid_user(&user)) else {
+        return (StatusCode::BAD_REQUEST, "user: 1 to 32 lowercase letters or digits").into_response();
+    };
+    (
+        CloudFrontCookies::issue(access),
+        [(header::SET_COOKIE, format!("demo_user={user}; Path=/; HttpOnly; SameSite=Lax"))],
+        Redirect::to("/"),
+    )
+        .into_response()
+}
+
+async fn logout() -> impl IntoResponse {
+    (
+        CloudFrontCookies::revoke(),
+        [(header::SET_COOKIE, "demo_user=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")],
+        Redirect::to("/"),
+    )
+}
+
+async fn me(State(cdn): State<CdnOrigin>, request: Request) -> Json<serde_json::Value> {
+    let user = request.extensions().get::<User>().map(|u| u.0.clone());
+    let resource = user.as_ref().map(|u| format!("{}/u/{u}/*", cdn.0));
+    Json(serde_json::json!({ "user": user, "resource": resource }))
+}
+
+async fn index(State(cdn): State<CdnOrigin>, request: Request) -> Html<String> {
+    let body = match request.extensions().get::<User>() {
+        Some(User(user)) => format!(
+            r#"<h1>Hello, {user}</h1>
+<p>These images come from the CDN at <code>{cdn}</code>, which lets them through only with valid
+CloudFront signed cookies.</p>
+<div>{images}</div>
+<p>This one is someone else's, so the CDN refuses it:</p>
+<img id="foreign" alt="refused" src="{cdn}/u/{other}/photo-1.svg" width="120" height="120">
+<form method="post" action="/logout"><button id="logout">Sign out</button></form>"#,
+            cdn = cdn.0,
+            images = (1..=3)
+                .map(|n| format!(r#"<img class="private" alt="photo {n}" src="{}/u/{user}/photo-{n}.svg" width="120" height="120">"#, cdn.0))
+                .collect::<String>(),
+            other = if user == "bob" { "alice" } else { "bob" },
+        ),
+        None => r#"<h1>cfsign demo</h1>
+<form method="post" action="/login">
+  <label>User <input id="user" name="user" value="alice" pattern="[a-z0-9]{1,32}"></label>
+  <button id="login">Sign in</button>
+</form>"#
+            .to_owned(),
+    };
+    Html(format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>cfsign demo</title></head><body>{body}</body></html>"
+    ))
+}
+
+/// The app, with the CloudFront cookie layer inside the demo auth layer.
+pub fn app(issuer: Issuer, cdn: CdnOrigin) -> Router {
+    let access_cdn = cdn.clone();
+    Router::new()
+        .route("/", get(index))
+        .route("/me", get(me))
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .with_state(cdn)
+        .layer(CloudFrontCookieLayer::new(issuer, move |parts: &axum::http::request::Parts| {
+            parts.extensions.get::<User>().and_then(|u| access_for(&access_cdn, &u.0))
+        }))
+        .layer(middleware::from_fn(demo_auth))
+}
+
+#[derive(Clone)]
+struct Cdn {
+    trusted: Arc<TrustedKeyGroups>,
+    now: Arc<dyn Fn() -> cfsign::EpochSeconds + Send + Sync>,
+}
+
+async fn cdn_file(
+    State(cdn): State<Cdn>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((user, file)): Path<(String, String)>,
+    headers: HeaderMap,
+    request: Request,
+) -> Response {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let target = request.uri().path_and_query().map_or("/", |p| p.as_str());
+    let url = format!("http://{host}{target}");
+    let cookies: Vec<&[u8]> = headers.get_all(header::COOKIE).iter().map(|v| v.as_bytes()).collect();
+    let cookies = cookies.join(&b"; "[..]);
+    let verdict = cdn.trusted.verify(&CdnRequest::new(&url, peer.ip(), (cdn.now)()).cookie_header(&cookies));
+    match verdict {
+        Ok(_) => {
+            let hue = user
+                .bytes()
+                .chain(file.bytes())
+                .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+                % 360;
+            let svg = format!(
+                r#"<svg xmlns="http://www.w3.org/2000/svg" width="120" height="120"><rect width="120" height="120" fill="hsl({hue},70%,60%)"/><text x="60" y="64" font-size="14" text-anchor="middle" font-family="sans-serif">{user}/{file}</text></svg>"#,
+                user = user.chars().filter(char::is_ascii_alphanumeric).collect::<String>(),
+                file = file
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+                    .collect::<String>(),
+            );
+            ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "private, no-store")], svg)
+                .into_response()
+        }
+        Err(denial) => (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, cfsign_verify::Denial::CONTENT_TYPE)],
+            denial.xml_body(),
+        )
+            .into_response(),
+    }
+}
+
+/// The local CDN: `/u/{user}/{file}` behind signed-cookie (or signed-URL) verification.
+/// `now` is the clock it judges expiry with.
+pub fn cdn(
+    trusted: TrustedKeyGroups,
+    now: impl Fn() -> cfsign::EpochSeconds + Send + Sync + 'static,
+) -> Router {
+    Router::new()
+        .route("/", get(|| async { "cfsign local CDN: files under /u/{user}/ need signed cookies" }))
+        .route("/u/{user}/{file}", get(cdn_file))
+        .with_state(Cdn { trusted: Arc::new(trusted), now: Arc::new(now) })
+}
