@@ -31,7 +31,9 @@ pub struct User(pub String);
 #[derive(Clone, Debug)]
 pub struct CdnOrigin(pub String);
 
-fn valid_user(name: &str) -> bool {
+/// Demo user names: 1 to 32 lowercase letters or digits.
+#[must_use]
+pub fn valid_user(name: &str) -> bool {
     (1..=32).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
@@ -43,15 +45,7 @@ pub fn access_for(cdn: &CdnOrigin, user: &str) -> Option<Access> {
 
 /// Demo authentication: the `demo_user` cookie names the user. Replace with real auth.
 pub async fn demo_auth(mut request: Request, next: Next) -> Response {
-    let user = request
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| c.trim().strip_prefix("demo_user="))
-        .filter(|u| valid_user(u))
-        .map(str::to_owned);
+    let user = session_user(request.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()));
     if let Some(user) = user {
         request.extensions_mut().insert(User(user));
     }
@@ -63,36 +57,68 @@ struct LoginForm {
     user: String,
 }
 
+/// The demo session cookie for `user`, and the one that removes it.
+pub const SESSION_COOKIE: &str = "demo_user";
+
+/// `Set-Cookie` value starting the demo session.
+#[must_use]
+pub fn session_cookie(user: &str) -> String {
+    format!("{SESSION_COOKIE}={user}; Path=/; HttpOnly; SameSite=Lax")
+}
+
+/// `Set-Cookie` value ending the demo session.
+pub const SESSION_REMOVAL: &str = "demo_user=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax";
+
+/// The signed-in user named by a `Cookie` header, if any.
+#[must_use]
+pub fn session_user<'a>(cookie_headers: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    cookie_headers
+        .into_iter()
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix("demo_user="))
+        .filter(|u| valid_user(u))
+        .map(str::to_owned)
+}
+
+/// A sign-in form's user, normalised and checked.
+#[must_use]
+pub fn login_user(form_user: &str) -> Option<String> {
+    let user = form_user.trim().to_ascii_lowercase();
+    valid_user(&user).then_some(user)
+}
+
+/// What the app says to an invalid sign-in.
+pub const BAD_USER: &str = "user: 1 to 32 lowercase letters or digits";
+
 async fn login(State(cdn): State<CdnOrigin>, Form(form): Form<LoginForm>) -> Response {
-    let user = form.user.trim().to_ascii_lowercase();
+    let user = login_user(&form.user).unwrap_or_default();
     let Some(access) = access_for(&cdn, &user).filter(|_| valid_user(&user)) else {
-        return (StatusCode::BAD_REQUEST, "user: 1 to 32 lowercase letters or digits").into_response();
+        return (StatusCode::BAD_REQUEST, BAD_USER).into_response();
     };
-    (
-        CloudFrontCookies::issue(access),
-        [(header::SET_COOKIE, format!("demo_user={user}; Path=/; HttpOnly; SameSite=Lax"))],
-        Redirect::to("/"),
-    )
+    (CloudFrontCookies::issue(access), [(header::SET_COOKIE, session_cookie(&user))], Redirect::to("/"))
         .into_response()
 }
 
 async fn logout() -> impl IntoResponse {
-    (
-        CloudFrontCookies::revoke(),
-        [(header::SET_COOKIE, "demo_user=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")],
-        Redirect::to("/"),
-    )
+    (CloudFrontCookies::revoke(), [(header::SET_COOKIE, SESSION_REMOVAL)], Redirect::to("/"))
+}
+
+/// The `/me` document.
+#[must_use]
+pub fn me_json(user: Option<&str>, cdn: &CdnOrigin) -> serde_json::Value {
+    let resource = user.map(|u| format!("{}/u/{u}/*", cdn.0));
+    serde_json::json!({ "user": user, "resource": resource })
 }
 
 async fn me(State(cdn): State<CdnOrigin>, request: Request) -> Json<serde_json::Value> {
-    let user = request.extensions().get::<User>().map(|u| u.0.clone());
-    let resource = user.as_ref().map(|u| format!("{}/u/{u}/*", cdn.0));
-    Json(serde_json::json!({ "user": user, "resource": resource }))
+    Json(me_json(request.extensions().get::<User>().map(|u| u.0.as_str()), &cdn))
 }
 
-async fn index(State(cdn): State<CdnOrigin>, request: Request) -> Html<String> {
-    let body = match request.extensions().get::<User>() {
-        Some(User(user)) => format!(
+/// The demo page for a signed-in `user` (images from the CDN) or the sign-in form.
+#[must_use]
+pub fn page(user: Option<&str>, cdn: &CdnOrigin) -> String {
+    let body = match user {
+        Some(user) => format!(
             r#"<h1>Hello, {user}</h1>
 <p>These images come from the CDN at <code>{cdn}</code>, which lets them through only with valid
 CloudFront signed cookies.</p>
@@ -113,9 +139,13 @@ CloudFront signed cookies.</p>
 </form>"#
             .to_owned(),
     };
-    Html(format!(
+    format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>cfsign demo</title></head><body>{body}</body></html>"
-    ))
+    )
+}
+
+async fn index(State(cdn): State<CdnOrigin>, request: Request) -> Html<String> {
+    Html(page(request.extensions().get::<User>().map(|u| u.0.as_str()), &cdn))
 }
 
 /// The app, with the CloudFront cookie layer inside the demo auth layer.
@@ -189,4 +219,91 @@ pub fn cdn(
         .route("/", get(|| async { "cfsign local CDN: files under /u/{user}/ need signed cookies" }))
         .route("/u/{user}/{file}", get(cdn_file))
         .with_state(Cdn { trusted: Arc::new(trusted), now: Arc::new(now) })
+}
+
+pub mod cli {
+    //! The command line both demos share (`axum-app` and `actix-app`).
+
+    use std::net::SocketAddr;
+
+    use cfsign::{KeyKind, SigningKey};
+    use cfsign_verify::{KeyGroup, TrustedKeyGroups};
+
+    /// Usage text.
+    pub const USAGE: &str =
+        "usage: [--app-addr ADDR] [--cdn-addr ADDR] [--key FILE --key-pair-id ID] [--secure-cookies]
+
+  --app-addr ADDR     where the app listens (default 127.0.0.1:3000)
+  --cdn-addr ADDR     where the local CloudFront stand-in listens (default 127.0.0.1:3001)
+  --key FILE          private key (PEM); default: a throwaway P-256 key generated at start
+  --key-pair-id ID    its CloudFront key-pair ID (default KDEMO)
+  --secure-cookies    mark the CloudFront cookies Secure (off by default: the demo serves plain HTTP)";
+
+    /// The parsed flags.
+    #[derive(Debug, Clone)]
+    pub struct Args {
+        /// `--app-addr`.
+        pub app_addr: SocketAddr,
+        /// `--cdn-addr`.
+        pub cdn_addr: SocketAddr,
+        /// `--key`.
+        pub key: Option<String>,
+        /// `--key-pair-id`.
+        pub key_pair_id: String,
+        /// `--secure-cookies`.
+        pub secure: bool,
+    }
+
+    /// Parses the process arguments; `--help` prints the usage and exits.
+    ///
+    /// # Errors
+    /// A message for an unknown flag or a bad value.
+    pub fn parse() -> Result<Args, String> {
+        let mut args = Args {
+            app_addr: ([127, 0, 0, 1], 3000).into(),
+            cdn_addr: ([127, 0, 0, 1], 3001).into(),
+            key: None,
+            key_pair_id: "KDEMO".to_owned(),
+            secure: false,
+        };
+        let mut it = std::env::args().skip(1);
+        while let Some(a) = it.next() {
+            let mut value = || it.next().ok_or(format!("{a} needs a value"));
+            match a.as_str() {
+                "--app-addr" => args.app_addr = value()?.parse().map_err(|e| format!("--app-addr: {e}"))?,
+                "--cdn-addr" => args.cdn_addr = value()?.parse().map_err(|e| format!("--cdn-addr: {e}"))?,
+                "--key" => args.key = Some(value()?),
+                "--key-pair-id" => args.key_pair_id = value()?,
+                "--secure-cookies" => args.secure = true,
+                "-h" | "--help" => {
+                    println!("{USAGE}");
+                    std::process::exit(0);
+                }
+                other => return Err(format!("unknown argument {other}\n{USAGE}")),
+            }
+        }
+        Ok(args)
+    }
+
+    impl Args {
+        /// The signing key (from `--key`, or a throwaway P-256 key) and the key group the CDN
+        /// trusts.
+        ///
+        /// # Errors
+        /// An unreadable or invalid key file.
+        pub fn keys(&self) -> Result<(SigningKey, TrustedKeyGroups), String> {
+            let key = match &self.key {
+                Some(file) => {
+                    let pem = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+                    SigningKey::from_pem(&pem, &self.key_pair_id).map_err(|e| format!("{file}: {e}"))?
+                }
+                None => {
+                    SigningKey::generate(KeyKind::EcdsaP256, &self.key_pair_id).map_err(|e| e.to_string())?
+                }
+            };
+            let group =
+                KeyGroup::new().with_key(&self.key_pair_id, key.public_key()).map_err(|e| e.to_string())?;
+            Ok((key, TrustedKeyGroups::from(group)))
+        }
+    }
 }

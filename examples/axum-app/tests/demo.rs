@@ -1,8 +1,6 @@
-//! The demo end to end over HTTP: sign in, the private images load from the local CDN, a
-//! foreign one is refused, sign out and the images are refused with CloudFront's 403.
+//! The axum demo end to end over HTTP (the flow is shared with `actix-app`).
 #![allow(clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -27,84 +25,11 @@ async fn start() -> (SocketAddr, SocketAddr) {
     (app_addr, cdn_addr)
 }
 
-/// A cookie jar shared by both ports, as a browser's is for one host.
-#[derive(Default)]
-struct Jar(BTreeMap<String, String>);
-
-impl Jar {
-    fn header(&self) -> String {
-        self.0.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
-    }
-    fn take(&mut self, res: &reqwest::Response) {
-        for c in res.headers().get_all("set-cookie") {
-            let c = c.to_str().unwrap();
-            let (name, value) = c.split(';').next().unwrap().split_once('=').unwrap();
-            if c.contains("Max-Age=0") {
-                self.0.remove(name);
-            } else {
-                self.0.insert(name.into(), value.into());
-            }
-        }
-    }
-}
+#[path = "common/flow.rs"]
+mod flow;
 
 #[tokio::test]
 async fn sign_in_images_load_sign_out_refused() {
     let (app_addr, cdn_addr) = start().await;
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let mut jar = Jar::default();
-    let image = format!("http://{cdn_addr}/u/alice/photo-1.svg");
-
-    // Before signing in: the CDN refuses with CloudFront's MissingKey body.
-    let res = http.get(&image).send().await.unwrap();
-    assert_eq!(res.status(), 403);
-    assert_eq!(res.headers()["content-type"], "text/xml");
-    assert!(res.text().await.unwrap().contains("<Code>MissingKey</Code>"));
-
-    let res = http
-        .post(format!("http://{app_addr}/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("user=alice")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    jar.take(&res);
-    assert!(jar.0.contains_key("CloudFront-Policy") && jar.0.contains_key("demo_user"));
-
-    let page = http.get(format!("http://{app_addr}/")).header("cookie", jar.header()).send().await.unwrap();
-    let page = page.text().await.unwrap();
-    assert!(page.contains(&image), "{page}");
-    let me: serde_json::Value = http
-        .get(format!("http://{app_addr}/me"))
-        .header("cookie", jar.header())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(me["user"], "alice");
-
-    // The private image loads; bob's is refused (resource mismatch → AccessDenied).
-    let res = http.get(&image).header("cookie", jar.header()).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["content-type"], "image/svg+xml");
-    assert!(res.text().await.unwrap().starts_with("<svg"));
-    let res = http
-        .get(format!("http://{cdn_addr}/u/bob/photo-1.svg"))
-        .header("cookie", jar.header())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
-    assert!(res.text().await.unwrap().contains("<Code>AccessDenied</Code>"));
-
-    // Sign out: the cookies are removed, and the image is refused again.
-    let res =
-        http.post(format!("http://{app_addr}/logout")).header("cookie", jar.header()).send().await.unwrap();
-    jar.take(&res);
-    assert!(jar.0.is_empty(), "{:?}", jar.0);
-    let res = http.get(&image).send().await.unwrap();
-    assert_eq!(res.status(), 403);
+    flow::sign_in_images_load_sign_out_refused(app_addr, cdn_addr).await;
 }

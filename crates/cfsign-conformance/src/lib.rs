@@ -1,0 +1,277 @@
+//! The conformance suite of the cfsign middleware: each scenario is written once
+//! (`tests/conformance.rs`) and run against a real axum server with `cfsign-tower` and a real
+//! actix-web `HttpServer` with `cfsign-actix`, both on 127.0.0.1:0, through a cookie-keeping
+//! client. Both must produce the same statuses and the same `Set-Cookie` headers, byte for
+//! byte (the clock is shared and ECDSA signatures are deterministic, RFC 6979).
+//!
+//! The two apps are the same: `GET /me`, `GET /boom` (500), `POST /login` (`user=NAME`),
+//! `POST /logout`; the session is a plain `session=<user>.<tier>` cookie standing in for a real
+//! auth layer.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use cfsign::{EpochSeconds, SigningKey};
+use cfsign_issuer::{Access, Issuer, ManualClock};
+
+pub const T0: EpochSeconds = EpochSeconds::new(1_767_200_000);
+pub const KEY_PAIR_ID: &str = "K2JCJMDEHXQW5F";
+
+pub fn key() -> SigningKey {
+    SigningKey::from_pem(include_str!("../../cfsign/tests/data/ecdsa-p256-pkcs8.pem"), KEY_PAIR_ID).unwrap()
+}
+
+pub fn issuer(clock: &ManualClock, key: SigningKey) -> Issuer {
+    Issuer::builder(Arc::new(key)).domain("example.com").clock(clock.clone()).build().unwrap()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framework {
+    Axum,
+    Actix,
+}
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub name: String,
+    pub tier: String,
+}
+
+/// `session=<user>.<tier>` from a Cookie header.
+fn session(cookie_headers: impl Iterator<Item = Vec<u8>>) -> Option<User> {
+    cookie_headers.into_iter().find_map(|h| {
+        let h = String::from_utf8(h).ok()?;
+        let s = h.split(';').find_map(|c| c.trim().strip_prefix("session=").map(str::to_owned))?;
+        let (name, tier) = s.split_once('.')?;
+        Some(User { name: name.to_owned(), tier: tier.to_owned() })
+    })
+}
+
+pub fn access(user: &User) -> Option<Access> {
+    let resource = match user.tier.as_str() {
+        "shared" => "https://cdn.example.com/shared/*".to_owned(),
+        tier => format!("https://cdn.example.com/{tier}/{}/*", user.name),
+    };
+    Access::single(resource, "/").ok()
+}
+
+fn login_user(body: &str) -> User {
+    User { name: body.strip_prefix("user=").unwrap_or("anonymous").to_owned(), tier: "u".to_owned() }
+}
+
+const LOGOUT_SESSION: &str = "session=; Path=/; Max-Age=0";
+
+fn session_cookie(user: &User) -> String {
+    format!("session={}.{}; Path=/; HttpOnly", user.name, user.tier)
+}
+
+mod axum_app {
+    use axum::Router;
+    use axum::extract::Request;
+    use axum::http::StatusCode;
+    use axum::response::{IntoResponse, Redirect};
+    use axum::routing::{get, post};
+    use cfsign_tower::{CloudFrontCookieLayer, CloudFrontCookies};
+
+    use super::*;
+
+    async fn login(body: String) -> impl IntoResponse {
+        let user = login_user(&body);
+        (
+            CloudFrontCookies::issue(access(&user).unwrap()),
+            [("set-cookie", session_cookie(&user))],
+            Redirect::to("/"),
+        )
+    }
+
+    async fn logout() -> impl IntoResponse {
+        (CloudFrontCookies::revoke(), [("set-cookie", LOGOUT_SESSION)], Redirect::to("/"))
+    }
+
+    pub(crate) fn app(issuer: Issuer) -> Router {
+        Router::new()
+            .route(
+                "/me",
+                get(|req: Request| async move {
+                    format!("{:?}", req.extensions().get::<User>().map(|u| &u.name))
+                }),
+            )
+            .route("/boom", get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "boom") }))
+            .route("/login", post(login))
+            .route("/logout", post(logout))
+            .layer(CloudFrontCookieLayer::new(issuer, |parts: &axum::http::request::Parts| {
+                parts.extensions.get::<User>().and_then(access)
+            }))
+            .layer(axum::middleware::from_fn(|mut req: Request, next: axum::middleware::Next| async move {
+                let user = session(req.headers().get_all("cookie").iter().map(|v| v.as_bytes().to_vec()));
+                if let Some(user) = user {
+                    req.extensions_mut().insert(user);
+                }
+                next.run(req).await
+            }))
+    }
+}
+
+mod actix_app {
+    use actix_web::dev::ServiceRequest;
+    use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, web};
+    use cfsign_actix::{CloudFrontCookies, CloudFrontResponseExt};
+
+    use super::*;
+
+    async fn me(req: HttpRequest) -> String {
+        format!("{:?}", req.extensions().get::<User>().map(|u| u.name.clone()).as_ref())
+    }
+
+    async fn login(body: String) -> HttpResponse {
+        let user = login_user(&body);
+        HttpResponse::SeeOther()
+            .append_header(("set-cookie", session_cookie(&user)))
+            .cloudfront_issue(access(&user).unwrap())
+            .insert_header(("location", "/"))
+            .finish()
+    }
+
+    async fn logout() -> HttpResponse {
+        HttpResponse::SeeOther()
+            .append_header(("set-cookie", LOGOUT_SESSION))
+            .cloudfront_revoke()
+            .insert_header(("location", "/"))
+            .finish()
+    }
+
+    pub(crate) fn serve(issuer: Issuer) -> SocketAddr {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                actix_web::HttpServer::new(move || {
+                    App::new()
+                        .route("/me", web::get().to(me))
+                        .route(
+                            "/boom",
+                            web::get().to(|| async { HttpResponse::InternalServerError().body("boom") }),
+                        )
+                        .route("/login", web::post().to(login))
+                        .route("/logout", web::post().to(logout))
+                        // Registered first = inner: runs after the session middleware below.
+                        .wrap(CloudFrontCookies::new(issuer.clone(), |req: &ServiceRequest| {
+                            req.extensions().get::<User>().and_then(access)
+                        }))
+                        .wrap(actix_web::middleware::from_fn(
+                            |req: ServiceRequest, next: actix_web::middleware::Next<_>| async move {
+                                let user =
+                                    session(req.headers().get_all("cookie").map(|v| v.as_bytes().to_vec()));
+                                if let Some(user) = user {
+                                    req.extensions_mut().insert(user);
+                                }
+                                next.call(req).await
+                            },
+                        ))
+                })
+                .workers(1)
+                .listen(listener)
+                .unwrap()
+                .run()
+                .await
+                .unwrap();
+            });
+        });
+        addr
+    }
+}
+
+/// Starts the app of `framework` on 127.0.0.1:0.
+pub async fn start(framework: Framework, issuer: Issuer) -> SocketAddr {
+    match framework {
+        Framework::Axum => {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let app = axum_app::app(issuer);
+            tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+            addr
+        }
+        Framework::Actix => actix_app::serve(issuer),
+    }
+}
+
+/// A client keeping cookies like a browser (by name; `Max-Age=0` deletes), recording every
+/// exchange into a transcript.
+pub struct Browser {
+    http: reqwest::Client,
+    pub base: String,
+    pub jar: BTreeMap<String, String>,
+    pub transcript: Vec<String>,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub set_cookie: Vec<String>,
+    pub body: String,
+}
+
+impl Browser {
+    pub fn new(addr: SocketAddr) -> Self {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Browser { http, base: format!("http://{addr}"), jar: BTreeMap::new(), transcript: Vec::new() }
+    }
+
+    pub fn cookie_header(&self) -> String {
+        self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    /// Sends a request with the jar's cookies (or `cookie_override` instead) and records it.
+    pub async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: &str,
+        cookie_override: Option<&str>,
+    ) -> Reply {
+        let url = format!("{}{path}", self.base);
+        let mut req = match method {
+            "POST" => self.http.post(url).body(body.to_owned()),
+            _ => self.http.get(url),
+        };
+        let cookie = cookie_override.map_or_else(|| self.cookie_header(), str::to_owned);
+        if !cookie.is_empty() {
+            req = req.header("cookie", cookie);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let set_cookie: Vec<String> =
+            res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+        for c in &set_cookie {
+            let (name, value) = c.split(';').next().unwrap().split_once('=').unwrap();
+            if c.contains("Max-Age=0") {
+                self.jar.remove(name);
+            } else {
+                self.jar.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        self.transcript.push(format!("{method} {path} -> {status}"));
+        self.transcript.extend(set_cookie.iter().map(|c| format!("  set-cookie: {c}")));
+        Reply { status, set_cookie, body: res.text().await.unwrap() }
+    }
+
+    pub fn cloudfront_cookies(&self) -> String {
+        self.jar
+            .iter()
+            .filter(|(k, _)| k.starts_with("CloudFront-"))
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Whether the jar's CloudFront cookies get `url` through CloudFront's checks at `now`.
+    pub fn cloudfront_allows(&self, key: &SigningKey, url: &str, now: EpochSeconds) -> bool {
+        let group =
+            cfsign_verify::KeyGroup::new().with_key(key.key_pair_id().as_str(), key.public_key()).unwrap();
+        let cookies = self.cloudfront_cookies();
+        cfsign_verify::TrustedKeyGroups::from(group)
+            .verify(&cfsign_verify::Request::new(url, [192, 0, 2, 1].into(), now).cookie_header(&cookies))
+            .is_ok()
+    }
+}

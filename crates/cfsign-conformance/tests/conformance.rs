@@ -1,0 +1,140 @@
+//! Each scenario once; run against axum and actix-web; same transcript required.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use cfsign::{EpochSeconds, KeyKind, SigningKey};
+use cfsign_conformance::{Browser, Framework, T0, issuer, key, start};
+use cfsign_issuer::ManualClock;
+
+/// Runs `scenario` against both frameworks and requires identical transcripts.
+async fn conform<F, Fut>(scenario: F) -> Vec<String>
+where
+    F: Fn(Framework) -> Fut,
+    Fut: std::future::Future<Output = Vec<String>>,
+{
+    let axum = scenario(Framework::Axum).await;
+    let actix = scenario(Framework::Actix).await;
+    assert!(!axum.is_empty());
+    assert_eq!(axum, actix, "axum and actix-web disagree");
+    axum
+}
+
+fn cloudfront_lines(transcript: &[String]) -> usize {
+    transcript.iter().filter(|l| l.starts_with("  set-cookie: CloudFront-")).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_steady_state_refresh_logout() {
+    let transcript = conform(|fw| async move {
+        let clock = ManualClock::new(T0);
+        let mut b = Browser::new(start(fw, issuer(&clock, key())).await);
+        let login = b.send("POST", "/login", "user=alice", None).await;
+        assert_eq!(login.status, 303);
+        assert!(b.cloudfront_allows(&key(), "https://cdn.example.com/u/alice/a.jpg", T0));
+
+        clock.advance(Duration::from_secs(30 * 60));
+        let steady = b.send("GET", "/me", "", None).await;
+        assert!(steady.set_cookie.is_empty() && steady.body.contains("alice"));
+
+        clock.advance(Duration::from_secs(16 * 60));
+        let refreshed = b.send("GET", "/me", "", None).await;
+        assert_eq!(refreshed.set_cookie.len(), 4);
+        let later = EpochSeconds::new(T0.as_secs() + 75 * 60);
+        assert!(b.cloudfront_allows(&key(), "https://cdn.example.com/u/alice/a.jpg", later));
+
+        b.send("POST", "/logout", "", None).await;
+        assert_eq!(b.cloudfront_cookies(), "");
+        b.transcript
+    })
+    .await;
+    // login: session + 4; steady: 0; refresh: 4; logout: session removal + 5.
+    assert_eq!(cloudfront_lines(&transcript), 13, "{transcript:#?}");
+    for line in transcript.iter().filter(|l| l.starts_with("  set-cookie: CloudFront-")) {
+        assert!(line.contains("; Domain=example.com; Path=/; "), "{line}");
+        assert!(line.ends_with("; Secure; HttpOnly; SameSite=Lax"), "{line}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scope_change() {
+    conform(|fw| async move {
+        let clock = ManualClock::new(T0);
+        let mut b = Browser::new(start(fw, issuer(&clock, key())).await);
+        b.send("POST", "/login", "user=alice", None).await;
+        b.jar.insert("session".into(), "alice.gold".into());
+        let r = b.send("GET", "/me", "", None).await;
+        assert_eq!(r.set_cookie.len(), 4);
+        assert!(b.cloudfront_allows(&key(), "https://cdn.example.com/gold/alice/a.jpg", T0));
+        assert!(!b.cloudfront_allows(&key(), "https://cdn.example.com/u/alice/a.jpg", T0));
+        assert!(b.send("GET", "/me", "", None).await.set_cookie.is_empty());
+        b.transcript
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_rotation() {
+    // One new key for both frameworks, so their transcripts can be compared.
+    let new_key = SigningKey::generate(KeyKind::EcdsaP256, "KROTATED").unwrap();
+    let transcript = conform(|fw| {
+        let new_key = new_key.clone();
+        async move {
+            let clock = ManualClock::new(T0);
+            let mut b = Browser::new(start(fw, issuer(&clock, key())).await);
+            b.send("POST", "/login", "user=alice", None).await;
+            // The app restarts with the new key.
+            b.base = format!("http://{}", start(fw, issuer(&clock, new_key.clone())).await);
+            let r = b.send("GET", "/me", "", None).await;
+            assert!(r.set_cookie.iter().any(|c| c.starts_with("CloudFront-Key-Pair-Id=KROTATED;")));
+            assert!(b.cloudfront_allows(&new_key, "https://cdn.example.com/u/alice/a.jpg", T0));
+            assert!(b.send("GET", "/me", "", None).await.set_cookie.is_empty());
+            b.transcript
+        }
+    })
+    .await;
+    assert_eq!(cloudfront_lines(&transcript), 8);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_get_nothing() {
+    conform(|fw| async move {
+        let clock = ManualClock::new(T0);
+        let mut b = Browser::new(start(fw, issuer(&clock, key())).await);
+        b.jar.insert("session".into(), "alice.u".into());
+        let r = b.send("GET", "/boom", "", None).await;
+        assert_eq!((r.status, r.set_cookie.len()), (500, 0));
+        let r = b.send("GET", "/me", "", None).await;
+        assert_eq!((r.status, r.set_cookie.len()), (200, 4));
+        b.transcript
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_cookies() {
+    let big = "A".repeat(10 * 1024);
+    let hostile = vec![
+        "session=alice.u; CloudFront-Policy=%%%; CloudFront-Signature=x; CloudFront-Key-Pair-Id=K2JCJMDEHXQW5F".to_owned(),
+        format!("session=alice.u; CloudFront-Policy={big}; CloudFront-Signature={big}; CloudFront-Key-Pair-Id=K2JCJMDEHXQW5F"),
+        "session=alice.u; CloudFront-Policy=e30_; CloudFront-Signature=AAAA; CloudFront-Key-Pair-Id=KWRONG".to_owned(),
+        "session=alice.u; CloudFront-Expires=-5; CloudFront-Expires=1e9; CloudFront-Signature=; CloudFront-Key-Pair-Id=".to_owned(),
+        "session=alice.u; CloudFront-Hash-Algorithm=MD5; CloudFront-Policy=; ;;; =; CloudFront-Key-Pair-Id=\"K2\"".to_owned(),
+        format!("session=alice.u; {}", "CloudFront-Signature=AAAA; ".repeat(500)),
+    ];
+    conform(|fw| {
+        let hostile = hostile.clone();
+        async move {
+            let clock = ManualClock::new(T0);
+            let mut b = Browser::new(start(fw, issuer(&clock, key())).await);
+            for h in &hostile {
+                let r = b.send("GET", "/me", "", Some(h)).await;
+                assert_eq!(r.status, 200, "{h:.60}");
+                assert!(r.body.contains("alice"));
+                assert_eq!(r.set_cookie.iter().filter(|c| !c.contains("Max-Age=0")).count(), 4, "{h:.60}");
+            }
+            b.transcript
+        }
+    })
+    .await;
+}

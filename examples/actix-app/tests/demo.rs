@@ -1,0 +1,28 @@
+//! The actix demo end to end over HTTP, through the same flow as `axum-app`.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use cfsign::{KeyKind, SigningKey};
+use cfsign_issuer::Issuer;
+use cfsign_verify::{KeyGroup, TrustedKeyGroups};
+
+#[path = "../../axum-app/tests/common/flow.rs"]
+mod flow;
+
+#[tokio::test]
+async fn sign_in_images_load_sign_out_refused() {
+    let key = SigningKey::generate(KeyKind::EcdsaP256, "KDEMO").unwrap();
+    let trusted = TrustedKeyGroups::from(KeyGroup::new().with_key("KDEMO", key.public_key()).unwrap());
+    let issuer = Issuer::builder(Arc::new(key)).secure(false).build().unwrap();
+    let app_l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let cdn_l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let (app_addr, cdn_addr) = (app_l.local_addr().unwrap(), cdn_l.local_addr().unwrap());
+    actix_app::spawn_cdn(cdn_l, trusted).unwrap();
+    let origin = axum_app::CdnOrigin(format!("http://{cdn_addr}"));
+    std::thread::spawn(move || {
+        actix_web::rt::System::new()
+            .block_on(async move { actix_app::serve(app_l, issuer, origin).unwrap().await })
+    });
+    flow::sign_in_images_load_sign_out_refused(app_addr, cdn_addr).await;
+}
