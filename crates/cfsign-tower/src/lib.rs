@@ -47,9 +47,13 @@
 //! it *before* (inside) your auth layer in axum's `.layer` chain — `.layer(cloudfront)` then
 //! `.layer(auth)`, so that auth runs first.
 //!
-//! Features: `axum` — `CloudFrontCookies` implements `IntoResponseParts`. Without it, insert
-//! the directive into the response extensions yourself.
+//! Features: `axum` — `CloudFrontCookies` implements `IntoResponseParts` (without it, insert
+//! the directive into the response extensions yourself); `gate` — [`gate::GateLayer`], a
+//! local CloudFront stand-in in front of any service.
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[cfg(feature = "gate")]
+pub mod gate;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -146,7 +146,19 @@ fn split_query(s: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// Wildcard match of a whole `text` by `pattern` (`*` any run, `?` one byte).
+/// Wildcard match of a whole `text` by `pattern`: `*` matches any run of bytes, `?` exactly
+/// one; everything else literally (case-sensitive). Linear-time for literal segments, without
+/// backtracking. This is also how CloudFront matches cache-behaviour path patterns.
+///
+/// ```
+/// assert!(cfsign::policy::wildcard_match("/images/*.jpg", "/images/a/b.jpg"));
+/// assert!(!cfsign::policy::wildcard_match("/images/?.jpg", "/images/ab.jpg"));
+/// ```
+#[must_use]
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    glob(pattern.as_bytes(), text.as_bytes())
+}
+
 fn glob(pattern: &[u8], text: &[u8]) -> bool {
     glob_counted(pattern, text, &mut 0)
 }

@@ -1,0 +1,135 @@
+//! The gate in front of a service, with `tower::ServiceExt::oneshot`.
+#![cfg(feature = "gate")]
+#![allow(clippy::unwrap_used)]
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+use cfsign::{CustomPolicy, EpochSeconds, SignedPolicy, SigningKey};
+use cfsign_tower::gate::{Gate, GateLayer};
+use cfsign_verify::{KeyGroup, TrustedKeyGroups};
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full};
+use tower::{ServiceBuilder, ServiceExt};
+
+const NOW: EpochSeconds = EpochSeconds::new(1_767_250_000);
+const EXP: EpochSeconds = EpochSeconds::new(1_767_290_400);
+
+fn key() -> SigningKey {
+    SigningKey::from_pem(include_str!("../../cfsign/tests/data/ecdsa-p256-pkcs8.pem"), "K2JCJMDEHXQW5F")
+        .unwrap()
+}
+
+fn trusted() -> TrustedKeyGroups {
+    TrustedKeyGroups::from(KeyGroup::new().with_key("K2JCJMDEHXQW5F", key().public_key()).unwrap())
+}
+
+/// Sends `uri` (with `cookie`) from 192.0.2.1 through a gate; returns status, content type, body.
+async fn send(
+    layer: GateLayer,
+    uri: &str,
+    cookie: Option<&str>,
+    extra: Option<(&str, &str)>,
+) -> (u16, String, String) {
+    let inner = tower::service_fn(|req: Request<()>| async move {
+        Ok::<_, Infallible>(Response::new(Full::new(bytes::Bytes::from(format!("inner saw {}", req.uri())))))
+    });
+    let svc = ServiceBuilder::new().layer(layer).service(inner);
+    let mut req = Request::builder().uri(uri).header("host", "cdn.example.com");
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    if let Some((k, v)) = extra {
+        req = req.header(k, v);
+    }
+    let mut req = req.body(()).unwrap();
+    req.extensions_mut().insert(SocketAddr::from(([192, 0, 2, 1], 50_000)));
+    let res = svc.oneshot(req).await.unwrap();
+    let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let status = res.status().as_u16();
+    let body = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    (status, ct, body)
+}
+
+fn layer() -> GateLayer {
+    GateLayer::new(Gate::new().public("/public/*").default_protected(trusted())).clock(|| NOW)
+}
+
+#[tokio::test]
+async fn public_paths_pass_protected_paths_need_a_signature() {
+    assert_eq!(send(layer(), "/public/a.txt", None, None).await.2, "inner saw /public/a.txt");
+    let (status, ct, body) = send(layer(), "/private/a.txt", None, None).await;
+    assert_eq!((status, ct.as_str()), (403, "text/xml"));
+    assert_eq!(
+        body,
+        r#"<?xml version="1.0" encoding="UTF-8"?><Error><Code>MissingKey</Code><Message>Missing Key-Pair-Id query parameter or cookie value</Message></Error>"#
+    );
+}
+
+#[tokio::test]
+async fn signed_urls_pass_with_signing_parameters_stripped() {
+    let url = cfsign::sign_url_canned("http://cdn.example.com/private/a.txt?w=1", EXP, &key()).unwrap();
+    let target = url.strip_prefix("http://cdn.example.com").unwrap();
+    assert_eq!(
+        send(layer(), target, None, None).await,
+        (200, String::new(), "inner saw /private/a.txt?w=1".into())
+    );
+    // Expired: CloudFront's AccessDenied.
+    let expired = GateLayer::new(Gate::new().default_protected(trusted())).clock(|| EXP);
+    let (status, _, body) = send(expired, target, None, None).await;
+    assert_eq!(status, 403);
+    assert!(body.contains("<Code>AccessDenied</Code>"));
+    // Behind TLS, the URL CloudFront sees is https: an http signature does not fit.
+    let https = GateLayer::new(Gate::new().default_protected(trusted())).clock(|| NOW).https();
+    assert_eq!(send(https, target, None, None).await.0, 403);
+}
+
+#[tokio::test]
+async fn cookies_and_ip_conditions() {
+    let policy = CustomPolicy::builder()
+        .resource("http://cdn.example.com/private/*")
+        .date_less_than(EXP)
+        .ip_address("192.0.2.0/24")
+        .build()
+        .unwrap();
+    let cookies = SignedPolicy::new(policy, &key()).unwrap().cookies().cookie_header();
+    assert_eq!(send(layer(), "/private/x/y.txt", Some(&cookies), None).await.0, 200);
+    // From a forwarded client outside the range, when the gate trusts that header.
+    let forwarded = layer().trust_forwarded_header(http::HeaderName::from_static("x-forwarded-for"));
+    let (status, _, body) = send(
+        forwarded.clone(),
+        "/private/y.txt",
+        Some(&cookies),
+        Some(("x-forwarded-for", "192.0.2.7, 198.51.100.9")),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(body.contains("AccessDenied"));
+    assert_eq!(
+        send(
+            forwarded,
+            "/private/y.txt",
+            Some(&cookies),
+            Some(("x-forwarded-for", "198.51.100.9, 192.0.2.7"))
+        )
+        .await
+        .0,
+        200
+    );
+    // Without the trust, the header is ignored.
+    assert_eq!(
+        send(layer(), "/private/y.txt", Some(&cookies), Some(("x-forwarded-for", "198.51.100.9"))).await.0,
+        200
+    );
+}
+
+#[tokio::test]
+async fn behaviours_are_ordered() {
+    let gate =
+        Gate::new().protect("/docs/secret/*", trusted()).public("/docs/*").default_protected(trusted());
+    let l = || GateLayer::new(gate.clone()).clock(|| NOW);
+    assert_eq!(send(l(), "/docs/secret/a", None, None).await.0, 403);
+    assert_eq!(send(l(), "/docs/a", None, None).await.0, 200);
+    assert_eq!(send(l(), "/other", None, None).await.0, 403);
+    assert!(Gate::new().public("/x/*").behaviour_for("/y").is_none(), "default is public");
+}
