@@ -178,7 +178,7 @@ impl<S> std::fmt::Debug for GateService<S> {
 impl Config {
     fn client_ip(&self, parts: &http::request::Parts) -> IpAddr {
         let forwarded = self.forwarded_header.as_ref().and_then(|name| {
-            let last = parts.headers.get_all(name).iter().last()?;
+            let last = parts.headers.get_all(name).iter().next_back()?;
             last.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
         });
         // Unknown: an address no IP condition can match.
