@@ -3,25 +3,25 @@
 //!
 //! - app: `GET /` (HTML; images load from the CDN), `POST /login` (form field `user`),
 //!   `POST /logout`, `GET /me` (JSON).
-//! - CDN: `GET /u/{user}/{file}` verified with `cfsign-verify`; 403 with CloudFront's XML body
-//!   otherwise.
+//! - CDN: `GET /u/{user}/{file}` behind the `cfsign-tower` gate (CloudFront's checks via
+//!   `cfsign-verify`); 403 with CloudFront's XML body otherwise.
 //!
 //! The sign-in is a demo (a plain `demo_user` cookie, no password): put your real
 //! authentication in its place — the CloudFront layer only needs the user in the request
 //! extensions.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Form, Path, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use cfsign_issuer::{Access, Issuer};
+use cfsign_tower::gate::{Gate, GateLayer};
 use cfsign_tower::{CloudFrontCookieLayer, CloudFrontCookies};
-use cfsign_verify::{Request as CdnRequest, TrustedKeyGroups};
+use cfsign_verify::TrustedKeyGroups;
 
 /// The signed-in user, put into the request extensions by [`demo_auth`].
 #[derive(Clone, Debug)]
@@ -163,62 +163,37 @@ pub fn app(issuer: Issuer, cdn: CdnOrigin) -> Router {
         .layer(middleware::from_fn(demo_auth))
 }
 
-#[derive(Clone)]
-struct Cdn {
-    trusted: Arc<TrustedKeyGroups>,
-    now: Arc<dyn Fn() -> cfsign::EpochSeconds + Send + Sync>,
+async fn cdn_file(Path((user, file)): Path<(String, String)>) -> Response {
+    let hue =
+        user.bytes().chain(file.bytes()).fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+            % 360;
+    let svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="120" height="120"><rect width="120" height="120" fill="hsl({hue},70%,60%)"/><text x="60" y="64" font-size="14" text-anchor="middle" font-family="sans-serif">{user}/{file}</text></svg>"#,
+        user = user.chars().filter(char::is_ascii_alphanumeric).collect::<String>(),
+        file =
+            file.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-').collect::<String>(),
+    );
+    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "private, no-store")], svg)
+        .into_response()
 }
 
-async fn cdn_file(
-    State(cdn): State<Cdn>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path((user, file)): Path<(String, String)>,
-    headers: HeaderMap,
-    request: Request,
-) -> Response {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let target = request.uri().path_and_query().map_or("/", |p| p.as_str());
-    let url = format!("http://{host}{target}");
-    let cookies: Vec<&[u8]> = headers.get_all(header::COOKIE).iter().map(|v| v.as_bytes()).collect();
-    let cookies = cookies.join(&b"; "[..]);
-    let verdict = cdn.trusted.verify(&CdnRequest::new(&url, peer.ip(), (cdn.now)()).cookie_header(&cookies));
-    match verdict {
-        Ok(_) => {
-            let hue = user
-                .bytes()
-                .chain(file.bytes())
-                .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
-                % 360;
-            let svg = format!(
-                r#"<svg xmlns="http://www.w3.org/2000/svg" width="120" height="120"><rect width="120" height="120" fill="hsl({hue},70%,60%)"/><text x="60" y="64" font-size="14" text-anchor="middle" font-family="sans-serif">{user}/{file}</text></svg>"#,
-                user = user.chars().filter(char::is_ascii_alphanumeric).collect::<String>(),
-                file = file
-                    .chars()
-                    .filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
-                    .collect::<String>(),
-            );
-            ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "private, no-store")], svg)
-                .into_response()
-        }
-        Err(denial) => (
-            StatusCode::FORBIDDEN,
-            [(header::CONTENT_TYPE, cfsign_verify::Denial::CONTENT_TYPE)],
-            denial.xml_body(),
-        )
-            .into_response(),
-    }
-}
-
-/// The local CDN: `/u/{user}/{file}` behind signed-cookie (or signed-URL) verification.
-/// `now` is the clock it judges expiry with.
+/// The local CDN: generated images under `/u/{user}/{file}`, behind the `cfsign-tower` gate
+/// (CloudFront's checks, its 403 XML, signing parameters stripped). `now` is its clock.
+/// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so the gate knows the
+/// client IP.
 pub fn cdn(
     trusted: TrustedKeyGroups,
     now: impl Fn() -> cfsign::EpochSeconds + Send + Sync + 'static,
 ) -> Router {
+    let gate = GateLayer::new(Gate::new().protect("/u/*", trusted)).clock(now).client_ip_from(
+        |parts: &axum::http::request::Parts| {
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+        },
+    );
     Router::new()
         .route("/", get(|| async { "cfsign local CDN: files under /u/{user}/ need signed cookies" }))
         .route("/u/{user}/{file}", get(cdn_file))
-        .with_state(Cdn { trusted: Arc::new(trusted), now: Arc::new(now) })
+        .layer(gate)
 }
 
 pub mod cli {

@@ -1,0 +1,455 @@
+//! The subcommands. Each returns the exit code, or an error message (exit code 2).
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+
+use cfsign::{
+    CannedPolicy, CookieAttributes, CustomPolicy, EpochSeconds, HashAlgorithm, KeyKind, Policy, PublicKey,
+    SignedPolicy, SigningKey,
+};
+use cfsign_tower::gate::{Gate, GateLayer};
+use cfsign_verify::{KeyGroup, Request, TrustedKeyGroups};
+use serde_json::json;
+
+use crate::{
+    CookieFormat, CookiesArgs, DecodeArgs, Hash, KeygenArgs, Kind, ServeArgs, SignArgs, UrlArgs, VerifyArgs,
+};
+
+type Result<T> = std::result::Result<T, String>;
+
+fn print_json(value: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn http_date(t: EpochSeconds) -> String {
+    let mut s = String::new();
+    let _ = t.fmt_http_date(&mut s);
+    s
+}
+
+// ---------------------------------------------------------------------------------- keygen
+
+fn write_new(path: &Path, contents: &str, mode: u32) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut file = options.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => format!("{} already exists; not overwriting it", path.display()),
+        _ => format!("cannot create {}: {e}", path.display()),
+    })?;
+    file.write_all(contents.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+pub(crate) fn keygen(args: &KeygenArgs) -> Result<ExitCode> {
+    let kind = match args.kind {
+        Kind::Ecdsa => KeyKind::EcdsaP256,
+        Kind::Rsa => KeyKind::Rsa,
+    };
+    let key = SigningKey::generate(kind, "KEYGEN").map_err(|e| e.to_string())?;
+    let private = args.out.join("private_key.pem");
+    let public = args.out.join("public_key.pem");
+    if public.exists() {
+        return Err(format!("{} already exists; not overwriting it", public.display()));
+    }
+    let pem = key.to_pkcs8_pem().map_err(|e| e.to_string())?;
+    write_new(&private, &pem, 0o600)?;
+    let public_pem = key.public_key().to_pem();
+    write_new(&public, &public_pem, 0o644)?;
+    if args.json {
+        print_json(&json!({
+            "kind": key.key_kind().to_string(),
+            "private_key_file": private.display().to_string(),
+            "public_key_file": public.display().to_string(),
+            "public_key_pem": public_pem,
+        }));
+    } else {
+        eprintln!(
+            "wrote {} (mode 0600; keep it secret) and {}\n\
+             Paste this public key into CloudFront (Public keys → Create public key), add it to a key\n\
+             group, and use the ID CloudFront gives it as --key-pair-id:",
+            private.display(),
+            public.display()
+        );
+        print!("{public_pem}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+// ---------------------------------------------------------------------------------- signing
+
+fn signer(args: &SignArgs) -> Result<SigningKey> {
+    let pem = read(&args.key)?;
+    let key =
+        SigningKey::from_pem(&pem, &args.key_pair_id).map_err(|e| format!("{}: {e}", args.key.display()))?;
+    Ok(key.with_hash(match args.hash {
+        Hash::Sha256 => HashAlgorithm::Sha256,
+        Hash::Sha1 => HashAlgorithm::Sha1,
+    }))
+}
+
+fn expiry(args: &SignArgs) -> Result<EpochSeconds> {
+    match (args.expires, &args.ttl) {
+        (Some(t), _) => Ok(EpochSeconds::new(t)),
+        (None, Some(ttl)) => EpochSeconds::now()
+            .checked_add(crate::duration::parse(ttl)?)
+            .ok_or_else(|| "--ttl is too large".to_owned()),
+        (None, None) => Err("give --expires EPOCH or --ttl DURATION".to_owned()),
+    }
+}
+
+/// Canned when nothing needs a custom policy; custom otherwise.
+fn policy(resource: &str, pattern: Option<&str>, args: &SignArgs) -> Result<Policy> {
+    let expires = expiry(args)?;
+    let custom =
+        pattern.is_some() || args.not_before.is_some() || args.ip.is_some() || resource.contains('*');
+    if !custom {
+        return CannedPolicy::new(resource, expires).map(Policy::from).map_err(|e| e.to_string());
+    }
+    let mut b = CustomPolicy::builder().resource(pattern.unwrap_or(resource)).date_less_than(expires);
+    if let Some(t) = args.not_before {
+        b = b.date_greater_than(EpochSeconds::new(t));
+    }
+    if let Some(ip) = &args.ip {
+        b = b.ip_address(ip.as_str());
+    }
+    b.build().map(Policy::from).map_err(|e| e.to_string())
+}
+
+pub(crate) fn url(args: &UrlArgs) -> Result<ExitCode> {
+    let key = signer(&args.sign)?;
+    let policy = policy(&args.url, args.policy_resource.as_deref(), &args.sign)?;
+    let signed = SignedPolicy::new(policy, &key).map_err(|e| e.to_string())?;
+    let url = signed.url(&args.url).map_err(|e| e.to_string())?;
+    if args.json {
+        print_json(&json!({
+            "url": url,
+            "policy": signed.policy_json(),
+            "signature": signed.signature(),
+            "key_pair_id": signed.key_pair_id().as_str(),
+            "hash_algorithm": signed.hash_algorithm().as_str(),
+        }));
+    } else {
+        println!("{url}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn cookies(args: &CookiesArgs) -> Result<ExitCode> {
+    let key = signer(&args.sign)?;
+    let mut attrs = CookieAttributes::new().path(args.path.as_str());
+    if let Some(d) = &args.domain {
+        attrs = attrs.domain(d.as_str());
+    }
+    attrs.validate().map_err(|e| e.to_string())?;
+    let policy = policy(&args.resource, None, &args.sign)?;
+    let signed = SignedPolicy::new(policy, &key).map_err(|e| e.to_string())?;
+    let cookies = signed.cookies();
+    let format = if args.json { CookieFormat::Json } else { args.format };
+    match format {
+        CookieFormat::SetCookie => {
+            for h in cookies.set_cookie_headers(&attrs).map_err(|e| e.to_string())? {
+                println!("Set-Cookie: {h}");
+            }
+        }
+        CookieFormat::Header => println!("{}", cookies.cookie_header()),
+        CookieFormat::Json => {
+            let map: serde_json::Map<String, serde_json::Value> =
+                cookies.iter().map(|(n, v)| (n.to_owned(), json!(v))).collect();
+            print_json(&json!({
+                "cookies": map,
+                "policy": signed.policy_json(),
+                "signature": signed.signature(),
+                "key_pair_id": signed.key_pair_id().as_str(),
+                "hash_algorithm": signed.hash_algorithm().as_str(),
+                "expires": signed.expires().as_secs(),
+            }));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+// ---------------------------------------------------------------------------------- decode
+
+fn text(bytes: Option<&[u8]>) -> Option<String> {
+    bytes.map(|b| String::from_utf8_lossy(b).into_owned())
+}
+
+fn when(t: EpochSeconds, now: EpochSeconds, future: &str, past: &str) -> String {
+    match t.duration_since(now) {
+        Some(d) if d.as_secs() > 0 => format!("{future} {}", crate::duration::human(d.as_secs())),
+        _ => {
+            format!("{past} {} ago", crate::duration::human(now.duration_since(t).map_or(0, |d| d.as_secs())))
+        }
+    }
+}
+
+pub(crate) fn decode(args: &DecodeArgs) -> Result<ExitCode> {
+    let input = args.input.trim();
+    let input =
+        input.strip_prefix("Cookie:").or_else(|| input.strip_prefix("cookie:")).unwrap_or(input).trim();
+    let now = args.now.map_or_else(EpochSeconds::now, EpochSeconds::new);
+    let is_url = input.contains("://");
+    let creds = if is_url {
+        cfsign_verify::credentials::url_credentials(input)
+            .map_err(|e| format!("cannot decode the URL: {e}"))?
+            .ok_or("the URL carries no signing parameters (Expires/Policy, Signature, Key-Pair-Id)")?
+    } else {
+        let c = cfsign_verify::credentials::cookie_credentials(input.as_bytes());
+        if c.is_empty() {
+            return Err("no CloudFront-* cookies found in the input".to_owned());
+        }
+        c
+    };
+    let mut warnings: Vec<String> = Vec::new();
+    let key_pair_id = text(creds.key_pair_id.as_deref());
+    if key_pair_id.as_deref().is_none_or(str::is_empty) {
+        warnings.push("no Key-Pair-Id: CloudFront answers MissingKey".into());
+    }
+    let hash = match creds.hash_algorithm.as_deref() {
+        None => "SHA1".to_owned(),
+        Some(b"SHA1") => "SHA1".to_owned(),
+        Some(b"SHA256") => "SHA256".to_owned(),
+        Some(other) => {
+            warnings.push("Hash-Algorithm is neither SHA1 nor SHA256: CloudFront refuses it".into());
+            String::from_utf8_lossy(other).into_owned()
+        }
+    };
+    match creds.signature.as_deref() {
+        None | Some(b"") => warnings.push("no Signature: CloudFront answers MalformedSignature".into()),
+        Some(s) if cfsign::encoding::decode_bytes(s).is_err() => {
+            warnings.push("Signature is not CloudFront base64: CloudFront answers MalformedSignature".into());
+        }
+        _ => {}
+    }
+    let stripped = is_url.then(|| cfsign_verify::strip_signing_parameters(input).into_owned());
+    let mut policy_json = None;
+    let (kind, policy) = match (creds.expires.as_deref(), creds.policy.as_deref()) {
+        (Some(_), Some(_)) => {
+            warnings.push("both Expires and Policy are present: send exactly one".into());
+            ("invalid", None)
+        }
+        (None, None) => {
+            warnings.push("neither Expires nor Policy: CloudFront answers MalformedPolicy".into());
+            ("none", None)
+        }
+        (Some(e), None) => {
+            let expires =
+                std::str::from_utf8(e).ok().and_then(|s| s.parse::<u64>().ok()).map(EpochSeconds::new);
+            match expires {
+                Some(t) => {
+                    let url = stripped.clone().unwrap_or_else(|| "<the requested URL>".to_owned());
+                    policy_json = Some(CannedPolicy::json_for(&url, t));
+                    ("canned", CustomPolicy::builder().any_resource().date_less_than(t).build().ok())
+                }
+                None => {
+                    warnings.push("Expires is not a number: CloudFront answers MalformedPolicy".into());
+                    ("canned", None)
+                }
+            }
+        }
+        (None, Some(p)) => match cfsign::encoding::decode_bytes(p) {
+            Ok(bytes) => {
+                policy_json = Some(String::from_utf8_lossy(&bytes).into_owned());
+                match CustomPolicy::parse(&bytes) {
+                    Ok(p) => ("custom", Some(p)),
+                    Err(e) => {
+                        warnings.push(format!(
+                            "the policy is malformed ({e}): CloudFront answers MalformedPolicy"
+                        ));
+                        ("custom", None)
+                    }
+                }
+            }
+            Err(_) => {
+                warnings.push("Policy is not CloudFront base64: CloudFront answers MalformedPolicy".into());
+                ("custom", None)
+            }
+        },
+    };
+    if let Some(p) = &policy {
+        if p.date_less_than() <= now {
+            let ago = now.duration_since(p.date_less_than()).map_or(0, |d| d.as_secs());
+            warnings.push(format!(
+                "expired {} ago: CloudFront answers AccessDenied",
+                crate::duration::human(ago)
+            ));
+        }
+        if let Some(start) = p.date_greater_than()
+            && start >= now
+        {
+            warnings.push(format!("not valid yet: starts after {}", http_date(start)));
+        }
+        if p.source_ip().is_some() {
+            warnings.push("has an IP condition: viewers reaching CloudFront over IPv6 never match it".into());
+        }
+        if kind == "custom"
+            && let (Some(url), Some(resource)) = (&stripped, p.resource())
+            && !cfsign::resource_matches(resource, url)
+        {
+            warnings.push(format!("the policy's resource {resource:?} does not match this URL"));
+        }
+    }
+    if input.split(';').any(|a| a.trim().strip_prefix("Path=").is_some_and(|p| p.contains('*'))) {
+        warnings.push(
+            "a cookie Path contains `*`: browsers match paths literally; use /images/, not /images/*".into(),
+        );
+    }
+
+    let pretty = policy_json
+        .as_deref()
+        .and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+        .map(|v| serde_json::to_string_pretty(&v).unwrap_or_default());
+    if args.json {
+        print_json(&json!({
+            "source": if is_url { "url" } else { "cookies" },
+            "key_pair_id": key_pair_id,
+            "hash_algorithm": hash,
+            "policy_kind": kind,
+            "policy": policy_json,
+            "resource": policy.as_ref().and_then(|p| p.resource().map(str::to_owned)).or_else(|| (kind == "canned").then(|| stripped.clone()).flatten()),
+            "expires": policy.as_ref().map(|p| p.date_less_than().as_secs()),
+            "not_before": policy.as_ref().and_then(|p| p.date_greater_than().map(EpochSeconds::as_secs)),
+            "source_ip": policy.as_ref().and_then(|p| p.source_ip().map(|ip| ip.to_string())),
+            "warnings": warnings,
+        }));
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("source:       {}", if is_url { "signed URL" } else { "signed cookies" });
+    println!("key-pair ID:  {}", key_pair_id.unwrap_or_else(|| "(missing)".into()));
+    println!("hash:         {hash}");
+    println!("policy:       {kind}");
+    if let Some(p) = &policy {
+        match (kind, p.resource(), &stripped) {
+            ("canned", _, Some(url)) => println!("resource:     {url} (exactly)"),
+            ("canned", _, None) => println!("resource:     the requested URL (exactly)"),
+            (_, Some(r), _) => println!("resource:     {r}"),
+            (_, None, _) => {
+                println!("resource:     (any: every file of every distribution trusting the key)")
+            }
+        }
+        println!(
+            "expires:      {} ({})",
+            http_date(p.date_less_than()),
+            when(p.date_less_than(), now, "expires in", "expired")
+        );
+        if let Some(t) = p.date_greater_than() {
+            println!("not before:   {} ({})", http_date(t), when(t, now, "starts in", "started"));
+        }
+        if let Some(ip) = p.source_ip() {
+            println!("viewer IP:    {ip}");
+        }
+    }
+    if let Some(json) = pretty {
+        println!("policy JSON:\n{json}");
+    } else if let Some(raw) = &policy_json {
+        println!("policy bytes: {raw:?}");
+    }
+    for w in &warnings {
+        println!("warning:      {w}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+// ---------------------------------------------------------------------------------- verify
+
+fn trusted(specs: &[String]) -> Result<TrustedKeyGroups> {
+    let mut group = KeyGroup::new();
+    for spec in specs {
+        let (id, file) =
+            spec.split_once('=').ok_or_else(|| format!("--public-key {spec:?}: expected ID=FILE"))?;
+        let pem = read(Path::new(file))?;
+        let key = PublicKey::from_pem(&pem).map_err(|e| format!("{file}: {e}"))?;
+        group.insert(id, key).map_err(|e| format!("--public-key {spec}: {e}"))?;
+    }
+    Ok(TrustedKeyGroups::from(group))
+}
+
+pub(crate) fn verify(args: &VerifyArgs) -> Result<ExitCode> {
+    let trusted = trusted(&args.public_keys)?;
+    let now = args.now.map_or_else(EpochSeconds::now, EpochSeconds::new);
+    let mut request = Request::new(&args.url, args.ip, now);
+    if let Some(c) = &args.cookie {
+        request = request.cookie_header(c.strip_prefix("Cookie:").unwrap_or(c).trim());
+    }
+    match trusted.verify(&request) {
+        Ok(grant) => {
+            if args.json {
+                print_json(&json!({ "allowed": true, "code": null, "message": null, "reason": null,
+                    "key_pair_id": grant.key_pair_id().as_str(), "expires": grant.expires().as_secs() }));
+            } else {
+                println!(
+                    "allowed: signed {} with key {} ({}), valid until {}",
+                    match grant.source() {
+                        cfsign_verify::Source::Url => "URL",
+                        cfsign_verify::Source::Cookies => "cookies",
+                    },
+                    grant.key_pair_id(),
+                    grant.hash_algorithm(),
+                    http_date(grant.expires())
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(denial) => {
+            if args.json {
+                print_json(
+                    &json!({ "allowed": false, "code": denial.code().as_str(), "message": denial.message(),
+                    "reason": denial.reason().to_string(), "reason_kind": denial.reason().kind() }),
+                );
+            } else {
+                println!("denied: {} ({}): {}", denial.code(), denial.message(), denial.reason());
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------- serve
+
+pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
+    if !args.dir.is_dir() {
+        return Err(format!("{} is not a directory", args.dir.display()));
+    }
+    let trusted = trusted(&args.public_keys)?;
+    let gate = if args.protect.is_empty() {
+        Gate::new().default_protected(trusted)
+    } else {
+        args.protect.iter().fold(Gate::new(), |g, p| g.protect(p.as_str(), trusted.clone()))
+    };
+    let layer = GateLayer::new(gate).client_ip_from(|parts: &axum::http::request::Parts| {
+        parts.extensions.get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+    });
+    let app =
+        axum::Router::new().fallback_service(tower_http::services::ServeDir::new(&args.dir)).layer(layer);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the server runtime: {e}"))?;
+    runtime.block_on(async {
+        let listener =
+            tokio::net::TcpListener::bind(args.addr).await.map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let protected = if args.protect.is_empty() { vec!["*".to_owned()] } else { args.protect.clone() };
+        if args.json {
+            println!("{}", json!({ "url": format!("http://{addr}/"), "dir": args.dir.display().to_string(), "protected": protected }));
+        } else {
+            println!("serving {} at http://{addr}/ like CloudFront; signatures required for: {}", args.dir.display(), protected.join(", "));
+        }
+        let _ = std::io::stdout().flush();
+        let svc = app.into_make_service_with_connect_info::<SocketAddr>();
+        tokio::select! {
+            r = axum::serve(listener, svc) => r.map_err(|e| e.to_string()),
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        }
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,225 @@
+//! `cfsign` — CloudFront signed URLs and signed cookies from the command line.
+//!
+//! Exit codes: 0 success (for `verify`: allowed), 1 `verify` denied, 2 usage or input error.
+//! Errors are one line on stderr.
+
+mod commands;
+mod duration;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// CloudFront signed URLs and signed cookies: create keys, sign, decode, verify — and a local
+/// CloudFront to test against, without AWS.
+///
+/// A signed URL or signed cookies carry a policy (what may be fetched until when), a signature
+/// made with your private key, and the ID of the public key you uploaded to CloudFront (the
+/// key-pair ID, e.g. K2JCJMDEHXQW5F). CloudFront serves the file only if the public key is in
+/// a key group the cache behaviour trusts and the signature and policy check out.
+#[derive(Parser, Debug)]
+#[command(name = "cfsign", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create a key pair: the private key (written with mode 0600) and the public key to
+    /// paste into CloudFront (Public keys → Create public key, then add it to a key group).
+    Keygen(KeygenArgs),
+    /// Sign a URL. Canned policy (just an expiry) unless --not-before, --ip or
+    /// --policy-resource ask for a custom one.
+    Url(UrlArgs),
+    /// Make signed cookies for a URL or a URL pattern (`https://cdn.example.com/videos/*`).
+    Cookies(CookiesArgs),
+    /// Explain a signed URL or a Cookie header: the policy, times in UTC and relative, the
+    /// key-pair ID and hash, and warnings. Needs no key.
+    Decode(DecodeArgs),
+    /// Decide like CloudFront: allowed or denied, with CloudFront's error code and message and
+    /// the precise reason. Exit code 0 allowed, 1 denied.
+    Verify(VerifyArgs),
+    /// Serve a directory like a CloudFront distribution with restricted viewer access.
+    Serve(ServeArgs),
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum Kind {
+    /// ECDSA P-256: short signatures, fast signing (recommended).
+    Ecdsa,
+    /// RSA-2048.
+    Rsa,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+enum Hash {
+    /// SHA-256 (adds Hash-Algorithm=SHA256).
+    Sha256,
+    /// SHA-1, CloudFront's default and the AWS SDKs' output.
+    Sha1,
+}
+
+#[derive(Args, Debug)]
+struct KeygenArgs {
+    /// Key kind.
+    #[arg(long, value_enum, default_value_t = Kind::Ecdsa)]
+    kind: Kind,
+    /// Directory for private_key.pem and public_key.pem (existing files are never overwritten).
+    #[arg(long, default_value = ".")]
+    out: std::path::PathBuf,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+/// How to sign: key, ID, lifetime and conditions.
+#[derive(Args, Debug)]
+struct SignArgs {
+    /// Private key file (PEM: PKCS#1, PKCS#8 or SEC1).
+    #[arg(long, value_name = "FILE")]
+    key: std::path::PathBuf,
+    /// The CloudFront public key ID of that key.
+    #[arg(long, value_name = "ID")]
+    key_pair_id: String,
+    /// Expiry as seconds since 1970 (UTC).
+    #[arg(long, value_name = "EPOCH", conflicts_with = "ttl", required_unless_present = "ttl")]
+    expires: Option<u64>,
+    /// Expiry relative to now: 90s, 15m, 1h, 1h30m, 2d.
+    #[arg(long, value_name = "DURATION")]
+    ttl: Option<String>,
+    /// Not valid until after this time (seconds since 1970): needs a custom policy.
+    #[arg(long, value_name = "EPOCH")]
+    not_before: Option<u64>,
+    /// Only for viewers in this IPv4 range (e.g. 192.0.2.0/24): needs a custom policy.
+    #[arg(long, value_name = "CIDR")]
+    ip: Option<String>,
+    /// Hash algorithm.
+    #[arg(long, value_enum, default_value_t = Hash::Sha256)]
+    hash: Hash,
+}
+
+#[derive(Args, Debug)]
+struct UrlArgs {
+    /// The URL to sign, exactly as viewers will request it (percent-encoded, ASCII).
+    url: String,
+    #[command(flatten)]
+    sign: SignArgs,
+    /// Sign a pattern instead of the URL itself (custom policy), e.g. https://cdn.example.com/videos/*
+    #[arg(long, value_name = "PATTERN")]
+    policy_resource: Option<String>,
+    /// Machine-readable output: {"url", "policy", "signature", "key_pair_id", "hash_algorithm"}.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+enum CookieFormat {
+    /// One Set-Cookie header per line.
+    SetCookie,
+    /// A Cookie request header (for curl -H).
+    Header,
+    /// JSON: {"cookies": {name: value}, "policy", "signature", "key_pair_id", "hash_algorithm", "expires"}.
+    Json,
+}
+
+#[derive(Args, Debug)]
+struct CookiesArgs {
+    /// The URL or URL pattern the cookies grant (a `*` makes it a custom policy).
+    resource: String,
+    #[command(flatten)]
+    sign: SignArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CookieFormat::SetCookie)]
+    format: CookieFormat,
+    /// Same as --format json.
+    #[arg(long)]
+    json: bool,
+    /// Cookie Domain (the parent domain of the app and the CloudFront alternate domain).
+    #[arg(long)]
+    domain: Option<String>,
+    /// Cookie Path, matched literally by browsers (/images/, not /images/*).
+    #[arg(long, default_value = "/")]
+    path: String,
+}
+
+#[derive(Args, Debug)]
+struct DecodeArgs {
+    /// A signed URL, or a Cookie header (with or without the `Cookie:` prefix).
+    input: String,
+    /// Judge times against this instant (seconds since 1970) instead of now.
+    #[arg(long, value_name = "EPOCH")]
+    now: Option<u64>,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct VerifyArgs {
+    /// The request URL as sent (for cookies: the URL being fetched).
+    url: String,
+    /// The request's Cookie header.
+    #[arg(long, value_name = "HEADER")]
+    cookie: Option<String>,
+    /// A trusted public key: ID=FILE (SPKI PEM). Repeat for several keys (at most 5).
+    #[arg(long = "public-key", value_name = "ID=FILE", required = true)]
+    public_keys: Vec<String>,
+    /// The viewer's IP address.
+    #[arg(long, default_value = "127.0.0.1")]
+    ip: std::net::IpAddr,
+    /// Judge the time as this instant (seconds since 1970) instead of now.
+    #[arg(long, value_name = "EPOCH")]
+    now: Option<u64>,
+    /// Machine-readable output: {"allowed", "code", "message", "reason"}.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// The directory to serve.
+    dir: std::path::PathBuf,
+    /// A trusted public key: ID=FILE (SPKI PEM). Repeat for several keys (at most 5).
+    #[arg(long = "public-key", value_name = "ID=FILE", required = true)]
+    public_keys: Vec<String>,
+    /// Path pattern needing a signature, like a cache behaviour (e.g. /private/*). Repeatable.
+    /// Without any, every path needs one.
+    #[arg(long, value_name = "PATTERN")]
+    protect: Vec<String>,
+    /// Listen address.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    addr: std::net::SocketAddr,
+    /// Machine-readable startup line.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    // A bug must still end as one line, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("cfsign: internal error: {info}");
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Keygen(a) => commands::keygen(&a),
+        Command::Url(a) => commands::url(&a),
+        Command::Cookies(a) => commands::cookies(&a),
+        Command::Decode(a) => commands::decode(&a),
+        Command::Verify(a) => commands::verify(&a),
+        Command::Serve(a) => commands::serve(&a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("cfsign: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

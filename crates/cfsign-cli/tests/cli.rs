@@ -1,0 +1,407 @@
+//! The `cfsign` binary: every command, round trips, and every error path.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+fn cfsign() -> Command {
+    Command::cargo_bin("cfsign").unwrap()
+}
+
+fn run(args: &[&str]) -> Output {
+    cfsign().args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+/// A fresh directory with a key pair made by `cfsign keygen`.
+fn keys(kind: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("cfsign-cli-{}-{kind}-{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = run(&["keygen", "--kind", kind, "--out", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    dir
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+fn p(dir: &Path, name: &str) -> String {
+    dir.join(name).to_str().unwrap().to_owned()
+}
+
+/// Asserts exit code 2 with exactly one line on stderr, containing `needle`.
+fn fails_cleanly(o: &Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(2), "stdout: {} stderr: {}", stdout(o), stderr(o));
+    let err = stderr(o);
+    assert_eq!(err.trim_end().lines().count(), 1, "one line expected: {err}");
+    assert!(err.contains(needle), "{err:?} lacks {needle:?}");
+    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+}
+
+#[test]
+fn keygen_writes_a_private_key_0600_and_prints_the_public_key() {
+    for kind in ["ecdsa", "rsa"] {
+        let dir = keys(kind);
+        let private = std::fs::read_to_string(dir.join("private_key.pem")).unwrap();
+        assert!(private.starts_with("-----BEGIN PRIVATE KEY-----"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join("private_key.pem")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let public = std::fs::read_to_string(dir.join("public_key.pem")).unwrap();
+        assert!(public.starts_with("-----BEGIN PUBLIC KEY-----"));
+        cfsign::PublicKey::from_pem(&public).unwrap();
+        // Never overwrites.
+        fails_cleanly(&run(&["keygen", "--out", dir.to_str().unwrap()]), "already exists");
+    }
+    // The public PEM goes to stdout (to paste), the private key never does.
+    let dir = std::env::temp_dir().join(format!("cfsign-cli-{}-print", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = run(&["keygen", "--out", dir.to_str().unwrap()]);
+    assert_eq!(stdout(&o), std::fs::read_to_string(dir.join("public_key.pem")).unwrap());
+    assert!(!stdout(&o).contains("PRIVATE") && !stderr(&o).contains("BEGIN PRIVATE"));
+    let o = run(&["keygen", "--out", "/nonexistent/dir"]);
+    fails_cleanly(&o, "cannot create");
+}
+
+#[test]
+fn url_then_verify_allowed_tampered_denied() {
+    for kind in ["ecdsa", "rsa"] {
+        let dir = keys(kind);
+        let key = p(&dir, "private_key.pem");
+        let pubkey = format!("KCLI={}", p(&dir, "public_key.pem"));
+        let o = run(&[
+            "url",
+            "https://cdn.example.com/a.jpg?w=1",
+            "--key",
+            &key,
+            "--key-pair-id",
+            "KCLI",
+            "--expires",
+            "2000000000",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let url = stdout(&o).trim().to_owned();
+        assert!(url.starts_with("https://cdn.example.com/a.jpg?w=1&Expires=2000000000&Signature="), "{url}");
+        assert!(url.ends_with("&Key-Pair-Id=KCLI&Hash-Algorithm=SHA256"));
+
+        let o = run(&["verify", &url, "--public-key", &pubkey, "--now", "1900000000"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+        assert!(stdout(&o).starts_with("allowed:"));
+
+        let tampered = url.replace("a.jpg", "b.jpg");
+        let o = run(&["verify", &tampered, "--public-key", &pubkey, "--now", "1900000000", "--json"]);
+        assert_eq!(o.status.code(), Some(1));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(
+            (v["allowed"].as_bool(), v["code"].as_str(), v["message"].as_str()),
+            (Some(false), Some("AccessDenied"), Some("Access denied"))
+        );
+        assert!(v["reason"].as_str().unwrap().contains("does not verify"));
+
+        let o = run(&["verify", &url, "--public-key", &pubkey, "--now", "2000000000"]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(stdout(&o).contains("denied: AccessDenied (Access denied): expired at 2000000000"));
+
+        let o =
+            run(&["verify", &url.replace("KCLI", "KOTHER"), "--public-key", &pubkey, "--now", "1900000000"]);
+        assert!(stdout(&o).contains("InvalidKey (Unknown Key)"));
+    }
+}
+
+#[test]
+fn url_json_schema_and_custom_policies() {
+    let dir = keys("ecdsa");
+    let key = p(&dir, "private_key.pem");
+    let o = run(&[
+        "url",
+        "https://cdn.example.com/v/1.mp4",
+        "--key",
+        &key,
+        "--key-pair-id",
+        "KCLI",
+        "--expires",
+        "2000000000",
+        "--not-before",
+        "1900000000",
+        "--ip",
+        "192.0.2.0/24",
+        "--policy-resource",
+        "https://cdn.example.com/v/*",
+        "--hash",
+        "sha1",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["url", "policy", "signature", "key_pair_id", "hash_algorithm"]);
+    assert_eq!(
+        v["policy"],
+        r#"{"Statement":[{"Resource":"https://cdn.example.com/v/*","Condition":{"DateLessThan":{"AWS:EpochTime":2000000000},"DateGreaterThan":{"AWS:EpochTime":1900000000},"IpAddress":{"AWS:SourceIp":"192.0.2.0/24"}}}]}"#
+    );
+    assert_eq!((v["key_pair_id"].as_str(), v["hash_algorithm"].as_str()), (Some("KCLI"), Some("SHA1")));
+    let url = v["url"].as_str().unwrap();
+    assert!(url.contains("?Policy=") && !url.contains("Expires=") && !url.contains("Hash-Algorithm"));
+    let pubkey = format!("KCLI={}", p(&dir, "public_key.pem"));
+    let ok = run(&["verify", url, "--public-key", &pubkey, "--now", "1950000000", "--ip", "192.0.2.9"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    let far = run(&["verify", url, "--public-key", &pubkey, "--now", "1950000000", "--ip", "198.51.100.1"]);
+    assert!(stdout(&far).contains("client IP 198.51.100.1 is outside 192.0.2.0/24"));
+}
+
+#[test]
+fn cookies_in_every_format_verify() {
+    let dir = keys("ecdsa");
+    let key = p(&dir, "private_key.pem");
+    let base = [
+        "cookies",
+        "https://cdn.example.com/u/alice/*",
+        "--key",
+        &key,
+        "--key-pair-id",
+        "KCLI",
+        "--expires",
+        "2000000000",
+    ];
+    let o = run(&[&base[..], &["--domain", "example.com", "--path", "/u/alice/"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<String> = stdout(&o).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 4);
+    for l in &lines {
+        assert!(l.starts_with("Set-Cookie: CloudFront-"), "{l}");
+        assert!(l.contains("; Domain=example.com; Path=/u/alice/; Expires=Wed, 18 May 2033 03:33:20 GMT; Secure; HttpOnly; SameSite=Lax"), "{l}");
+    }
+    let header = stdout(&run(&[&base[..], &["--format", "header"]].concat())).trim().to_owned();
+    assert!(
+        header.starts_with("CloudFront-Policy=")
+            && header.contains("; CloudFront-Key-Pair-Id=KCLI; CloudFront-Hash-Algorithm=SHA256")
+    );
+    let pubkey = format!("KCLI={}", p(&dir, "public_key.pem"));
+    let o = run(&[
+        "verify",
+        "https://cdn.example.com/u/alice/cat.jpg",
+        "--cookie",
+        &header,
+        "--public-key",
+        &pubkey,
+        "--now",
+        "1900000000",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("signed cookies"));
+    let o = run(&[
+        "verify",
+        "https://cdn.example.com/u/bob/cat.jpg",
+        "--cookie",
+        &header,
+        "--public-key",
+        &pubkey,
+        "--now",
+        "1900000000",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["reason_kind"], "resource_mismatch");
+
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&[&base[..], &["--json"]].concat()))).unwrap();
+    let names: Vec<&str> = v["cookies"].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        ["CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id", "CloudFront-Hash-Algorithm"]
+    );
+    assert_eq!(v["expires"], 2_000_000_000u64);
+
+    fails_cleanly(&run(&[&base[..], &["--path", "/u/alice/*"]].concat()), "/images/");
+    let canned = run(&[
+        "cookies",
+        "https://cdn.example.com/a.jpg",
+        "--key",
+        &key,
+        "--key-pair-id",
+        "KCLI",
+        "--ttl",
+        "10m",
+        "--format",
+        "header",
+    ]);
+    assert!(stdout(&canned).starts_with("CloudFront-Expires="));
+}
+
+#[test]
+fn decode_explains_without_a_key() {
+    let dir = keys("ecdsa");
+    let key = p(&dir, "private_key.pem");
+    let url = stdout(&run(&[
+        "url",
+        "https://cdn.example.com/v/1.mp4",
+        "--key",
+        &key,
+        "--key-pair-id",
+        "KCLI",
+        "--expires",
+        "2000000000",
+        "--ip",
+        "192.0.2.0/24",
+    ]));
+    let o = run(&["decode", url.trim(), "--now", "1999989200"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    for needle in [
+        "source:       signed URL",
+        "key-pair ID:  KCLI",
+        "hash:         SHA256",
+        "policy:       custom",
+        "expires:      Wed, 18 May 2033 03:33:20 GMT (expires in 3 h)",
+        "viewer IP:    192.0.2.0/24",
+        "\"AWS:SourceIp\": \"192.0.2.0/24\"",
+        "warning:      has an IP condition: viewers reaching CloudFront over IPv6 never match it",
+    ] {
+        assert!(out.contains(needle), "{needle:?} not in\n{out}");
+    }
+    let o = run(&["decode", url.trim(), "--now", "2000000120", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["expires"], 2_000_000_000u64);
+    assert!(
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().starts_with("expired 2 min ago"))
+    );
+
+    let both = "Cookie: CloudFront-Expires=5; CloudFront-Policy=e30_; CloudFront-Signature=AAAA; CloudFront-Key-Pair-Id=K";
+    let out = stdout(&run(&["decode", both]));
+    assert!(out.contains("both Expires and Policy are present"), "{out}");
+    let path =
+        "CloudFront-Expires=2000000000; CloudFront-Signature=AAAA; CloudFront-Key-Pair-Id=K; Path=/images/*";
+    let out = stdout(&run(&["decode", path, "--now", "1"]));
+    assert!(out.contains("Path contains `*`") && out.contains("policy:       canned"), "{out}");
+
+    fails_cleanly(&run(&["decode", "https://cdn.example.com/a.jpg"]), "no signing parameters");
+    fails_cleanly(&run(&["decode", "session=abc"]), "no CloudFront-* cookies");
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let dir = keys("ecdsa");
+    let key = p(&dir, "private_key.pem");
+    let public = p(&dir, "public_key.pem");
+    let sign = |url: &str, key: &str, ttl: &str| {
+        run(&["url", url, "--key", key, "--key-pair-id", "KCLI", "--ttl", ttl])
+    };
+    fails_cleanly(
+        &sign("https://cdn.example.com/a.jpg", "/no/such/key.pem", "1h"),
+        "cannot read /no/such/key.pem",
+    );
+    fails_cleanly(&sign("https://cdn.example.com/a.jpg", &public, "1h"), "this is a public key");
+    std::fs::write(dir.join("garbage.pem"), "not a key").unwrap();
+    fails_cleanly(
+        &sign("https://cdn.example.com/a.jpg", &p(&dir, "garbage.pem"), "1h"),
+        "not a PEM document",
+    );
+    fails_cleanly(&sign("https://cdn.example.com/caf\u{e9}.jpg", &key, "1h"), "percent-encode it");
+    fails_cleanly(&sign("https://cdn.example.com/a.jpg", &key, "one hour"), "invalid duration");
+    fails_cleanly(&sign("https://cdn.example.com/a.jpg?Signature=x", &key, "1h"), "signing parameter");
+    fails_cleanly(&sign("ftp://cdn.example.com/a.jpg", &key, "1h"), "http:// or https://");
+    fails_cleanly(
+        &run(&["url", "https://c/a", "--key", &key, "--key-pair-id", "bad id", "--ttl", "1h"]),
+        "key-pair ID",
+    );
+    fails_cleanly(
+        &run(&[
+            "url",
+            "https://c/*",
+            "--key",
+            &key,
+            "--key-pair-id",
+            "K",
+            "--ttl",
+            "1h",
+            "--ip",
+            "2001:db8::/32",
+        ]),
+        "only IPv4",
+    );
+    fails_cleanly(&run(&["verify", "https://c/a", "--public-key", "nofile"]), "expected ID=FILE");
+    fails_cleanly(
+        &run(&["verify", "https://c/a", "--public-key", &format!("K={key}")]),
+        "this is a private key",
+    );
+    // Usage errors (clap): exit 2 too.
+    let o = run(&["url", "https://c/a", "--key", &key]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(run(&["--help"]).status.code(), Some(0));
+    assert!(stdout(&run(&["url", "--help"])).contains("Canned policy"));
+}
+
+#[test]
+fn serve_is_a_local_cloudfront() {
+    let dir = keys("ecdsa");
+    let site = dir.join("site");
+    std::fs::create_dir_all(site.join("private")).unwrap();
+    std::fs::create_dir_all(site.join("public")).unwrap();
+    std::fs::write(site.join("private/secret.txt"), "secret").unwrap();
+    std::fs::write(site.join("public/hello.txt"), "hello").unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cfsign"))
+        .args([
+            "serve",
+            site.to_str().unwrap(),
+            "--public-key",
+            &format!("KCLI={}", p(&dir, "public_key.pem")),
+        ])
+        .args(["--protect", "/private/*", "--addr", "127.0.0.1:0", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.as_mut().unwrap()), &mut line)
+        .unwrap();
+    let start: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let base = start["url"].as_str().unwrap().trim_end_matches('/').to_owned();
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let get = |url: String| {
+        rt.block_on(async move {
+            let r = reqwest::get(url).await.unwrap();
+            let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+            (r.status().as_u16(), ct, r.text().await.unwrap())
+        })
+    };
+    assert_eq!(get(format!("{base}/public/hello.txt")), (200, Some("text/plain".into()), "hello".into()));
+    let (status, ct, body) = get(format!("{base}/private/secret.txt"));
+    assert_eq!((status, ct.as_deref()), (403, Some("text/xml")));
+    assert!(body.contains("<Code>MissingKey</Code>"));
+    let signed = stdout(&run(&[
+        "url",
+        &format!("{base}/private/secret.txt"),
+        "--key",
+        &p(&dir, "private_key.pem"),
+        "--key-pair-id",
+        "KCLI",
+        "--ttl",
+        "5m",
+    ]));
+    assert_eq!(get(signed.trim().to_owned()).2, "secret");
+    let (status, _, body) = get(signed.trim().replace("Signature=", "Signature=AA"));
+    assert_eq!(status, 403, "{body}");
+    child.kill().unwrap();
+    let _ = child.wait();
+}
