@@ -6,6 +6,9 @@
 //!   every fuzz target for 30 seconds.
 //! - `nostd`: builds `xtask/nostd-check`, a `#![no_std]` static library using `cfsign` without
 //!   `std`; it fails if any dependency links `std`.
+//! - `e2e`: the browser test — starts `examples/axum-app` and drives real headless Chromium
+//!   (Debian's `chromium`, installed with apt-get when missing) with `playwright-core` (installed
+//!   with npm into `target/e2e/`, never committed). Writes `target/e2e-logged-in.png`.
 //! - `fuzz [--secs N] [--target NAME]`: builds and runs every cargo-fuzz target in `fuzz/` for
 //!   N seconds each (default 60) on the nightly toolchain, installing `cargo-fuzz` if missing.
 //!   New inputs go to `target/fuzz-corpus/`; the committed seeds in `fuzz/corpus/` are read
@@ -20,9 +23,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("nostd") => nostd(),
+        Some("e2e") => e2e(),
         Some("fuzz") => parse_fuzz_args(&args[1..]).and_then(|(secs, target)| fuzz(secs, target.as_deref())),
         _ => {
-            eprintln!("usage: cargo xtask <ci | nostd | fuzz [--secs N] [--target NAME]>");
+            eprintln!("usage: cargo xtask <ci | nostd | e2e | fuzz [--secs N] [--target NAME]>");
             return ExitCode::from(2);
         }
     };
@@ -87,6 +91,8 @@ fn ci() -> Result<(), String> {
     )?;
     nostd()?;
     fuzz(CI_FUZZ_SECS, None)?;
+    e2e()?;
+    tally.passed += 1; // the browser test
     eprintln!("\nxtask ci: all checks passed in {:.0}s", start.elapsed().as_secs_f64());
     println!("ci: {} passed, {} failed, {} skipped", tally.passed, tally.failed, tally.ignored);
     Ok(())
@@ -243,6 +249,104 @@ fn fuzz(secs: u64, only: Option<&str>) -> Result<(), String> {
     }
     eprintln!("\nfuzzing summary ({secs}s per target):\n  {}", summary.join("\n  "));
     Ok(())
+}
+
+fn command_exists(cmd: &str, arg: &str) -> bool {
+    Command::new(cmd).arg(arg).output().is_ok_and(|o| o.status.success())
+}
+
+/// Installs Debian packages (CI runs as root on a fresh machine).
+fn apt_install(packages: &[&str]) -> Result<(), String> {
+    eprintln!("\n==> apt-get install {}", packages.join(" "));
+    let update =
+        Command::new("apt-get").args(["update", "-qq"]).status().map_err(|e| format!("apt-get: {e}"))?;
+    if !update.success() {
+        return Err("apt-get update failed".into());
+    }
+    let status = Command::new("apt-get")
+        .args(["install", "-y", "-qq"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status()
+        .map_err(|e| format!("apt-get: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("apt-get install {} failed", packages.join(" "))) }
+}
+
+/// Kills the demo app when the test ends, however it ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn e2e() -> Result<(), String> {
+    use std::io::{BufRead, BufReader};
+    let chromium =
+        ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| Path::new(p).exists());
+    let chromium = match chromium {
+        Some(c) => c.to_owned(),
+        None => {
+            apt_install(&["chromium"])?;
+            "/usr/bin/chromium".to_owned()
+        }
+    };
+    if !command_exists("node", "--version") || !command_exists("npm", "--version") {
+        apt_install(&["nodejs", "npm"])?;
+    }
+    let dir = root().join("target/e2e");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::write(dir.join("package.json"), r#"{"private": true, "type": "module"}"#)
+        .map_err(|e| e.to_string())?;
+    std::fs::copy(root().join("xtask/e2e/browser.mjs"), dir.join("browser.mjs"))
+        .map_err(|e| e.to_string())?;
+    if !dir.join("node_modules/playwright-core").exists() {
+        eprintln!("\n==> npm install playwright-core (into target/e2e)");
+        let status = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "playwright-core@1"])
+            .current_dir(&dir)
+            .status()
+            .map_err(|e| format!("npm: {e}"))?;
+        if !status.success() {
+            return Err("npm install playwright-core failed".into());
+        }
+    }
+    run(&["build", "-p", "axum-app", "--locked"], &[])?;
+    let app = Command::new(root().join("target/debug/axum-app"))
+        .args(["--app-addr", "127.0.0.1:0", "--cdn-addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start axum-app: {e}"))?;
+    let mut app = KillOnDrop(app);
+    let stdout = app.0.stdout.take().ok_or("no stdout from axum-app")?;
+    let (mut app_url, mut cdn_url) = (None, None);
+    for line in BufReader::new(stdout).lines().map_while(Result::ok).take(5) {
+        let url = || line.split_whitespace().nth(1).map(str::to_owned);
+        if line.starts_with("app: ") {
+            app_url = url();
+        } else if line.starts_with("cdn: ") {
+            cdn_url = url().map(|u| u.trim_end_matches('/').to_owned());
+        }
+        if app_url.is_some() && cdn_url.is_some() {
+            break;
+        }
+    }
+    let (app_url, cdn_url) = app_url.zip(cdn_url).ok_or("axum-app did not print its addresses")?;
+    let screenshot = root().join("target/e2e-logged-in.png");
+    eprintln!("\n==> node browser.mjs (app {app_url}, cdn {cdn_url}, {chromium})");
+    let status = Command::new("node")
+        .arg("browser.mjs")
+        .current_dir(&dir)
+        .env("APP_URL", &app_url)
+        .env("CDN_URL", &cdn_url)
+        .env("SCREENSHOT", &screenshot)
+        .env("CHROMIUM", &chromium)
+        .status()
+        .map_err(|e| format!("node: {e}"))?;
+    drop(app);
+    if status.success() { Ok(()) } else { Err("the browser test failed".into()) }
 }
 
 fn nostd() -> Result<(), String> {
