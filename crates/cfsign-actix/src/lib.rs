@@ -181,18 +181,8 @@ where
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let access = self.access.access(&request);
-        let pending = {
-            let mut cookies = request.headers().get_all(COOKIE);
-            match (cookies.next(), cookies.next()) {
-                (None, _) => self.issuer.inspect(None, request.path(), access),
-                (Some(one), None) => self.issuer.inspect(Some(one.as_bytes()), request.path(), access),
-                (Some(_), Some(_)) => {
-                    let all: Vec<&[u8]> =
-                        request.headers().get_all(COOKIE).map(HeaderValue::as_bytes).collect();
-                    self.issuer.inspect(Some(&all.join(&b"; "[..])), request.path(), access)
-                }
-            }
-        };
+        let cookies = request.headers().get_all(COOKIE).map(HeaderValue::as_bytes);
+        let pending = self.issuer.inspect_headers(cookies, request.path(), access);
         let issuer = self.issuer.clone();
         let service = self.service.clone();
         Box::pin(async move {

@@ -138,3 +138,79 @@ async fn hostile_cookies() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_garbage_cookies_get_a_normal_response() {
+    // Deterministic pseudo-random printable bytes (xorshift), the same for both frameworks.
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut random = |n: usize| -> String {
+        (0..n)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                char::from(b' ' + (seed % 95) as u8)
+            })
+            .collect()
+    };
+    let headers: Vec<String> = (0..20)
+        .map(|i| match i % 3 {
+            0 => format!("session=alice.u; {}", random(300)),
+            1 => format!(
+                "session=alice.u; CloudFront-Policy={}; CloudFront-Signature={}",
+                random(200),
+                random(40)
+            ),
+            _ => format!(
+                "session=alice.u; CloudFront-Key-Pair-Id={}; CloudFront-Expires={}",
+                random(20),
+                random(12)
+            ),
+        })
+        .map(|h| h.replace(';', "").replacen("session=alice.u ", "session=alice.u; ", 1))
+        .collect();
+    conform(|fw| {
+        let headers = headers.clone();
+        async move {
+            let clock = ManualClock::new(T0);
+            let mut b = Browser::new(start(fw, issuer(&clock, key())).await);
+            for h in &headers {
+                let r = b.send("GET", "/me", "", Some(h)).await;
+                assert_eq!(r.status, 200, "{h:.60}");
+                assert!(r.body.contains("alice"));
+            }
+            b.transcript
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_sessions_in_one_window_sign_once() {
+    for fw in [Framework::Axum, Framework::Actix] {
+        let clock = ManualClock::new(T0);
+        let issuer = issuer(&clock, key());
+        let addr = start(fw, issuer.clone()).await;
+        let http = reqwest::Client::new();
+        let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(100));
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..1000 {
+            let (http, limit) = (http.clone(), limit.clone());
+            tasks.spawn(async move {
+                let _permit = limit.acquire().await.unwrap();
+                let res = http
+                    .get(format!("http://{addr}/me"))
+                    .header("cookie", format!("session=user{n}.shared"))
+                    .send()
+                    .await
+                    .unwrap();
+                res.headers().get_all("set-cookie").iter().count()
+            });
+        }
+        while let Some(count) = tasks.join_next().await {
+            assert_eq!(count.unwrap(), 4);
+        }
+        let c = issuer.counters();
+        assert_eq!((c.signatures_made, c.cookies_issued, c.cache_hits), (1, 1000, 999), "{fw:?}");
+    }
+}

@@ -381,6 +381,26 @@ impl Issuer {
         }
     }
 
+    /// [`inspect`](Self::inspect) for a request with any number of `Cookie` headers (HTTP/2
+    /// may split cookies over several, RFC 9113 §8.2.3): they are joined with `; `. A single
+    /// header is read in place, without copying.
+    pub fn inspect_headers<'a>(
+        &self,
+        cookie_headers: impl IntoIterator<Item = &'a [u8]>,
+        request_path: &str,
+        access: Option<Access>,
+    ) -> Pending {
+        let mut headers = cookie_headers.into_iter();
+        match (headers.next(), headers.next()) {
+            (None, _) => self.inspect(None, request_path, access),
+            (Some(one), None) => self.inspect(Some(one), request_path, access),
+            (Some(first), Some(second)) => {
+                let all: Vec<&[u8]> = [first, second].into_iter().chain(headers).collect();
+                self.inspect(Some(&all.join(&b"; "[..])), request_path, access)
+            }
+        }
+    }
+
     /// [`inspect`](Self::inspect) and [`finish`](Self::finish) in one call.
     #[must_use]
     pub fn decide(

@@ -170,19 +170,8 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let (parts, body) = request.into_parts();
         let access = self.access.access(&parts);
-        let pending = {
-            let mut cookies = parts.headers.get_all(COOKIE).iter();
-            match (cookies.next(), cookies.next()) {
-                (None, _) => self.issuer.inspect(None, parts.uri.path(), access),
-                (Some(one), None) => self.issuer.inspect(Some(one.as_bytes()), parts.uri.path(), access),
-                // HTTP/2 may split cookies over several headers (RFC 9113 §8.2.3): join them.
-                (Some(_), Some(_)) => {
-                    let joined =
-                        parts.headers.get_all(COOKIE).iter().map(HeaderValue::as_bytes).collect::<Vec<_>>();
-                    self.issuer.inspect(Some(&joined.join(&b"; "[..])), parts.uri.path(), access)
-                }
-            }
-        };
+        let cookies = parts.headers.get_all(COOKIE).iter().map(HeaderValue::as_bytes);
+        let pending = self.issuer.inspect_headers(cookies, parts.uri.path(), access);
         ResponseFuture {
             inner: self.inner.call(Request::from_parts(parts, body)),
             state: Some((self.issuer.clone(), pending)),

@@ -153,50 +153,27 @@ pub trait Signer {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error>;
 }
 
-impl<S: Signer + ?Sized> Signer for &S {
-    fn key_pair_id(&self) -> &KeyPairId {
-        (**self).key_pair_id()
-    }
-    fn key_kind(&self) -> KeyKind {
-        (**self).key_kind()
-    }
-    fn hash_algorithm(&self) -> HashAlgorithm {
-        (**self).hash_algorithm()
-    }
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
-        (**self).sign(message)
-    }
+/// `Signer` for references and smart pointers to signers.
+macro_rules! forward_signer {
+    ($($ptr:ty),*) => {$(
+        impl<S: Signer + ?Sized> Signer for $ptr {
+            fn key_pair_id(&self) -> &KeyPairId {
+                (**self).key_pair_id()
+            }
+            fn key_kind(&self) -> KeyKind {
+                (**self).key_kind()
+            }
+            fn hash_algorithm(&self) -> HashAlgorithm {
+                (**self).hash_algorithm()
+            }
+            fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+                (**self).sign(message)
+            }
+        }
+    )*};
 }
 
-impl<S: Signer + ?Sized> Signer for alloc::boxed::Box<S> {
-    fn key_pair_id(&self) -> &KeyPairId {
-        (**self).key_pair_id()
-    }
-    fn key_kind(&self) -> KeyKind {
-        (**self).key_kind()
-    }
-    fn hash_algorithm(&self) -> HashAlgorithm {
-        (**self).hash_algorithm()
-    }
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
-        (**self).sign(message)
-    }
-}
-
-impl<S: Signer + ?Sized> Signer for alloc::sync::Arc<S> {
-    fn key_pair_id(&self) -> &KeyPairId {
-        (**self).key_pair_id()
-    }
-    fn key_kind(&self) -> KeyKind {
-        (**self).key_kind()
-    }
-    fn hash_algorithm(&self) -> HashAlgorithm {
-        (**self).hash_algorithm()
-    }
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
-        (**self).sign(message)
-    }
-}
+forward_signer!(&S, alloc::boxed::Box<S>, alloc::sync::Arc<S>);
 
 /// Something that checks CloudFront signatures: a public key
 /// ([`PublicKey`](crate::PublicKey)) or your own.

@@ -27,11 +27,7 @@ async fn run() -> Result<(), String> {
     let app_addr = app_listener.local_addr().map_err(|e| e.to_string())?;
     let cdn_addr = cdn_listener.local_addr().map_err(|e| e.to_string())?;
     let origin = CdnOrigin(format!("http://{cdn_addr}"));
-    println!("app: http://{app_addr}/");
-    println!("cdn: {}/  (local CloudFront stand-in, key-pair ID {})", origin.0, args.key_pair_id);
-    if !args.secure {
-        println!("note: CloudFront cookies are not marked Secure because this demo serves plain HTTP");
-    }
+    args.announce(app_addr, &origin);
     actix_app::spawn_cdn(cdn_listener, trusted).map_err(|e| e.to_string())?;
     actix_app::serve(app_listener, issuer, origin)
         .map_err(|e| e.to_string())?

@@ -261,6 +261,17 @@ pub mod cli {
     }
 
     impl Args {
+        /// Prints where the app and the CDN listen.
+        pub fn announce(&self, app: SocketAddr, cdn: &super::CdnOrigin) {
+            println!("app: http://{app}/");
+            println!("cdn: {}/  (local CloudFront stand-in, key-pair ID {})", cdn.0, self.key_pair_id);
+            if !self.secure {
+                println!(
+                    "note: CloudFront cookies are not marked Secure because this demo serves plain HTTP"
+                );
+            }
+        }
+
         /// The signing key (from `--key`, or a throwaway P-256 key) and the key group the CDN
         /// trusts.
         ///

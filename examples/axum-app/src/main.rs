@@ -31,11 +31,7 @@ async fn run() -> Result<(), String> {
     let app_addr = app_listener.local_addr().map_err(|e| e.to_string())?;
     let cdn_addr = cdn_listener.local_addr().map_err(|e| e.to_string())?;
     let origin = CdnOrigin(format!("http://{cdn_addr}"));
-    println!("app: http://{app_addr}/");
-    println!("cdn: {}/  (local CloudFront stand-in, key-pair ID {})", origin.0, args.key_pair_id);
-    if !args.secure {
-        println!("note: CloudFront cookies are not marked Secure because this demo serves plain HTTP");
-    }
+    args.announce(app_addr, &origin);
 
     let app_server = axum::serve(app_listener, app(issuer, origin));
     let cdn_server = axum::serve(
