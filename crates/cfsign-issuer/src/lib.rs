@@ -16,6 +16,18 @@
 //! Expiries are rounded up to a granularity so that sessions sharing a scope share policy
 //! bytes; a bounded cache with single-flight then signs each policy once.
 //!
+//! ## Cookie paths and several scopes
+//!
+//! A browser sends a cookie set only with requests under its `Path`. The issuer therefore
+//! judges a scope on requests the browser sends that scope's cookies with (the request path is
+//! under the scope's cookie path) and leaves it alone elsewhere — it cannot tell a missing set
+//! from one it is not shown. With one scope under `Path=/` (the usual setup, and the default of
+//! [`Access::single`] callers in the examples) every response is judged. With several scopes,
+//! issue them all at login ([`Directive::Issue`]) and give each a cookie path the app's own
+//! pages also live under, or they are refreshed only on requests under their paths. When a
+//! request carries several sets, browsers send longer paths first; the issuer groups the
+//! cookies into sets in that order and matches sets to scopes by the resource in the policy.
+//!
 //! ```
 //! # let pem = include_str!("../../cfsign/tests/data/ecdsa-p256-pkcs8.pem");
 //! use std::sync::Arc;
