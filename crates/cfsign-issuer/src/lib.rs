@@ -21,8 +21,8 @@
 //! A browser sends a cookie set only with requests under its `Path`. The issuer therefore
 //! judges a scope on requests the browser sends that scope's cookies with (the request path is
 //! under the scope's cookie path) and leaves it alone elsewhere — it cannot tell a missing set
-//! from one it is not shown. With one scope under `Path=/` (the usual setup, and the default of
-//! [`Access::single`] callers in the examples) every response is judged. With several scopes,
+//! from one it is not shown. With one scope under `Path=/` (the usual setup, and what the
+//! examples use) every response is judged. With several scopes,
 //! issue them all at login ([`Directive::Issue`]) and give each a cookie path the app's own
 //! pages also live under, or they are refreshed only on requests under their paths. When a
 //! request carries several sets, browsers send longer paths first; the issuer groups the
