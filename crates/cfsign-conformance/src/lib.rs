@@ -13,7 +13,10 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use cfsign::{EpochSeconds, SigningKey};
+// RustCrypto's ECDSA is deterministic (RFC 6979), which makes the two frameworks' transcripts
+// comparable byte for byte; name it explicitly (with `aws-lc`, `cfsign::SigningKey` is AWS-LC's).
+use cfsign::EpochSeconds;
+pub use cfsign::rustcrypto::SigningKey;
 use cfsign_issuer::{Access, Issuer, ManualClock};
 
 pub const T0: EpochSeconds = EpochSeconds::new(1_767_200_000);

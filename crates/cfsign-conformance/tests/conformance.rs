@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use cfsign::{EpochSeconds, KeyKind, SigningKey};
-use cfsign_conformance::{Browser, Framework, T0, issuer, key, start};
+use cfsign::{EpochSeconds, KeyKind};
+use cfsign_conformance::{Browser, Framework, SigningKey, T0, issuer, key, start};
 use cfsign_issuer::ManualClock;
 
 /// Runs `scenario` against both frameworks and requires identical transcripts.

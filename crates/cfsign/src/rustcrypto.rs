@@ -9,7 +9,6 @@ use alloc::string::ToString;
 use alloc::vec::Vec;
 use core::fmt;
 
-use der::asn1::ObjectIdentifier;
 use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
 use rsa::Pkcs1v15Sign;
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
@@ -22,9 +21,7 @@ use zeroize::Zeroizing;
 
 use crate::{Error, HashAlgorithm, KeyKind, KeyPairId, Signer, Verifier};
 
-const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+use crate::pem::{EC_PUBLIC_KEY, Label, RSA_ENCRYPTION, SECP256R1};
 
 /// RSA moduli CloudFront has accepted (key groups use 2048; legacy key pairs 1024 and 4096).
 const RSA_BITS: core::ops::RangeInclusive<usize> = 1024..=4096;
@@ -73,29 +70,14 @@ impl SigningKey {
     /// encrypted) or [`Error::UnsupportedKey`] (another curve, an RSA size CloudFront refuses).
     pub fn from_pem(pem: &str, key_pair_id: &str) -> Result<Self, Error> {
         let key_pair_id = KeyPairId::new(key_pair_id)?;
-        let (label, der) = decode_pem(pem)?;
+        let (label, der) = crate::pem::private_key_der(pem)?;
         let secret = match label {
-            "RSA PRIVATE KEY" => rsa_secret(
+            Label::RsaPrivateKey => rsa_secret(
                 rsa::RsaPrivateKey::from_pkcs1_der(&der)
                     .map_err(|_| Error::InvalidKey { reason: "malformed PKCS#1 RSA private key" })?,
             )?,
-            "PRIVATE KEY" => pkcs8_secret(&der)?,
-            "EC PRIVATE KEY" => sec1_secret(&der)?,
-            "ENCRYPTED PRIVATE KEY" => {
-                return Err(Error::InvalidKey {
-                    reason: "the key is encrypted: decrypt it first (openssl pkey -in key.pem -out plain.pem)",
-                });
-            }
-            "PUBLIC KEY" | "RSA PUBLIC KEY" => {
-                return Err(Error::InvalidKey {
-                    reason: "this is a public key: signing needs the private key",
-                });
-            }
-            _ => {
-                return Err(Error::InvalidKey {
-                    reason: "unknown PEM label: expected RSA PRIVATE KEY, PRIVATE KEY or EC PRIVATE KEY",
-                });
-            }
+            Label::EcPrivateKey => sec1_secret(&der)?,
+            _ => pkcs8_secret(&der)?,
         };
         Ok(SigningKey { secret, key_pair_id, hash: HashAlgorithm::Sha256 })
     }
@@ -271,18 +253,20 @@ impl PublicKey {
     /// # Errors
     /// [`Error::InvalidKey`] or [`Error::UnsupportedKey`].
     pub fn from_pem(pem: &str) -> Result<Self, Error> {
-        let (label, der) = decode_pem(pem)?;
+        let (label, der) = crate::pem::decode(pem)?;
         match label {
-            "PUBLIC KEY" => PublicKey::from_der(&der),
-            "RSA PUBLIC KEY" => {
+            Label::PublicKey => PublicKey::from_der(&der),
+            Label::RsaPublicKey => {
                 let k = rsa::RsaPublicKey::from_pkcs1_der(&der)
                     .map_err(|_| Error::InvalidKey { reason: "malformed PKCS#1 RSA public key" })?;
                 rsa_public(k)
             }
-            "RSA PRIVATE KEY" | "PRIVATE KEY" | "EC PRIVATE KEY" => Err(Error::InvalidKey {
-                reason: "this is a private key: give the public key (openssl pkey -pubout)",
-            }),
-            _ => Err(Error::InvalidKey { reason: "unknown PEM label: expected PUBLIC KEY" }),
+            Label::RsaPrivateKey | Label::PrivateKey | Label::EcPrivateKey | Label::EncryptedPrivateKey => {
+                Err(Error::InvalidKey {
+                    reason: "this is a private key: give the public key (openssl pkey -pubout)",
+                })
+            }
+            Label::Unknown => Err(Error::InvalidKey { reason: "unknown PEM label: expected PUBLIC KEY" }),
         }
     }
 
@@ -370,23 +354,6 @@ impl Verifier for PublicKey {
         };
         if ok { Ok(()) } else { Err(Error::BadSignature) }
     }
-}
-
-fn decode_pem(pem: &str) -> Result<(&'static str, Zeroizing<Vec<u8>>), Error> {
-    const LABELS: [&str; 7] = [
-        "RSA PRIVATE KEY",
-        "PRIVATE KEY",
-        "EC PRIVATE KEY",
-        "ENCRYPTED PRIVATE KEY",
-        "PUBLIC KEY",
-        "RSA PUBLIC KEY",
-        "UNKNOWN",
-    ];
-    let (label, der) = der::pem::decode_vec(pem.trim().as_bytes())
-        .map_err(|_| Error::InvalidKey { reason: "not a PEM document (-----BEGIN ...-----)" })?;
-    let der = Zeroizing::new(der);
-    let label = LABELS.iter().find(|&&l| l == label).copied().unwrap_or("UNKNOWN");
-    Ok((label, der))
 }
 
 fn rsa_secret(k: rsa::RsaPrivateKey) -> Result<Secret, Error> {

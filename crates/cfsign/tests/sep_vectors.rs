@@ -4,9 +4,11 @@
 
 use std::collections::BTreeMap;
 
+// The suite's RSA key is 1024 bits, which only the RustCrypto backend signs with; name it
+// explicitly (with the `aws-lc` feature, `cfsign::SigningKey` is AWS-LC's).
+use cfsign::rustcrypto::{PublicKey, SigningKey};
 use cfsign::{
-    CannedPolicy, CustomPolicy, EpochSeconds, Error, HashAlgorithm, Policy, PublicKey, SignedPolicy, Signer,
-    SigningKey, Verifier,
+    CannedPolicy, CustomPolicy, EpochSeconds, Error, HashAlgorithm, Policy, SignedPolicy, Signer, Verifier,
 };
 use serde_json::Value;
 

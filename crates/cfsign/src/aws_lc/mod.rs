@@ -1,0 +1,316 @@
+//! The `aws-lc` backend: AWS-LC through `aws-lc-rs` (constant-time, and several times faster
+//! than pure Rust for RSA). SHA-256 signing goes through `aws-lc-rs`'s safe API; SHA-1 signing
+//! and all verification through one small audited FFI module (`ffi.rs`), since the safe API
+//! cannot sign with SHA-1.
+//!
+//! The types have the same API as [`crate::rustcrypto`]'s. When both backends are enabled,
+//! [`crate::SigningKey`] and [`crate::PublicKey`] name these (the fast ones); name
+//! `cfsign::rustcrypto::SigningKey` to pick the other explicitly.
+//!
+//! Differences: RSA keys must be 2048 to 8192 bits (AWS-LC refuses smaller ones for signing —
+//! use the `rustcrypto` backend for legacy 1024-bit key pairs); ECDSA signatures use random
+//! nonces (RFC 6979 determinism is a `rustcrypto` property), so they differ from run to run
+//! but verify everywhere.
+
+mod ffi;
+
+use alloc::string::ToString;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::fmt;
+
+use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _, RSA_PKCS1_SHA256};
+use zeroize::Zeroizing;
+
+use crate::{Error, HashAlgorithm, KeyKind, KeyPairId, Signer, Verifier};
+
+enum Sha256Key {
+    Rsa(aws_lc_rs::rsa::KeyPair),
+    P256(EcdsaKeyPair),
+}
+
+struct Inner {
+    sha256: Sha256Key,
+    evp: ffi::EvpKey,
+    rng: SystemRandom,
+}
+
+/// A private key ready to sign, with its CloudFront key-pair ID and hash algorithm (AWS-LC).
+///
+/// Parsed once; cloning shares the parsed key. `Debug` never shows key material.
+#[derive(Clone)]
+pub struct SigningKey {
+    inner: Arc<Inner>,
+    key_pair_id: KeyPairId,
+    hash: HashAlgorithm,
+}
+
+fn unsupported_rsa() -> Error {
+    Error::UnsupportedKey {
+        reason: "the aws-lc backend signs with RSA keys of 2048 to 8192 bits; use the rustcrypto backend for 1024-bit keys",
+    }
+}
+
+impl SigningKey {
+    /// Loads a private key from PEM: `RSA PRIVATE KEY` (PKCS#1), `PRIVATE KEY` (PKCS#8, RSA or
+    /// P-256) or `EC PRIVATE KEY` (SEC1, P-256). The hash is SHA-256; see
+    /// [`with_hash`](Self::with_hash).
+    ///
+    /// # Errors
+    /// As [`crate::rustcrypto::SigningKey::from_pem`], plus RSA keys under 2048 bits.
+    pub fn from_pem(pem: &str, key_pair_id: &str) -> Result<Self, Error> {
+        let key_pair_id = KeyPairId::new(key_pair_id)?;
+        let (_, der) = crate::pem::private_key_der(pem)?;
+        Self::from_parsed_der(&der, key_pair_id)
+    }
+
+    /// Loads a private key from DER: PKCS#8, PKCS#1 or SEC1.
+    ///
+    /// # Errors
+    /// As [`from_pem`](Self::from_pem).
+    pub fn from_der(der: &[u8], key_pair_id: &str) -> Result<Self, Error> {
+        Self::from_parsed_der(der, KeyPairId::new(key_pair_id)?)
+    }
+
+    fn from_parsed_der(der: &[u8], key_pair_id: KeyPairId) -> Result<Self, Error> {
+        let evp = ffi::EvpKey::parse_private(der)
+            .ok_or(Error::InvalidKey { reason: "not a PKCS#8, PKCS#1 or SEC1 DER private key" })?;
+        let sha256 = match evp.kind() {
+            ffi::EvpKind::Rsa => Sha256Key::Rsa(
+                aws_lc_rs::rsa::KeyPair::from_pkcs8(der)
+                    .or_else(|_| aws_lc_rs::rsa::KeyPair::from_der(der))
+                    .map_err(|_| unsupported_rsa())?,
+            ),
+            ffi::EvpKind::Ec => Sha256Key::P256(
+                EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_ASN1_SIGNING, der).map_err(|_| {
+                    Error::UnsupportedKey { reason: "only the P-256 curve is supported by CloudFront" }
+                })?,
+            ),
+            ffi::EvpKind::Other => {
+                return Err(Error::UnsupportedKey { reason: "CloudFront keys are RSA or ECDSA P-256" });
+            }
+        };
+        if let Sha256Key::Rsa(k) = &sha256
+            && k.public_modulus_len() * 8 > 4096
+        {
+            return Err(Error::UnsupportedKey {
+                reason: "RSA keys must be 1024 to 4096 bits (CloudFront key groups take 2048)",
+            });
+        }
+        Ok(SigningKey {
+            inner: Arc::new(Inner { sha256, evp, rng: SystemRandom::new() }),
+            key_pair_id,
+            hash: HashAlgorithm::Sha256,
+        })
+    }
+
+    /// Generates a new key with AWS-LC: RSA-2048 or P-256.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyPairId`], or [`Error::Signing`] when generation fails.
+    pub fn generate(kind: KeyKind, key_pair_id: &str) -> Result<Self, Error> {
+        let failed = || Error::Signing { reason: "key generation failed".to_string() };
+        let der: Zeroizing<Vec<u8>> = match kind {
+            KeyKind::Rsa => {
+                let k = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+                    .map_err(|_| failed())?;
+                let der: Pkcs8V1Der<'_> = k.as_der().map_err(|_| failed())?;
+                Zeroizing::new(der.as_ref().to_vec())
+            }
+            KeyKind::EcdsaP256 => {
+                let k = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING).map_err(|_| failed())?;
+                Zeroizing::new(k.to_pkcs8v1().map_err(|_| failed())?.as_ref().to_vec())
+            }
+        };
+        Self::from_der(&der, key_pair_id)
+    }
+
+    /// The private key as PKCS#8 PEM, zeroized when dropped.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`] if encoding fails.
+    pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<alloc::string::String>, Error> {
+        let failed = || Error::InvalidKey { reason: "could not encode the private key" };
+        let der: Zeroizing<Vec<u8>> = match &self.inner.sha256 {
+            Sha256Key::Rsa(k) => {
+                let der: Pkcs8V1Der<'_> = k.as_der().map_err(|_| failed())?;
+                Zeroizing::new(der.as_ref().to_vec())
+            }
+            Sha256Key::P256(k) => Zeroizing::new(k.to_pkcs8v1().map_err(|_| failed())?.as_ref().to_vec()),
+        };
+        crate::pem::encode("PRIVATE KEY", &der).map(Zeroizing::new).ok_or_else(failed)
+    }
+
+    /// The same key signing with `hash` instead.
+    #[must_use]
+    pub fn with_hash(mut self, hash: HashAlgorithm) -> Self {
+        self.hash = hash;
+        self
+    }
+
+    /// The same key under another key-pair ID.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyPairId`].
+    pub fn with_key_pair_id(mut self, key_pair_id: &str) -> Result<Self, Error> {
+        self.key_pair_id = KeyPairId::new(key_pair_id)?;
+        Ok(self)
+    }
+
+    /// The matching public key.
+    #[must_use]
+    pub fn public_key(&self) -> PublicKey {
+        let spki: Option<Vec<u8>> = match &self.inner.sha256 {
+            Sha256Key::Rsa(k) => {
+                let der: Result<PublicKeyX509Der<'_>, _> = k.public_key().as_der();
+                der.ok().map(|d| d.as_ref().to_vec())
+            }
+            Sha256Key::P256(k) => {
+                let der: Result<PublicKeyX509Der<'_>, _> = k.public_key().as_der();
+                der.ok().map(|d| d.as_ref().to_vec())
+            }
+        };
+        // Encoding an in-memory public key does not fail; an unusable key refuses everything.
+        PublicKey::from_der(&spki.unwrap_or_default()).unwrap_or(PublicKey {
+            evp: None,
+            kind: self.key_kind(),
+            spki: Vec::new(),
+        })
+    }
+
+    /// RSA or ECDSA.
+    #[must_use]
+    pub fn key_kind(&self) -> KeyKind {
+        match self.inner.sha256 {
+            Sha256Key::Rsa(_) => KeyKind::Rsa,
+            Sha256Key::P256(_) => KeyKind::EcdsaP256,
+        }
+    }
+
+    /// The hash this key signs with.
+    #[must_use]
+    pub fn hash_algorithm(&self) -> HashAlgorithm {
+        self.hash
+    }
+
+    /// The CloudFront key-pair ID.
+    #[must_use]
+    pub fn key_pair_id(&self) -> &KeyPairId {
+        &self.key_pair_id
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("backend", &"aws-lc")
+            .field("key_pair_id", &self.key_pair_id)
+            .field("kind", &self.key_kind())
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signer for SigningKey {
+    fn key_pair_id(&self) -> &KeyPairId {
+        &self.key_pair_id
+    }
+
+    fn key_kind(&self) -> KeyKind {
+        SigningKey::key_kind(self)
+    }
+
+    fn hash_algorithm(&self) -> HashAlgorithm {
+        self.hash
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+        let failed = || Error::Signing { reason: "AWS-LC could not sign".to_string() };
+        let inner = &*self.inner;
+        match (self.hash, &inner.sha256) {
+            (HashAlgorithm::Sha1, _) => inner.evp.sign_sha1(message).ok_or_else(failed),
+            (HashAlgorithm::Sha256, Sha256Key::Rsa(k)) => {
+                let mut signature = alloc::vec![0; k.public_modulus_len()];
+                k.sign(&RSA_PKCS1_SHA256, &inner.rng, message, &mut signature).map_err(|_| failed())?;
+                Ok(signature)
+            }
+            (HashAlgorithm::Sha256, Sha256Key::P256(k)) => {
+                k.sign(&inner.rng, message).map(|s| s.as_ref().to_vec()).map_err(|_| failed())
+            }
+        }
+    }
+}
+
+/// A public key for checking signatures (AWS-LC).
+#[derive(Clone)]
+pub struct PublicKey {
+    evp: Option<Arc<ffi::EvpKey>>,
+    kind: KeyKind,
+    spki: Vec<u8>,
+}
+
+impl PublicKey {
+    /// Loads a public key from SubjectPublicKeyInfo PEM (`PUBLIC KEY`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`] or [`Error::UnsupportedKey`].
+    pub fn from_pem(pem: &str) -> Result<Self, Error> {
+        PublicKey::from_der(&crate::pem::public_key_der(pem)?)
+    }
+
+    /// Loads a public key from SubjectPublicKeyInfo DER.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`] or [`Error::UnsupportedKey`].
+    pub fn from_der(der: &[u8]) -> Result<Self, Error> {
+        let kind = crate::pem::spki_kind(der)?;
+        let evp =
+            ffi::EvpKey::parse_public(der).ok_or(Error::InvalidKey { reason: "malformed public key" })?;
+        Ok(PublicKey { evp: Some(Arc::new(evp)), kind, spki: der.to_vec() })
+    }
+
+    /// The key as SubjectPublicKeyInfo PEM.
+    #[must_use]
+    pub fn to_pem(&self) -> alloc::string::String {
+        crate::pem::encode("PUBLIC KEY", &self.spki).unwrap_or_default()
+    }
+
+    /// RSA or ECDSA.
+    #[must_use]
+    pub fn key_kind(&self) -> KeyKind {
+        self.kind
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PublicKey")
+            .field("backend", &"aws-lc")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Verifier for PublicKey {
+    fn key_kind(&self) -> KeyKind {
+        self.kind
+    }
+
+    fn verify(&self, hash: HashAlgorithm, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+        use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1, RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
+        let ok = match (hash, self.kind) {
+            (HashAlgorithm::Sha1, _) => self.evp.as_ref().is_some_and(|k| k.verify_sha1(message, signature)),
+            (HashAlgorithm::Sha256, KeyKind::Rsa) => {
+                UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &self.spki)
+                    .verify(message, signature)
+                    .is_ok()
+            }
+            (HashAlgorithm::Sha256, _) => {
+                UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, &self.spki).verify(message, signature).is_ok()
+            }
+        };
+        if ok { Ok(()) } else { Err(Error::BadSignature) }
+    }
+}
