@@ -1,6 +1,7 @@
 //! The `aws-lc` backend: AWS-LC through `aws-lc-rs` (constant-time, and several times faster
-//! than pure Rust for RSA). SHA-256 signing goes through `aws-lc-rs`'s safe API; SHA-1 signing
-//! and all verification through one small audited FFI module (`ffi.rs`), since the safe API
+//! than pure Rust for RSA). SHA-256 signing and verification go through `aws-lc-rs`'s safe API (keys
+//! parsed once); SHA-1 signing
+//! and verification through one small audited FFI module (`ffi.rs`), since the safe API
 //! cannot sign with SHA-1.
 //!
 //! The types have the same API as [`crate::rustcrypto`]'s. When both backends are enabled,
@@ -175,6 +176,7 @@ impl SigningKey {
         // Encoding an in-memory public key does not fail; an unusable key refuses everything.
         PublicKey::from_der(&spki.unwrap_or_default()).unwrap_or(PublicKey {
             evp: None,
+            sha256: None,
             kind: self.key_kind(),
             spki: Vec::new(),
         })
@@ -243,10 +245,13 @@ impl Signer for SigningKey {
     }
 }
 
-/// A public key for checking signatures (AWS-LC).
+/// A public key for checking signatures (AWS-LC), parsed once.
 #[derive(Clone)]
 pub struct PublicKey {
+    /// SHA-1 verification (FFI).
     evp: Option<Arc<ffi::EvpKey>>,
+    /// SHA-256 verification (safe API).
+    sha256: Option<aws_lc_rs::signature::ParsedPublicKey>,
     kind: KeyKind,
     spki: Vec<u8>,
 }
@@ -265,10 +270,20 @@ impl PublicKey {
     /// # Errors
     /// [`Error::InvalidKey`] or [`Error::UnsupportedKey`].
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
+        use aws_lc_rs::signature::{
+            ECDSA_P256_SHA256_ASN1, ParsedPublicKey, RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+            RSA_PKCS1_2048_8192_SHA256,
+        };
         let kind = crate::pem::spki_kind(der)?;
         let evp =
             ffi::EvpKey::parse_public(der).ok_or(Error::InvalidKey { reason: "malformed public key" })?;
-        Ok(PublicKey { evp: Some(Arc::new(evp)), kind, spki: der.to_vec() })
+        let sha256 = match kind {
+            KeyKind::Rsa => ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der)
+                .or_else(|_| ParsedPublicKey::new(&RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY, der)),
+            KeyKind::EcdsaP256 => ParsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, der),
+        }
+        .map_err(|_| Error::InvalidKey { reason: "malformed public key" })?;
+        Ok(PublicKey { evp: Some(Arc::new(evp)), sha256: Some(sha256), kind, spki: der.to_vec() })
     }
 
     /// The key as SubjectPublicKeyInfo PEM.
@@ -299,16 +314,10 @@ impl Verifier for PublicKey {
     }
 
     fn verify(&self, hash: HashAlgorithm, message: &[u8], signature: &[u8]) -> Result<(), Error> {
-        use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1, RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
-        let ok = match (hash, self.kind) {
-            (HashAlgorithm::Sha1, _) => self.evp.as_ref().is_some_and(|k| k.verify_sha1(message, signature)),
-            (HashAlgorithm::Sha256, KeyKind::Rsa) => {
-                UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &self.spki)
-                    .verify(message, signature)
-                    .is_ok()
-            }
-            (HashAlgorithm::Sha256, _) => {
-                UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, &self.spki).verify(message, signature).is_ok()
+        let ok = match hash {
+            HashAlgorithm::Sha1 => self.evp.as_ref().is_some_and(|k| k.verify_sha1(message, signature)),
+            HashAlgorithm::Sha256 => {
+                self.sha256.as_ref().is_some_and(|k| k.verify_sig(message, signature).is_ok())
             }
         };
         if ok { Ok(()) } else { Err(Error::BadSignature) }
