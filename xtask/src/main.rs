@@ -321,16 +321,24 @@ fn e2e() -> Result<(), String> {
         .map_err(|e| format!("cannot start axum-app: {e}"))?;
     let mut app = KillOnDrop(app);
     let stdout = app.0.stdout.take().ok_or("no stdout from axum-app")?;
+    // Keep reading the app's output for as long as it runs: a closed pipe would make its next
+    // `println!` fail and the app die in the middle of the test.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            eprintln!("[axum-app] {line}");
+            let _ = tx.send(line);
+        }
+    });
     let (mut app_url, mut cdn_url) = (None, None);
-    for line in BufReader::new(stdout).lines().map_while(Result::ok).take(5) {
+    while app_url.is_none() || cdn_url.is_none() {
+        let line =
+            rx.recv_timeout(std::time::Duration::from_secs(60)).map_err(|_| "axum-app did not start")?;
         let url = || line.split_whitespace().nth(1).map(str::to_owned);
         if line.starts_with("app: ") {
             app_url = url();
         } else if line.starts_with("cdn: ") {
             cdn_url = url().map(|u| u.trim_end_matches('/').to_owned());
-        }
-        if app_url.is_some() && cdn_url.is_some() {
-            break;
         }
     }
     let (app_url, cdn_url) = app_url.zip(cdn_url).ok_or("axum-app did not print its addresses")?;

@@ -41,7 +41,7 @@
 //! - `rustcrypto` (default): the pure-Rust backend ([`rustcrypto::SigningKey`],
 //!   [`rustcrypto::PublicKey`]); `no_std`.
 //! - `aws-lc` (std): AWS-LC through `aws-lc-rs` ([`aws_lc::SigningKey`], [`aws_lc::PublicKey`]),
-//!   several times faster for RSA.
+//!   constant-time and assembly-optimised (figures: the benches).
 //!
 //! **Which backend [`SigningKey`] and [`PublicKey`] name**: AWS-LC's when the `aws-lc` feature
 //! is enabled (the fast one), RustCrypto's otherwise. Both types have the same API; name the

@@ -1,8 +1,7 @@
-//! The `aws-lc` backend: AWS-LC through `aws-lc-rs` (constant-time, and several times faster
-//! than pure Rust for RSA). SHA-256 signing and verification go through `aws-lc-rs`'s safe API (keys
-//! parsed once); SHA-1 signing
-//! and verification through one small audited FFI module (`ffi.rs`), since the safe API
-//! cannot sign with SHA-1.
+//! The `aws-lc` backend: AWS-LC through `aws-lc-rs` (constant-time, assembly-optimised; see the
+//! benches for figures). SHA-256 signing and verification go through `aws-lc-rs`'s safe API
+//! with keys parsed once; SHA-1 signing and verification through one small audited FFI module
+//! (`ffi.rs`), since the safe API cannot sign with SHA-1.
 //!
 //! The types have the same API as [`crate::rustcrypto`]'s. When both backends are enabled,
 //! [`crate::SigningKey`] and [`crate::PublicKey`] name these (the fast ones); name

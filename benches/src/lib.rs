@@ -1,0 +1,1 @@
+//! criterion benches for cfsign; see `benches/cfsign.rs` and `cargo xtask bench-report`.
