@@ -9,6 +9,10 @@
 //! - `e2e`: the browser test — starts `examples/axum-app` and drives real headless Chromium
 //!   (Debian's `chromium`, installed with apt-get when missing) with `playwright-core` (installed
 //!   with npm into `target/e2e/`, never committed). Writes `target/e2e-logged-in.png`.
+//! - `bench-report`: runs the criterion benches and `openssl speed rsa2048 ecdsap256` on one
+//!   core in the same run, plus botocore and `@aws-sdk/cloudfront-signer` where Python and Node
+//!   exist (installed into `target/bench/`, never committed), and writes
+//!   `target/bench-report.md` with ops/s and the ratios.
 //! - `fuzz [--secs N] [--target NAME]`: builds and runs every cargo-fuzz target in `fuzz/` for
 //!   N seconds each (default 60) on the nightly toolchain, installing `cargo-fuzz` if missing.
 //!   New inputs go to `target/fuzz-corpus/`; the committed seeds in `fuzz/corpus/` are read
@@ -24,9 +28,12 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("nostd") => nostd(),
         Some("e2e") => e2e(),
+        Some("bench-report") => bench_report(),
         Some("fuzz") => parse_fuzz_args(&args[1..]).and_then(|(secs, target)| fuzz(secs, target.as_deref())),
         _ => {
-            eprintln!("usage: cargo xtask <ci | nostd | e2e | fuzz [--secs N] [--target NAME]>");
+            eprintln!(
+                "usage: cargo xtask <ci | nostd | e2e | bench-report | fuzz [--secs N] [--target NAME]>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -355,6 +362,201 @@ fn e2e() -> Result<(), String> {
         .map_err(|e| format!("node: {e}"))?;
     drop(app);
     if status.success() { Ok(()) } else { Err("the browser test failed".into()) }
+}
+
+/// A command pinned to CPU 0 when `taskset` exists, so every figure comes from the same core.
+fn pinned(program: &str) -> Command {
+    if command_exists("taskset", "--version") {
+        let mut c = Command::new("taskset");
+        c.args(["-c", "0", program]);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+/// `(id, mean nanoseconds)` of every criterion bench under `target/criterion`.
+fn criterion_means() -> Vec<(String, f64)> {
+    fn walk(dir: &Path, out: &mut Vec<(String, f64)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if path.ends_with("new") {
+                    let Ok(json) = std::fs::read_to_string(path.join("estimates.json")) else { continue };
+                    let mean = json
+                        .split_once("\"mean\"")
+                        .and_then(|(_, rest)| rest.split_once("\"point_estimate\":"))
+                        .and_then(|(_, rest)| rest.split([',', '}']).next())
+                        .and_then(|n| n.trim().parse::<f64>().ok());
+                    // The directory name is sanitised; the real id is in benchmark.json.
+                    let id = std::fs::read_to_string(path.join("benchmark.json")).ok().and_then(|j| {
+                        let rest = j.split_once("\"full_id\":\"")?.1;
+                        Some(rest.split('"').next()?.to_owned())
+                    });
+                    if let (Some(id), Some(mean)) = (id, mean) {
+                        out.push((id, mean));
+                    }
+                } else if !path.ends_with("base") && !path.ends_with("change") {
+                    walk(&path, out);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&root().join("target/criterion"), &mut out);
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+fn bench_report() -> Result<(), String> {
+    let cargo_bin = cargo();
+    // 1. The Rust benches, on core 0.
+    eprintln!("\n==> cargo bench -p cfsign-benches (pinned to CPU 0)");
+    let status = pinned(&cargo_bin)
+        .args(["bench", "-p", "cfsign-benches", "--bench", "cfsign", "--locked", "--"])
+        .args(["--warm-up-time", "1", "--measurement-time", "3"])
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cargo bench: {e}"))?;
+    if !status.success() {
+        return Err("cargo bench failed".into());
+    }
+    let means = criterion_means();
+    let ops = |id: &str| means.iter().find(|(i, _)| i == id).map(|(_, ns)| 1e9 / ns);
+
+    // 2. openssl speed, same core, right after.
+    eprintln!("\n==> openssl speed -seconds 5 rsa2048 ecdsap256 (pinned to CPU 0)");
+    let out = pinned("openssl")
+        .args(["speed", "-seconds", "5", "rsa2048", "ecdsap256"])
+        .output()
+        .map_err(|e| format!("openssl: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let numbers = |prefix: &str| -> Option<(f64, f64)> {
+        let line = text.lines().find(|l| l.trim_start().starts_with(prefix))?;
+        let nums: Vec<f64> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+        let n = nums.len();
+        (n >= 2).then(|| (nums[n - 2], nums[n - 1]))
+    };
+    let rsa = numbers("rsa 2048 bits").ok_or_else(|| format!("cannot read openssl speed output:\n{text}"))?;
+    let ec = numbers("256 bits ecdsa").ok_or_else(|| format!("cannot read openssl speed output:\n{text}"))?;
+
+    // 3. The AWS SDKs, where their runtimes exist.
+    let key = root().join("crates/cfsign/tests/data/rsa-2048-pkcs1.pem");
+    let key = key.to_string_lossy().into_owned();
+    let bench_dir = root().join("target/bench");
+    let _ = std::fs::create_dir_all(&bench_dir);
+    let botocore = (|| -> Option<f64> {
+        command_exists("python3", "--version").then_some(())?;
+        let venv = bench_dir.join("venv");
+        if !venv.join("bin/python").exists() {
+            Command::new("python3").args(["-m", "venv"]).arg(&venv).status().ok()?.success().then_some(())?;
+            let pip = Command::new(venv.join("bin/pip"))
+                .args(["install", "-q", "botocore", "rsa"])
+                .status()
+                .ok()?;
+            pip.success().then_some(())?;
+        }
+        let script = root().join("xtask/bench/botocore_cookies.py");
+        let out = pinned(&venv.join("bin/python").to_string_lossy())
+            .arg(script)
+            .args([&key, "10"])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+    })();
+    let js = (|| -> Option<f64> {
+        command_exists("node", "--version").then_some(())?;
+        let dir = bench_dir.join("js");
+        std::fs::create_dir_all(&dir).ok()?;
+        std::fs::write(dir.join("package.json"), r#"{"private": true, "type": "module"}"#).ok()?;
+        std::fs::copy(root().join("xtask/bench/js_cookies.mjs"), dir.join("js_cookies.mjs")).ok()?;
+        if !dir.join("node_modules/@aws-sdk/cloudfront-signer").exists() {
+            let s = Command::new("npm")
+                .args([
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--loglevel=error",
+                    "@aws-sdk/cloudfront-signer@3",
+                ])
+                .current_dir(&dir)
+                .status()
+                .ok()?;
+            s.success().then_some(())?;
+        }
+        let out = pinned("node").arg("js_cookies.mjs").args([&key, "10"]).current_dir(&dir).output().ok()?;
+        String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+    })();
+
+    // 4. The report.
+    let f = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.0}"));
+    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+        _ => "n/a".to_owned(),
+    };
+    let mut md = String::from("# cfsign bench report\n\n");
+    md.push_str("All figures from one run on one core (CPU 0 via taskset when available); ops/s = 1 / criterion mean.\n\n");
+    md.push_str("## Signing and verification vs `openssl speed` (native limit)\n\n");
+    md.push_str("| operation | openssl ops/s | aws-lc ops/s | aws-lc / openssl | rustcrypto ops/s | rustcrypto / openssl |\n|---|---|---|---|---|---|\n");
+    for (label, group, kind, native) in [
+        ("RSA-2048 sign (SHA-256)", "sign", "rsa2048/sha256", rsa.0),
+        ("RSA-2048 verify (SHA-256)", "verify", "rsa2048/sha256", rsa.1),
+        ("ECDSA P-256 sign (SHA-256)", "sign", "p256/sha256", ec.0),
+        ("ECDSA P-256 verify (SHA-256)", "verify", "p256/sha256", ec.1),
+        ("RSA-2048 sign (SHA-1)", "sign", "rsa2048/sha1", rsa.0),
+        ("ECDSA P-256 sign (SHA-1)", "sign", "p256/sha1", ec.0),
+    ] {
+        let a = ops(&format!("{group}/aws-lc/{kind}"));
+        let r = ops(&format!("{group}/rustcrypto/{kind}"));
+        md.push_str(&format!(
+            "| {label} | {native:.0} | {} | {} | {} | {} |\n",
+            f(a),
+            ratio(a, Some(native)),
+            f(r),
+            ratio(r, Some(native))
+        ));
+    }
+    md.push_str("\n## A custom-policy cookie set (RSA-2048, SHA-1) vs the AWS SDKs\n\n| signer | cookie sets/s | cfsign aws-lc / it |\n|---|---|---|\n");
+    let ours = ops("cookie_set_custom/aws-lc/rsa2048/sha1");
+    let ours_rc = ops("cookie_set_custom/rustcrypto/rsa2048/sha1");
+    md.push_str(&format!("| cfsign aws-lc | {} | 1.00 |\n", f(ours)));
+    md.push_str(&format!("| cfsign rustcrypto | {} | {} |\n", f(ours_rc), ratio(ours, ours_rc)));
+    md.push_str(&format!(
+        "| botocore CloudFrontSigner (+ rsa) | {} | {} |\n",
+        f(botocore),
+        ratio(ours, botocore)
+    ));
+    md.push_str(&format!(
+        "| @aws-sdk/cloudfront-signer getSignedCookies | {} | {} |\n",
+        f(js),
+        ratio(ours, js)
+    ));
+    md.push_str("\n## Middleware\n\n| measure | value |\n|---|---|\n");
+    let ns = |id: &str| means.iter().find(|(i, _)| i == id).map(|(_, ns)| *ns);
+    for id in ["issuer/no_refresh_due", "issuer/anonymous", "issuer/refresh_due_cached"] {
+        md.push_str(&format!(
+            "| {id} | {} ns |\n",
+            ns(id).map_or_else(|| "n/a".into(), |v| format!("{v:.0}"))
+        ));
+    }
+    let bare = ops("axum_request/bare");
+    let layered = ops("axum_request/with_layer_no_refresh");
+    md.push_str(&format!(
+        "| axum oneshot: bare / with layer ops/s | {} / {} (layered keeps {}) |\n",
+        f(bare),
+        f(layered),
+        ratio(layered, bare)
+    ));
+    md.push_str("\n## Every bench\n\n| bench | mean | ops/s |\n|---|---|---|\n");
+    for (id, mean) in &means {
+        md.push_str(&format!("| {id} | {mean:.0} ns | {:.0} |\n", 1e9 / mean));
+    }
+    let path = root().join("target/bench-report.md");
+    std::fs::write(&path, &md).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("{md}");
+    eprintln!("wrote {}", path.display());
+    Ok(())
 }
 
 fn nostd() -> Result<(), String> {
