@@ -13,6 +13,9 @@
 //!   core in the same run, plus botocore and `@aws-sdk/cloudfront-signer` where Python and Node
 //!   exist (installed into `target/bench/`, never committed), and writes
 //!   `target/bench-report.md` with ops/s and the ratios.
+//! - `load`: loopback load test with `wrk` (installed with apt-get when missing): `GET /me` with
+//!   valid cookies on the same axum app with and without the layer, alternating runs, server on
+//!   CPU 0 and wrk on CPU 1; reports throughput, the ratio and p99.
 //! - `fuzz [--secs N] [--target NAME]`: builds and runs every cargo-fuzz target in `fuzz/` for
 //!   N seconds each (default 60) on the nightly toolchain, installing `cargo-fuzz` if missing.
 //!   New inputs go to `target/fuzz-corpus/`; the committed seeds in `fuzz/corpus/` are read
@@ -29,10 +32,11 @@ fn main() -> ExitCode {
         Some("nostd") => nostd(),
         Some("e2e") => e2e(),
         Some("bench-report") => bench_report(),
+        Some("load") => load(),
         Some("fuzz") => parse_fuzz_args(&args[1..]).and_then(|(secs, target)| fuzz(secs, target.as_deref())),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | nostd | e2e | bench-report | fuzz [--secs N] [--target NAME]>"
+                "usage: cargo xtask <ci | nostd | e2e | bench-report | load | fuzz [--secs N] [--target NAME]>"
             );
             return ExitCode::from(2);
         }
@@ -556,6 +560,76 @@ fn bench_report() -> Result<(), String> {
     std::fs::write(&path, &md).map_err(|e| format!("{}: {e}", path.display()))?;
     println!("{md}");
     eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
+/// One wrk run: (requests/s, p99 latency as printed).
+fn wrk(url: &str, cookie: &str, secs: u32) -> Result<(f64, String), String> {
+    let mut cmd = if command_exists("taskset", "--version") {
+        let mut c = Command::new("taskset");
+        c.args(["-c", "1", "wrk"]);
+        c
+    } else {
+        Command::new("wrk")
+    };
+    let out = cmd
+        .args(["-t1", "-c32", &format!("-d{secs}s"), "--latency", "-H", &format!("Cookie: {cookie}"), url])
+        .output()
+        .map_err(|e| format!("wrk: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let rps = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| format!("cannot read wrk output:\n{text}"))?;
+    let p99 = text
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("99%").map(|v| v.trim().to_owned()))
+        .unwrap_or_default();
+    Ok((rps, p99))
+}
+
+fn load() -> Result<(), String> {
+    use std::io::{BufRead, BufReader};
+    if !command_exists("wrk", "--version") && !Path::new("/usr/bin/wrk").exists() {
+        apt_install(&["wrk"])?;
+    }
+    run(&["build", "--release", "-p", "cfsign-benches", "--bin", "load-server", "--locked"], &[])?;
+    let server = pinned(&root().join("target/release/load-server").to_string_lossy())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("load-server: {e}"))?;
+    let mut server = KillOnDrop(server);
+    let stdout = server.0.stdout.take().ok_or("no stdout from load-server")?;
+    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+    let mut get = |prefix: &str| -> Result<String, String> {
+        let line = lines.next().ok_or("load-server did not start")?;
+        line.strip_prefix(prefix).map(str::to_owned).ok_or_else(|| format!("unexpected line {line:?}"))
+    };
+    let (bare, layered, cookie) = (get("bare ")?, get("layered ")?, get("cookie ")?);
+    // Alternate the two, three times each, after a warm-up of each.
+    wrk(&format!("http://{bare}/me"), &cookie, 2)?;
+    wrk(&format!("http://{layered}/me"), &cookie, 2)?;
+    let (mut b, mut l) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        b.push(wrk(&format!("http://{bare}/me"), &cookie, 5)?);
+        l.push(wrk(&format!("http://{layered}/me"), &cookie, 5)?);
+    }
+    drop(server);
+    let mean = |v: &[(f64, String)]| v.iter().map(|(r, _)| r).sum::<f64>() / v.len() as f64;
+    let (bm, lm) = (mean(&b), mean(&l));
+    let mut md = String::from(
+        "# cfsign loopback load test\n\n`GET /me` with valid, fresh CloudFront cookies; server on CPU 0 (1 worker), wrk -t1 -c32 on CPU 1; 3 alternating 5 s runs each after a 2 s warm-up.\n\n| app | runs (req/s) | mean req/s | p99 per run |\n|---|---|---|---|\n",
+    );
+    for (name, runs, m) in [("bare axum", &b, bm), ("with CloudFrontCookieLayer", &l, lm)] {
+        let rs: Vec<String> = runs.iter().map(|(r, _)| format!("{r:.0}")).collect();
+        let ps: Vec<&str> = runs.iter().map(|(_, p)| p.as_str()).collect();
+        md.push_str(&format!("| {name} | {} | {m:.0} | {} |\n", rs.join(", "), ps.join(", ")));
+    }
+    md.push_str(&format!("\nThe layered app keeps {:.1} % of the bare app's throughput.\n", 100.0 * lm / bm));
+    let path = root().join("target/load-report.md");
+    std::fs::write(&path, &md).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("{md}");
     Ok(())
 }
 
