@@ -241,6 +241,7 @@ impl IssuerBuilder {
                 clock: self.clock,
                 counters,
                 last_warning: AtomicU64::new(0),
+                memo: request_cookies::PolicyMemo::default(),
             }),
         })
     }
@@ -257,6 +258,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     counters: Arc<Counters>,
     last_warning: AtomicU64,
+    memo: request_cookies::PolicyMemo,
 }
 
 /// Decides which CloudFront cookies each response sets. Cheap to clone (shared state).
@@ -332,7 +334,9 @@ impl Issuer {
     ) -> Pending {
         let i = &*self.inner;
         let seen = match (cookie_header, &access) {
-            (Some(h), Some(_)) if !h.is_empty() => request_cookies::read(h, i.signer.key_pair_id().as_str()),
+            (Some(h), Some(_)) if !h.is_empty() => {
+                request_cookies::read(h, i.signer.key_pair_id().as_str(), &i.memo)
+            }
             // Without a session only the names matter (for a login's stale-cookie removals).
             (Some(h), None) => {
                 request_cookies::RequestCookies { names: request_cookies::names(h), ..Default::default() }
@@ -358,7 +362,7 @@ impl Issuer {
                     && set.hash == hash
                     && set.expires.as_secs() > now.saturating_add(i.refresh_before)
                     && match (&set.resource, i.policy_kind) {
-                        (Some(r), PolicyKind::Custom) => r == scope.resource(),
+                        (Some(r), PolicyKind::Custom) => &**r == scope.resource(),
                         (None, PolicyKind::Canned) => true,
                         _ => false,
                     }
@@ -451,9 +455,13 @@ impl Issuer {
                 PolicyKind::Canned => CannedPolicy::new(scope.resource(), expires).map(Policy::from),
             };
             let attrs = self.attributes(scope.cookie_path());
-            let headers = policy
-                .and_then(|p| SignedPolicy::new(p, &i.signer))
-                .and_then(|signed| signed.cookies().set_cookie_headers(&attrs));
+            let headers = policy.and_then(|p| SignedPolicy::new(p, &i.signer)).and_then(|signed| {
+                let cookies = signed.cookies();
+                if let Some((_, value)) = cookies.iter().find(|(name, _)| *name == cookie::POLICY) {
+                    i.memo.remember(value, scope.resource(), expires);
+                }
+                cookies.set_cookie_headers(&attrs)
+            });
             match headers {
                 Ok(headers) => {
                     Counters::bump(&i.counters.cookies_issued);

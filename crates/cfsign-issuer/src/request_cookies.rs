@@ -5,6 +5,9 @@
 //! therefore starts the next set. Nothing here trusts the input: oversized, undecodable or
 //! incomplete sets are reported as malformed and ignored.
 
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
 use cfsign::{CustomPolicy, EpochSeconds, HashAlgorithm, cookie};
 
 /// Cookie headers longer than CloudFront's limit are ignored as a whole.
@@ -21,7 +24,7 @@ struct RawSet<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SeenSet {
     /// `None` for a canned set (its resource is the request URL).
-    pub(crate) resource: Option<String>,
+    pub(crate) resource: Option<Arc<str>>,
     pub(crate) expires: EpochSeconds,
     pub(crate) key_pair_id_matches: bool,
     pub(crate) hash: HashAlgorithm,
@@ -56,8 +59,38 @@ pub(crate) fn names(header: &[u8]) -> u8 {
     })
 }
 
+/// The `CloudFront-Policy` values this issuer issued recently, with what they grant, so that the
+/// steady-state request (its own cookies coming back) needs no base64 or JSON work. Bounded;
+/// values it does not know are decoded and parsed as usual.
+#[derive(Debug, Default)]
+pub(crate) struct PolicyMemo {
+    entries: RwLock<HashMap<Box<[u8]>, (Arc<str>, EpochSeconds)>>,
+}
+
+impl PolicyMemo {
+    const CAPACITY: usize = 256;
+
+    pub(crate) fn remember(&self, policy_value: &str, resource: &str, expires: EpochSeconds) {
+        let mut map = self.entries.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= Self::CAPACITY {
+            // Policies age out window by window; drop the ones that expire first.
+            let mut by_expiry: Vec<(EpochSeconds, Box<[u8]>)> =
+                map.iter().map(|(k, (_, e))| (*e, k.clone())).collect();
+            by_expiry.sort_unstable_by_key(|(e, _)| *e);
+            for (_, k) in by_expiry.into_iter().take(Self::CAPACITY / 2) {
+                map.remove(&k);
+            }
+        }
+        map.insert(policy_value.as_bytes().into(), (Arc::from(resource), expires));
+    }
+
+    fn get(&self, policy_value: &[u8]) -> Option<(Arc<str>, EpochSeconds)> {
+        self.entries.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(policy_value).cloned()
+    }
+}
+
 /// Reads the `CloudFront-*` cookies of `header`; `key_pair_id` is the issuer's own.
-pub(crate) fn read(header: &[u8], key_pair_id: &str) -> RequestCookies {
+pub(crate) fn read(header: &[u8], key_pair_id: &str, memo: &PolicyMemo) -> RequestCookies {
     let mut out = RequestCookies::default();
     if header.len() > MAX_HEADER {
         out.malformed = Some("Cookie header over 20,480 bytes");
@@ -87,7 +120,7 @@ pub(crate) fn read(header: &[u8], key_pair_id: &str) -> RequestCookies {
         raw.push(current);
     }
     for set in raw {
-        match read_set(&set, key_pair_id) {
+        match read_set(&set, key_pair_id, memo) {
             Ok(seen) => out.sets.push(seen),
             Err(why) => out.malformed = Some(why),
         }
@@ -95,7 +128,7 @@ pub(crate) fn read(header: &[u8], key_pair_id: &str) -> RequestCookies {
     out
 }
 
-fn read_set(set: &RawSet<'_>, key_pair_id: &str) -> Result<SeenSet, &'static str> {
+fn read_set(set: &RawSet<'_>, key_pair_id: &str, memo: &PolicyMemo) -> Result<SeenSet, &'static str> {
     let [policy, expires, signature, key, hash] = set.values;
     let key = key.filter(|k| !k.is_empty()).ok_or("cookie set without CloudFront-Key-Pair-Id")?;
     let signature = signature.filter(|s| !s.is_empty()).ok_or("cookie set without CloudFront-Signature")?;
@@ -111,10 +144,16 @@ fn read_set(set: &RawSet<'_>, key_pair_id: &str) -> Result<SeenSet, &'static str
             if p.len() > MAX_POLICY {
                 return Err("oversized CloudFront-Policy");
             }
-            let bytes = cfsign::encoding::decode_bytes(p).map_err(|_| "CloudFront-Policy is not base64")?;
-            let policy =
-                CustomPolicy::parse(&bytes).map_err(|_| "CloudFront-Policy is not a valid policy")?;
-            (Some(policy.resource().unwrap_or("*").to_owned()), policy.date_less_than())
+            match memo.get(p) {
+                Some((resource, expires)) => (Some(resource), expires),
+                None => {
+                    let bytes =
+                        cfsign::encoding::decode_bytes(p).map_err(|_| "CloudFront-Policy is not base64")?;
+                    let policy =
+                        CustomPolicy::parse(&bytes).map_err(|_| "CloudFront-Policy is not a valid policy")?;
+                    (Some(Arc::from(policy.resource().unwrap_or("*"))), policy.date_less_than())
+                }
+            }
         }
         (None, Some(e)) => {
             let digits = e.len() <= 20 && !e.is_empty() && e.iter().all(u8::is_ascii_digit);
@@ -140,10 +179,16 @@ mod tests {
             "a=1; CloudFront-Policy={policy}; CloudFront-Signature=xx; CloudFront-Key-Pair-Id=K1; \
              CloudFront-Expires=50; CloudFront-Signature=yy; CloudFront-Key-Pair-Id=K2; CloudFront-Hash-Algorithm=SHA256"
         );
-        let seen = read(header.as_bytes(), "K1");
+        let seen = read(header.as_bytes(), "K1", &PolicyMemo::default());
         assert_eq!(seen.malformed, None);
         assert_eq!(seen.sets.len(), 2);
         assert_eq!(seen.sets[0].resource.as_deref(), Some("https://c/a/*"));
+        // A remembered value is not decoded again: the memo's answer is used as is.
+        let memo = PolicyMemo::default();
+        memo.remember(&policy, "https://c/memo/*", EpochSeconds::new(7));
+        let again = read(header.as_bytes(), "K1", &memo);
+        assert_eq!(again.sets[0].resource.as_deref(), Some("https://c/memo/*"));
+        assert_eq!(again.sets[0].expires, EpochSeconds::new(7));
         assert!(seen.sets[0].key_pair_id_matches);
         assert_eq!(seen.sets[1].expires, EpochSeconds::new(50));
         assert_eq!(seen.sets[1].hash, HashAlgorithm::Sha256);
@@ -157,10 +202,10 @@ mod tests {
             b"CloudFront-Expires=1; CloudFront-Signature=x; CloudFront-Key-Pair-Id=K1; CloudFront-Hash-Algorithm=MD5",
             b"CloudFront-Signature=\xff\xfe; CloudFront-Key-Pair-Id=K1",
         ] {
-            let seen = read(bad, "K1");
+            let seen = read(bad, "K1", &PolicyMemo::default());
             assert!(seen.malformed.is_some() && seen.sets.is_empty(), "{}", String::from_utf8_lossy(bad));
         }
-        assert!(read(&vec![b'a'; MAX_HEADER + 1], "K1").malformed.is_some());
-        assert!(read(b"", "K1").sets.is_empty());
+        assert!(read(&vec![b'a'; MAX_HEADER + 1], "K1", &PolicyMemo::default()).malformed.is_some());
+        assert!(read(b"", "K1", &PolicyMemo::default()).sets.is_empty());
     }
 }

@@ -275,24 +275,14 @@ impl PublicKey {
     /// # Errors
     /// [`Error::InvalidKey`] or [`Error::UnsupportedKey`].
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
-        let spki = spki::SubjectPublicKeyInfoRef::try_from(der)
-            .map_err(|_| Error::InvalidKey { reason: "not a SubjectPublicKeyInfo public key" })?;
-        match spki.algorithm.oid {
-            RSA_ENCRYPTION => rsa_public(
+        match crate::pem::spki_kind(der)? {
+            KeyKind::Rsa => rsa_public(
                 rsa::RsaPublicKey::from_public_key_der(der)
                     .map_err(|_| Error::InvalidKey { reason: "malformed RSA public key" })?,
             ),
-            EC_PUBLIC_KEY => {
-                if spki.algorithm.parameters_oid().ok() != Some(SECP256R1) {
-                    return Err(Error::UnsupportedKey {
-                        reason: "only the P-256 curve is supported by CloudFront",
-                    });
-                }
-                let k = p256::ecdsa::VerifyingKey::from_public_key_der(der)
-                    .map_err(|_| Error::InvalidKey { reason: "malformed P-256 public key" })?;
-                Ok(PublicKey(Public::P256(k)))
-            }
-            _ => Err(Error::UnsupportedKey { reason: "CloudFront keys are RSA or ECDSA P-256" }),
+            KeyKind::EcdsaP256 => p256::ecdsa::VerifyingKey::from_public_key_der(der)
+                .map(|k| PublicKey(Public::P256(k)))
+                .map_err(|_| Error::InvalidKey { reason: "malformed P-256 public key" }),
         }
     }
 
