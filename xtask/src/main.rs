@@ -83,7 +83,11 @@ fn ci() -> Result<(), String> {
         &["clippy", "--workspace", "--all-targets", "--all-features", "--locked", "--", "-D", "warnings"],
         &[],
     )?;
-    for features in [&["--no-default-features", "--features", "rustcrypto"][..], &["--no-default-features"]] {
+    for features in [
+        &["--no-default-features", "--features", "rustcrypto"][..],
+        &["--no-default-features", "--features", "aws-lc"],
+        &["--no-default-features"],
+    ] {
         let mut args = vec!["clippy", "-p", "cfsign", "--locked"];
         args.extend_from_slice(features);
         args.extend_from_slice(&["--", "-D", "warnings"]);
