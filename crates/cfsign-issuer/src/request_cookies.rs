@@ -64,8 +64,11 @@ pub(crate) fn names(header: &[u8]) -> u8 {
 /// values it does not know are decoded and parsed as usual.
 #[derive(Debug, Default)]
 pub(crate) struct PolicyMemo {
-    entries: RwLock<HashMap<Box<[u8]>, (Arc<str>, EpochSeconds)>>,
+    entries: RwLock<HashMap<Box<[u8]>, Granted>>,
 }
+
+/// What a remembered policy value grants: its resource and its expiry.
+type Granted = (Arc<str>, EpochSeconds);
 
 impl PolicyMemo {
     const CAPACITY: usize = 256;
@@ -84,7 +87,7 @@ impl PolicyMemo {
         map.insert(policy_value.as_bytes().into(), (Arc::from(resource), expires));
     }
 
-    fn get(&self, policy_value: &[u8]) -> Option<(Arc<str>, EpochSeconds)> {
+    fn get(&self, policy_value: &[u8]) -> Option<Granted> {
         self.entries.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(policy_value).cloned()
     }
 }
