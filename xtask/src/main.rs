@@ -20,6 +20,12 @@
 //!   N seconds each (default 60) on the nightly toolchain, installing `cargo-fuzz` if missing.
 //!   New inputs go to `target/fuzz-corpus/`; the committed seeds in `fuzz/corpus/` are read
 //!   only. Fails on any crash (the input is left in `fuzz/artifacts/`).
+//! - `audit`: supply-chain checks, installing pinned `cargo-deny` and `cargo-audit` when
+//!   missing: `cargo deny check licenses bans sources` against `deny.toml`, then `cargo audit`
+//!   of every committed `Cargo.lock` against the offline RustSec snapshot in
+//!   `../shared/advisory-db` (or `$CFSIGN_ADVISORY_DB`), `--no-fetch --stale --deny warnings`,
+//!   ignoring only RUSTSEC-2023-0071 (justified in `docs/security.md`). Without a snapshot the
+//!   advisory check is skipped with a message saying so; licenses, bans and sources still run.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -33,10 +39,11 @@ fn main() -> ExitCode {
         Some("e2e") => e2e(),
         Some("bench-report") => bench_report(),
         Some("load") => load(),
+        Some("audit") => audit(),
         Some("fuzz") => parse_fuzz_args(&args[1..]).and_then(|(secs, target)| fuzz(secs, target.as_deref())),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | nostd | e2e | bench-report | load | fuzz [--secs N] [--target NAME]>"
+                "usage: cargo xtask <ci | nostd | e2e | bench-report | load | audit | fuzz [--secs N] [--target NAME]>"
             );
             return ExitCode::from(2);
         }
@@ -79,6 +86,7 @@ fn ci() -> Result<(), String> {
     for manifest in ["fuzz/Cargo.toml", "xtask/nostd-check/Cargo.toml"] {
         run(&["fmt", "--manifest-path", manifest, "--", "--check"], &[])?;
     }
+    audit()?;
     run(
         &["clippy", "--workspace", "--all-targets", "--all-features", "--locked", "--", "-D", "warnings"],
         &[],
@@ -110,6 +118,74 @@ fn ci() -> Result<(), String> {
     tally.passed += 1; // the browser test
     eprintln!("\nxtask ci: all checks passed in {:.0}s", start.elapsed().as_secs_f64());
     println!("ci: {} passed, {} failed, {} skipped", tally.passed, tally.failed, tally.ignored);
+    Ok(())
+}
+
+/// Tools of `cargo xtask audit`, pinned so that CI checks with the same rules every time.
+const CARGO_DENY: (&str, &str) = ("cargo-deny", "0.20.2");
+const CARGO_AUDIT: (&str, &str) = ("cargo-audit", "0.22.2");
+
+/// The only advisory `cargo audit` may find; see docs/security.md for why it does not apply.
+const IGNORED_ADVISORIES: [&str; 1] = ["RUSTSEC-2023-0071"];
+
+/// Installs `tool` at `version` unless `cargo <subcommand> --version` already reports it.
+fn ensure_tool((tool, version): (&str, &str)) -> Result<(), String> {
+    let subcommand = tool.trim_start_matches("cargo-");
+    let installed = Command::new(cargo())
+        .args([subcommand, "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains(version));
+    if installed {
+        return Ok(());
+    }
+    run(&["install", tool, "--version", version, "--locked"], &[])
+}
+
+fn audit() -> Result<(), String> {
+    ensure_tool(CARGO_DENY)?;
+    run(
+        &[
+            "deny",
+            "--all-features",
+            "--locked",
+            "check",
+            "--hide-inclusion-graph",
+            "licenses",
+            "bans",
+            "sources",
+        ],
+        &[],
+    )?;
+
+    let db = std::env::var_os("CFSIGN_ADVISORY_DB")
+        .map_or_else(|| root().join("../shared/advisory-db"), PathBuf::from);
+    if !db.join("crates").is_dir() {
+        eprintln!(
+            "\nxtask audit: SKIPPED the advisory check: no RustSec snapshot at {} \
+             (a folder with `crates/`; set CFSIGN_ADVISORY_DB to point at one). \
+             Licenses, bans and sources were checked.",
+            db.display()
+        );
+        return Ok(());
+    }
+    // Say which snapshot decided: its README names the advisory-db commit and date.
+    let readme = std::fs::read_to_string(db.join("README.md")).unwrap_or_default();
+    let snapshot =
+        readme.split_whitespace().skip_while(|w| *w != "commit").take(3).collect::<Vec<_>>().join(" ");
+    let snapshot = snapshot.trim_end_matches([',', '.']).to_owned();
+    let db = db.canonicalize().unwrap_or(db);
+    let shown = if snapshot.is_empty() { "(no README)".to_owned() } else { snapshot };
+    eprintln!("\nxtask audit: RustSec snapshot {} at {shown}", db.display());
+    ensure_tool(CARGO_AUDIT)?;
+    let db = db.to_string_lossy().into_owned();
+    for lockfile in ["Cargo.lock", "fuzz/Cargo.lock", "xtask/nostd-check/Cargo.lock"] {
+        let mut args =
+            vec!["audit", "--db", &db, "--no-fetch", "--stale", "--deny", "warnings", "--file", lockfile];
+        for id in IGNORED_ADVISORIES {
+            args.extend(["--ignore", id]);
+        }
+        run(&args, &[])?;
+    }
     Ok(())
 }
 
