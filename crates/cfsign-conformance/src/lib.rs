@@ -6,7 +6,8 @@
 //!
 //! The two apps are the same: `GET /me`, `GET /boom` (500), `POST /login` (`user=NAME`),
 //! `POST /logout`; the session is a plain `session=<user>.<tier>` cookie standing in for a real
-//! auth layer.
+//! auth layer. Tier `shared` and tiers `group*` are scopes shared by their users; any other tier
+//! gives each user a scope of their own.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -55,6 +56,8 @@ fn session(cookie_headers: impl Iterator<Item = Vec<u8>>) -> Option<User> {
 pub fn access(user: &User) -> Option<Access> {
     let resource = match user.tier.as_str() {
         "shared" => "https://cdn.example.com/shared/*".to_owned(),
+        // A scope shared by everyone in the group (e.g. `group3`).
+        group if group.starts_with("group") => format!("https://cdn.example.com/{group}/*"),
         tier => format!("https://cdn.example.com/{tier}/{}/*", user.name),
     };
     Access::single(resource, "/").ok()
