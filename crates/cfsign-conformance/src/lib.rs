@@ -359,17 +359,17 @@ fn parse_reply(raw: &[u8]) -> Option<RawReply> {
 }
 
 /// `cfsign serve` in a test: the gate (public `/public/*`, everything else protected by
-/// `trusted`, clock fixed at `now`, client IP from the connection) in front of `ServeDir(dir)`,
-/// on 127.0.0.1:0.
+/// `trusted`, time from `now`, client IP from the connection, `https://` URLs as behind a TLS
+/// terminator) in front of `ServeDir(dir)`, on 127.0.0.1:0.
 pub async fn start_gate(
     dir: &std::path::Path,
     trusted: cfsign_verify::TrustedKeyGroups,
-    now: EpochSeconds,
+    now: impl Fn() -> EpochSeconds + Send + Sync + 'static,
 ) -> SocketAddr {
     use cfsign_tower::gate::{Gate, GateLayer};
     let gate = Gate::new().public("/public/*").default_protected(trusted);
     let layer =
-        GateLayer::new(gate).clock(move || now).client_ip_from(|parts: &axum::http::request::Parts| {
+        GateLayer::new(gate).https().clock(now).client_ip_from(|parts: &axum::http::request::Parts| {
             parts.extensions.get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
         });
     let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir)).layer(layer);

@@ -23,7 +23,7 @@ use cfsign_verify::{KeyGroup, TrustedKeyGroups};
 
 const NOW: EpochSeconds = T0;
 const EXP: EpochSeconds = EpochSeconds::new(T0.as_secs() + 3600);
-const HOST_URL: &str = "http://cdn.example.com";
+const HOST_URL: &str = "https://cdn.example.com";
 const RSA_ID: &str = "KRSA2048HARDEN";
 const SECRET: &str = "SECRET-CONTENTS-OF-THE-PRIVATE-TREE";
 
@@ -814,7 +814,7 @@ fn cookie_headers(case: &Case) -> Vec<(&'static str, Vec<u8>)> {
 async fn the_gate_refuses_every_forgery_with_the_right_code() {
     let keys = Keys::new();
     let dir = tree();
-    let addr = start_gate(&dir, keys.trusted(), NOW).await;
+    let addr = start_gate(&dir, keys.trusted(), || NOW).await;
     let cases = generate(&keys, 0x9E37_79B9_7F4A_7C15, 400);
     let mut counts: BTreeMap<Expect, usize> = BTreeMap::new();
     if std::env::var_os("HARDENING_HISTOGRAM").is_some() {
@@ -829,8 +829,15 @@ async fn the_gate_refuses_every_forgery_with_the_right_code() {
         let body = String::from_utf8_lossy(&reply.body);
         let show = || {
             let cookie_len: usize = case.cookies.iter().map(Vec::len).sum();
+            // What the verifier itself says, to tell a generator slip from a gate bug.
+            let url = format!("{HOST_URL}{}", String::from_utf8_lossy(&case.target));
+            let joined = case.cookies.join(&b"; "[..]);
+            let verdict = keys.trusted().verify(
+                &cfsign_verify::Request::new(&url, [127, 0, 0, 1].into(), NOW).cookie_header(&joined),
+            );
+            let verdict = verdict.map_or_else(|d| format!("{:?}", d.reason()), |_| "allowed".to_owned());
             format!(
-                "{} ({} URL bytes, {cookie_len} cookie bytes): {:.300}",
+                "{} [verifier: {verdict}] ({} URL bytes, {cookie_len} cookie bytes): {:.300}",
                 case.what,
                 case.target.len(),
                 String::from_utf8_lossy(&case.target)

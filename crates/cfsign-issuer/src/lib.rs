@@ -62,6 +62,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
+
 use cfsign::{
     CannedPolicy, CookieAttributes, CustomPolicy, EpochSeconds, HashAlgorithm, Policy, SameSite,
     SignedCookies, SignedPolicy, Signer, cookie,
@@ -231,7 +233,12 @@ impl IssuerBuilder {
         let counters = Arc::new(Counters::default());
         Ok(Issuer {
             inner: Arc::new(Inner {
-                signer: CachingSigner::new(self.signer, self.cache_capacity, counters.clone()),
+                signer: ArcSwap::from_pointee(CachingSigner::new(
+                    self.signer,
+                    self.cache_capacity,
+                    counters.clone(),
+                )),
+                cache_capacity: self.cache_capacity,
                 ttl: secs(self.ttl),
                 refresh_before: secs(self.refresh_before),
                 granularity: secs(self.granularity),
@@ -248,7 +255,9 @@ impl IssuerBuilder {
 }
 
 struct Inner {
-    signer: CachingSigner,
+    /// The current signer; [`Issuer::rotate`] swaps it.
+    signer: ArcSwap<CachingSigner>,
+    cache_capacity: usize,
     ttl: u64,
     refresh_before: u64,
     granularity: u64,
@@ -270,9 +279,10 @@ pub struct Issuer {
 impl fmt::Debug for Issuer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &self.inner;
+        let signer = i.signer.load();
         f.debug_struct("Issuer")
-            .field("key_pair_id", i.signer.key_pair_id())
-            .field("hash", &i.signer.hash_algorithm())
+            .field("key_pair_id", signer.key_pair_id())
+            .field("hash", &signer.hash_algorithm())
             .field("ttl_secs", &i.ttl)
             .field("refresh_before_secs", &i.refresh_before)
             .field("granularity_secs", &i.granularity)
@@ -317,6 +327,54 @@ impl Issuer {
         self.inner.counters.snapshot()
     }
 
+    /// Switches to a new signing key, live: every clone of this issuer signs with `signer`
+    /// from now on, and each session's cookies are re-issued on its next request, because they
+    /// carry another key-pair ID (or hash).
+    ///
+    /// Rotation without downtime, in the order CloudFront needs (cloudfront-format.md §6):
+    /// 1. add the new public key to the key group the distribution trusts;
+    /// 2. call `rotate` with the new private key (e.g. from a config reload or an admin
+    ///    endpoint) — sessions move over as they make requests;
+    /// 3. remove the old public key after the cookies it signed have expired (the TTL, 1 h
+    ///    by default, after step 2): every session active since then holds new-key cookies.
+    ///
+    /// The signature cache starts empty for the new key; the counters carry on.
+    ///
+    /// ```
+    /// # let pem = include_str!("../../cfsign/tests/data/ecdsa-p256-pkcs8.pem");
+    /// use std::sync::Arc;
+    /// use cfsign::{KeyKind, SigningKey};
+    /// use cfsign_issuer::{Access, Issuer};
+    ///
+    /// let issuer = Issuer::builder(Arc::new(SigningKey::from_pem(pem, "K2JCJMDEHXQW5F")?)).build()?;
+    /// let alice = Access::single("https://cdn.example.com/u/alice/*", "/")?;
+    /// let before = issuer.decide(None, "/", Some(alice.clone()), None, 200);
+    /// let cookies: Vec<_> = before.iter().map(|c| c.split(';').next().unwrap()).collect();
+    ///
+    /// issuer.rotate(Arc::new(SigningKey::generate(KeyKind::EcdsaP256, "KNEWKEY")?));
+    /// let after = issuer.decide(Some(cookies.join("; ").as_bytes()), "/", Some(alice), None, 200);
+    /// assert!(after.iter().any(|c| c.starts_with("CloudFront-Key-Pair-Id=KNEWKEY;")));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn rotate(&self, signer: Arc<dyn Signer + Send + Sync>) {
+        let i = &*self.inner;
+        let next = CachingSigner::new(signer, i.cache_capacity, i.counters.clone());
+        let (to, hash) = (next.key_pair_id().as_str().to_owned(), next.hash_algorithm());
+        let previous = i.signer.swap(Arc::new(next));
+        tracing::info!(
+            from = previous.key_pair_id().as_str(),
+            to = to.as_str(),
+            hash = hash.as_str(),
+            "cfsign: CloudFront cookies are signed with a new key from now on"
+        );
+    }
+
+    /// The key-pair ID cookies are signed with now.
+    #[must_use]
+    pub fn key_pair_id(&self) -> cfsign::KeyPairId {
+        self.inner.signer.load().key_pair_id().clone()
+    }
+
     /// The current time of the issuer's clock.
     #[must_use]
     pub fn now(&self) -> EpochSeconds {
@@ -333,9 +391,10 @@ impl Issuer {
         access: Option<Access>,
     ) -> Pending {
         let i = &*self.inner;
+        let signer = i.signer.load();
         let seen = match (cookie_header, &access) {
             (Some(h), Some(_)) if !h.is_empty() => {
-                request_cookies::read(h, i.signer.key_pair_id().as_str(), &i.memo)
+                request_cookies::read(h, signer.key_pair_id().as_str(), &i.memo)
             }
             // Without a session only the names matter (for a login's stale-cookie removals).
             (Some(h), None) => {
@@ -350,7 +409,7 @@ impl Issuer {
         let mut pending = Pending { access: None, refresh: Vec::new(), names: seen.names };
         let Some(access) = access else { return pending };
         let now = i.clock.now().as_secs();
-        let hash = i.signer.hash_algorithm();
+        let hash = signer.hash_algorithm();
         for (index, scope) in access.scopes().iter().enumerate() {
             // The browser only sends a scope's cookies under its path; elsewhere we cannot see
             // them and leave them alone.
@@ -443,6 +502,8 @@ impl Issuer {
 
     fn issue(&self, access: &Access, scopes: &[usize], names_in_request: u8) -> Vec<String> {
         let i = &*self.inner;
+        // One signer for the whole response, even if a rotation happens meanwhile.
+        let signer = i.signer.load_full();
         let expires = self.expiry();
         let mut out = Vec::new();
         for scope in scopes.iter().filter_map(|&k| access.scopes().get(k)) {
@@ -455,7 +516,7 @@ impl Issuer {
                 PolicyKind::Canned => CannedPolicy::new(scope.resource(), expires).map(Policy::from),
             };
             let attrs = self.attributes(scope.cookie_path());
-            let headers = policy.and_then(|p| SignedPolicy::new(p, &i.signer)).and_then(|signed| {
+            let headers = policy.and_then(|p| SignedPolicy::new(p, &*signer)).and_then(|signed| {
                 let cookies = signed.cookies();
                 if let Some((_, value)) = cookies.iter().find(|(name, _)| *name == cookie::POLICY) {
                     i.memo.remember(value, scope.resource(), expires);
@@ -465,7 +526,7 @@ impl Issuer {
             match headers {
                 Ok(headers) => {
                     Counters::bump(&i.counters.cookies_issued);
-                    let new_names = new_names(i.policy_kind, i.signer.hash_algorithm());
+                    let new_names = new_names(i.policy_kind, signer.hash_algorithm());
                     out.extend(headers);
                     out.extend(removals(&attrs, names_in_request & !new_names));
                 }
