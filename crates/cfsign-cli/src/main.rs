@@ -195,11 +195,30 @@ struct ServeArgs {
     json: bool,
 }
 
+/// Whether a command-line argument carries a PEM private key (PKCS#8, PKCS#1, SEC1, or an
+/// encrypted one): `-----BEGIN … PRIVATE KEY-----`.
+fn holds_private_key(arg: &str) -> bool {
+    arg.split("-----BEGIN ")
+        .skip(1)
+        .any(|rest| rest.split("-----").next().is_some_and(|l| l.ends_with("PRIVATE KEY")))
+}
+
 fn main() -> ExitCode {
     // A bug must still end as one line, not a backtrace.
     std::panic::set_hook(Box::new(|info| {
         eprintln!("cfsign: internal error: {info}");
     }));
+    // A key pasted where a path or URL belongs would be echoed by the error message (clap's
+    // "unexpected argument", or "cannot read <path>") into terminals and CI logs: refuse it
+    // before anything can print it.
+    if let Some(n) = std::env::args_os().skip(1).position(|a| holds_private_key(&a.to_string_lossy())) {
+        eprintln!(
+            "cfsign: argument {} holds a private key; pass key files by path (--key FILE), never their contents \
+             (the argument is not shown)",
+            n + 1
+        );
+        return ExitCode::from(2);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

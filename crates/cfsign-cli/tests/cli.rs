@@ -405,3 +405,81 @@ fn serve_is_a_local_cloudfront() {
     child.kill().unwrap();
     let _ = child.wait();
 }
+
+/// What would give a private key away in some output: each line of its PEM body, and the PEM
+/// label. (The DER inside is only ever printed as that base64.)
+fn private_key_needles(pem: &str) -> Vec<String> {
+    let mut needles: Vec<String> = pem
+        .lines()
+        .filter(|l| !l.starts_with("-----") && l.len() >= 16)
+        .flat_map(|l| [l.to_owned(), l[..16].to_owned(), l[l.len() - 16..].to_owned()])
+        .collect();
+    needles.push("PRIVATE KEY".to_owned());
+    needles
+}
+
+#[test]
+fn no_command_prints_the_private_key() {
+    for kind in ["ecdsa", "rsa"] {
+        let dir = keys(kind);
+        let key = p(&dir, "private_key.pem");
+        let pem = std::fs::read_to_string(&key).unwrap();
+        let pubkey = format!("KCLI={}", p(&dir, "public_key.pem"));
+        // A damaged copy of the key (one base64 character changed), and the key in the wrong
+        // place: error messages must name the problem, not echo the contents.
+        let mut damaged = pem.clone().into_bytes();
+        let at = damaged.len() / 2;
+        damaged[at] = if damaged[at] == b'A' { b'B' } else { b'A' };
+        std::fs::write(dir.join("damaged.pem"), &damaged).unwrap();
+        let damaged = p(&dir, "damaged.pem");
+        let truncated = &pem[..pem.len() / 2];
+        std::fs::write(dir.join("truncated.pem"), truncated).unwrap();
+        let truncated = p(&dir, "truncated.pem");
+        let url = "https://cdn.example.com/a.jpg";
+        let sign = |cmd: &str, key: &str, extra: &[&str]| {
+            let mut args = vec![cmd, url, "--key", key, "--key-pair-id", "KCLI", "--ttl", "1h"];
+            args.extend_from_slice(extra);
+            run(&args)
+        };
+        let signed = stdout(&sign("url", &key, &[])).trim().to_owned();
+        let cookie_header = stdout(&sign("cookies", &key, &["--format", "header"])).trim().to_owned();
+        let outputs = [
+            sign("url", &key, &[]),
+            sign("url", &key, &["--json", "--policy-resource", "https://cdn.example.com/*"]),
+            sign("cookies", &key, &[]),
+            sign("cookies", &key, &["--format", "json", "--hash", "sha1"]),
+            sign("url", &damaged, &[]),
+            sign("url", &truncated, &["--json"]),
+            sign("cookies", &damaged, &["--format", "json"]),
+            run(&["verify", &signed, "--public-key", &pubkey]),
+            run(&["verify", &signed, "--public-key", &pubkey, "--json"]),
+            run(&["verify", &signed, "--public-key", &format!("KCLI={key}")]),
+            run(&["verify", &signed, "--public-key", &format!("KCLI={key}"), "--json"]),
+            run(&["verify", url, "--cookie", &cookie_header, "--public-key", &pubkey]),
+            run(&["decode", &signed]),
+            run(&["decode", &signed, "--json"]),
+            run(&["decode", &cookie_header]),
+            run(&["decode", &pem]),
+            run(&["serve", &key, "--public-key", &pubkey]),
+            run(&["serve", &dir.to_string_lossy(), "--public-key", &format!("KCLI={key}")]),
+        ];
+        let needles = private_key_needles(&pem);
+        for (i, o) in outputs.iter().enumerate() {
+            let all = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+            assert!(!all.is_empty(), "{kind} output {i} is empty");
+            for needle in &needles {
+                assert!(
+                    !all.contains(needle.as_str()),
+                    "{kind} output {i} shows key material {needle:?}:\n{all}"
+                );
+            }
+        }
+        // A key pasted as an argument is refused without being shown, whatever the command.
+        fails_cleanly(&outputs[15], "argument 2 holds a private key");
+        fails_cleanly(&sign("url", &pem, &[]), "argument 4 holds a private key");
+        // The failures among them failed cleanly.
+        for i in [4, 5, 6, 9, 10, 16, 17] {
+            assert_eq!(outputs[i].status.code(), Some(2), "{kind} output {i}: {}", stderr(&outputs[i]));
+        }
+    }
+}
