@@ -121,15 +121,19 @@ fn ci() -> Result<(), String> {
     Ok(())
 }
 
-/// Tools of `cargo xtask audit`, pinned so that CI checks with the same rules every time.
-const CARGO_DENY: (&str, &str) = ("cargo-deny", "0.20.2");
-const CARGO_AUDIT: (&str, &str) = ("cargo-audit", "0.22.2");
+/// Tools of `cargo xtask audit`, pinned so that CI checks with the same rules every time, with
+/// the install flags that keep their build short (cargo-audit's default feature only adds
+/// binary scanning, which we do not use).
+const CARGO_DENY: (&str, &str, &[&str]) = ("cargo-deny", "0.20.2", &[]);
+const CARGO_AUDIT: (&str, &str, &[&str]) = ("cargo-audit", "0.22.2", &["--no-default-features"]);
 
 /// The only advisory `cargo audit` may find; see docs/security.md for why it does not apply.
 const IGNORED_ADVISORIES: [&str; 1] = ["RUSTSEC-2023-0071"];
 
-/// Installs `tool` at `version` unless `cargo <subcommand> --version` already reports it.
-fn ensure_tool((tool, version): (&str, &str)) -> Result<(), String> {
+/// Installs `tool` at `version` unless `cargo <subcommand> --version` already reports it. The
+/// build shares one target directory between tools and skips fat LTO (cargo-deny asks for it;
+/// a CI machine would spend minutes linking a tool that runs for a second).
+fn ensure_tool((tool, version, flags): (&str, &str, &[&str])) -> Result<(), String> {
     let subcommand = tool.trim_start_matches("cargo-");
     let installed = Command::new(cargo())
         .args([subcommand, "--version"])
@@ -138,7 +142,18 @@ fn ensure_tool((tool, version): (&str, &str)) -> Result<(), String> {
     if installed {
         return Ok(());
     }
-    run(&["install", tool, "--version", version, "--locked"], &[])
+    let target = root().join("target/tools");
+    let target = target.to_string_lossy();
+    let mut args = vec!["install", tool, "--version", version, "--locked"];
+    args.extend_from_slice(flags);
+    run(
+        &args,
+        &[
+            ("CARGO_TARGET_DIR", &target),
+            ("CARGO_PROFILE_RELEASE_LTO", "false"),
+            ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
+        ],
+    )
 }
 
 fn audit() -> Result<(), String> {
