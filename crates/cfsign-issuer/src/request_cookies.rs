@@ -49,14 +49,48 @@ fn trim(mut s: &[u8]) -> &[u8] {
     s
 }
 
+/// The `;`-separated pairs of a Cookie header, found with SIMD `memchr`: most of a header's
+/// bytes are the long values of `CloudFront-Policy` and `CloudFront-Signature`.
+fn pairs(header: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(header);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match memchr::memchr(b';', current) {
+            Some(at) => {
+                rest = current.get(at + 1..);
+                current.get(..at)
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
+}
+
+/// A `name=value` pair, both trimmed; `None` without `=`.
+fn split_pair(pair: &[u8]) -> Option<(&[u8], &[u8])> {
+    let at = memchr::memchr(b'=', pair)?;
+    Some((trim(pair.get(..at)?), trim(pair.get(at + 1..)?)))
+}
+
+/// The index of a `CloudFront-*` cookie name in `cookie::NAMES`.
+fn name_index(name: &[u8]) -> Option<usize> {
+    // Most cookies of a request are the app's own: one prefix test turns them away.
+    if !name.starts_with(b"CloudFront-") {
+        return None;
+    }
+    cookie::NAMES.iter().position(|n| n.as_bytes() == name)
+}
+
 /// Which `CloudFront-*` names `header` carries (bit i: `cookie::NAMES[i]`), nothing decoded.
 pub(crate) fn names(header: &[u8]) -> u8 {
     if header.len() > MAX_HEADER {
         return 0;
     }
-    header.split(|&b| b == b';').fold(0, |acc, pair| {
-        let name = trim(pair.split(|&b| b == b'=').next().unwrap_or_default());
-        cookie::NAMES.iter().position(|n| n.as_bytes() == name).map_or(acc, |i| acc | (1 << i))
+    pairs(header).fold(0, |acc, pair| {
+        let name = split_pair(pair).map_or(trim(pair), |(name, _)| name);
+        name_index(name).map_or(acc, |i| acc | (1 << i))
     })
 }
 
@@ -145,10 +179,9 @@ pub(crate) fn read(header: &[u8], key_pair_id: &str, memo: &PolicyMemo) -> Reque
         Ok(seen) => out.sets.push(seen),
         Err(why) => out.malformed = Some(why),
     };
-    for pair in header.split(|&b| b == b';') {
-        let mut halves = trim(pair).splitn(2, |&b| b == b'=');
-        let (Some(name), Some(value)) = (halves.next(), halves.next()) else { continue };
-        let Some(i) = cookie::NAMES.iter().position(|n| n.as_bytes() == trim(name)) else { continue };
+    for pair in pairs(header) {
+        let Some((name, value)) = split_pair(pair) else { continue };
+        let Some(i) = name_index(name) else { continue };
         out.names |= 1 << i;
         // `Policy` (0) and `Expires` (1) are alternatives: either one fills the same place.
         let taken = match i {
@@ -160,7 +193,7 @@ pub(crate) fn read(header: &[u8], key_pair_id: &str, memo: &PolicyMemo) -> Reque
             current = RawSet::default();
         }
         if let Some(slot) = current.values.get_mut(i) {
-            *slot = Some(trim(value));
+            *slot = Some(value);
         }
     }
     if current.values.iter().any(Option::is_some) {
