@@ -369,6 +369,13 @@ fn url_parameters_take_precedence_over_cookies() {
     // Any signing parameter in the URL: judged as a signed URL, cookies ignored.
     let (code, _, reason) = denied(&format!("{U}?Expires={EXP}"), Some(&cookies));
     assert_eq!((code, reason), (DenialCode::MissingKey, Reason::MissingKeyPairId));
+    // Regression (fuzz/artifacts round_trip crash-8f8c56c4…, kept as a seed in
+    // fuzz/corpus/round_trip/): a page whose own query names a signing parameter, even bare and
+    // without a value, is a signed-URL request too; its cookies are never consulted.
+    for query in ["Expires", "Signature=", "Key-Pair-Id", "Hash-Algorithm", "a=1&Policy"] {
+        let (code, _, reason) = denied(&format!("https://cdn.example.com/?{query}"), Some(&cookies));
+        assert_eq!((code, reason), (DenialCode::MissingKey, Reason::MissingKeyPairId), "?{query}");
+    }
     // A valid signed URL with garbage cookies: allowed, from the URL.
     let grant = check(&canned_url(), Some("CloudFront-Policy=%%%; CloudFront-Key-Pair-Id=nope")).unwrap();
     assert_eq!(grant.source(), Source::Url);
