@@ -22,10 +22,10 @@
 //!   only. Fails on any crash (the input is left in `fuzz/artifacts/`).
 //! - `audit`: supply-chain checks, installing pinned `cargo-deny` and `cargo-audit` when
 //!   missing: `cargo deny check licenses bans sources` against `deny.toml`, then `cargo audit`
-//!   of every committed `Cargo.lock` against the offline RustSec snapshot in
-//!   `../shared/advisory-db` (or `$CFSIGN_ADVISORY_DB`), `--no-fetch --stale --deny warnings`,
-//!   ignoring only RUSTSEC-2023-0071 (justified in `docs/security.md`). Without a snapshot the
-//!   advisory check is skipped with a message saying so; licenses, bans and sources still run.
+//!   of every committed `Cargo.lock` against an offline RustSec snapshot — `$CFSIGN_ADVISORY_DB`,
+//!   else `../shared/advisory-db`, else the one committed in `supply-chain/` —
+//!   `--no-fetch --stale --deny warnings`, ignoring only RUSTSEC-2023-0071 (justified in
+//!   `docs/security.md`). It prints the snapshot it used.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -127,6 +127,46 @@ fn ci() -> Result<(), String> {
 const CARGO_DENY: (&str, &str, &[&str]) = ("cargo-deny", "0.20.2", &[]);
 const CARGO_AUDIT: (&str, &str, &[&str]) = ("cargo-audit", "0.22.2", &["--no-default-features"]);
 
+/// The RustSec snapshot committed with the project (see `supply-chain/README.md`).
+const ADVISORY_SNAPSHOT: &str = "supply-chain/rustsec-advisory-db-bf5c0d24.tar.gz";
+
+/// The advisory database to check against: `$CFSIGN_ADVISORY_DB`, else `../shared/advisory-db`
+/// next to the checkout, else the committed snapshot unpacked into `target/advisory-db/`.
+fn advisory_db() -> Result<Option<PathBuf>, String> {
+    let is_db = |p: &Path| p.join("crates").is_dir();
+    if let Some(explicit) = std::env::var_os("CFSIGN_ADVISORY_DB").map(PathBuf::from) {
+        return if is_db(&explicit) {
+            Ok(Some(explicit))
+        } else {
+            Err(format!("CFSIGN_ADVISORY_DB={} is not a RustSec database (no crates/)", explicit.display()))
+        };
+    }
+    let shared = root().join("../shared/advisory-db");
+    if is_db(&shared) {
+        return Ok(Some(shared));
+    }
+    let archive = root().join(ADVISORY_SNAPSHOT);
+    if !archive.is_file() {
+        return Ok(None);
+    }
+    let unpacked = root().join("target/advisory-db");
+    let db = unpacked.join("advisory-db");
+    if !is_db(&db) {
+        std::fs::create_dir_all(&unpacked).map_err(|e| format!("{}: {e}", unpacked.display()))?;
+        let status = Command::new("tar")
+            .arg("xzf")
+            .arg(&archive)
+            .arg("-C")
+            .arg(&unpacked)
+            .status()
+            .map_err(|e| format!("cannot run tar to unpack {ADVISORY_SNAPSHOT}: {e}"))?;
+        if !status.success() || !is_db(&db) {
+            return Err(format!("could not unpack {ADVISORY_SNAPSHOT} ({status})"));
+        }
+    }
+    Ok(Some(db))
+}
+
 /// The only advisory `cargo audit` may find; see docs/security.md for why it does not apply.
 const IGNORED_ADVISORIES: [&str; 1] = ["RUSTSEC-2023-0071"];
 
@@ -172,17 +212,13 @@ fn audit() -> Result<(), String> {
         &[],
     )?;
 
-    let db = std::env::var_os("CFSIGN_ADVISORY_DB")
-        .map_or_else(|| root().join("../shared/advisory-db"), PathBuf::from);
-    if !db.join("crates").is_dir() {
+    let Some(db) = advisory_db()? else {
         eprintln!(
-            "\nxtask audit: SKIPPED the advisory check: no RustSec snapshot at {} \
-             (a folder with `crates/`; set CFSIGN_ADVISORY_DB to point at one). \
-             Licenses, bans and sources were checked.",
-            db.display()
+            "\nxtask audit: SKIPPED the advisory check: no RustSec snapshot (no $CFSIGN_ADVISORY_DB, \
+             no ../shared/advisory-db, no {ADVISORY_SNAPSHOT}). Licenses, bans and sources were checked."
         );
         return Ok(());
-    }
+    };
     // Say which snapshot decided: its README names the advisory-db commit and date.
     let readme = std::fs::read_to_string(db.join("README.md")).unwrap_or_default();
     let snapshot =
