@@ -27,6 +27,14 @@ pub fn key() -> SigningKey {
     SigningKey::from_pem(include_str!("../../cfsign/tests/data/ecdsa-p256-pkcs8.pem"), KEY_PAIR_ID).unwrap()
 }
 
+/// One key group holding the public halves of `keys`, as the CDN's trusted groups.
+pub fn trusted(keys: &[&SigningKey]) -> cfsign_verify::TrustedKeyGroups {
+    let group = keys.iter().fold(cfsign_verify::KeyGroup::new(), |g, k| {
+        g.with_key(k.key_pair_id().as_str(), k.public_key()).unwrap()
+    });
+    cfsign_verify::TrustedKeyGroups::from(group)
+}
+
 pub fn issuer(clock: &ManualClock, key: SigningKey) -> Issuer {
     Issuer::builder(Arc::new(key)).domain("example.com").clock(clock.clone()).build().unwrap()
 }
@@ -273,10 +281,8 @@ impl Browser {
 
     /// Whether the jar's CloudFront cookies get `url` through CloudFront's checks at `now`.
     pub fn cloudfront_allows(&self, key: &SigningKey, url: &str, now: EpochSeconds) -> bool {
-        let group =
-            cfsign_verify::KeyGroup::new().with_key(key.key_pair_id().as_str(), key.public_key()).unwrap();
         let cookies = self.cloudfront_cookies();
-        cfsign_verify::TrustedKeyGroups::from(group)
+        trusted(&[key])
             .verify(&cfsign_verify::Request::new(url, [192, 0, 2, 1].into(), now).cookie_header(&cookies))
             .is_ok()
     }

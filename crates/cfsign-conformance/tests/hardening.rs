@@ -17,9 +17,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use cfsign::{CustomPolicy, EpochSeconds, HashAlgorithm, KeyKind, SignedPolicy, encoding};
-use cfsign_conformance::{Framework, SigningKey, T0, issuer, key, raw_request, start, start_gate};
+use cfsign_conformance::{Framework, SigningKey, T0, issuer, key, raw_request, start, start_gate, trusted};
 use cfsign_issuer::ManualClock;
-use cfsign_verify::{KeyGroup, TrustedKeyGroups};
+use cfsign_verify::TrustedKeyGroups;
 
 const NOW: EpochSeconds = T0;
 const EXP: EpochSeconds = EpochSeconds::new(T0.as_secs() + 3600);
@@ -123,12 +123,7 @@ impl Keys {
         }
     }
     fn trusted(&self) -> TrustedKeyGroups {
-        let group = KeyGroup::new()
-            .with_key(self.ecdsa.key_pair_id().as_str(), self.ecdsa.public_key())
-            .unwrap()
-            .with_key(RSA_ID, self.rsa.public_key())
-            .unwrap();
-        TrustedKeyGroups::from(group)
+        trusted(&[&self.ecdsa, &self.rsa])
     }
     fn any(&self, rng: &mut Rng) -> SigningKey {
         let k = if rng.chance(50) { self.ecdsa.clone() } else { self.rsa.clone() };

@@ -15,18 +15,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cfsign::KeyKind;
-use cfsign_conformance::{Browser, Framework, SigningKey, T0, issuer, key, raw_request, start, start_gate};
+use cfsign_conformance::{
+    Browser, Framework, SigningKey, T0, issuer, key, raw_request, start, start_gate, trusted,
+};
 use cfsign_issuer::{Clock, ManualClock};
-use cfsign_verify::{KeyGroup, TrustedKeyGroups};
 
 const SESSIONS: usize = 40;
-
-fn group(keys: &[&SigningKey]) -> TrustedKeyGroups {
-    let group = keys
-        .iter()
-        .fold(KeyGroup::new(), |g, k| g.with_key(k.key_pair_id().as_str(), k.public_key()).unwrap());
-    TrustedKeyGroups::from(group)
-}
 
 /// What the CDN answers for `browser`'s own image: the status and, when refused, the code.
 async fn image(cdn: std::net::SocketAddr, n: usize, browser: &Browser) -> (u16, String) {
@@ -60,7 +54,7 @@ async fn rotate_the_signing_key_without_refusing_anyone() {
         let app = start(fw, issuer.clone()).await;
 
         // 1. Old key only. Everyone logs in and sees their image.
-        let cdn_old = start_gate(&dir, group(&[&old]), now.clone()).await;
+        let cdn_old = start_gate(&dir, trusted(&[&old]), now.clone()).await;
         let mut browsers = Vec::new();
         for n in 0..SESSIONS {
             let mut b = Browser::new(app);
@@ -70,7 +64,7 @@ async fn rotate_the_signing_key_without_refusing_anyone() {
         }
 
         // 2. The CDN trusts both keys; 3. the app switches to the new key, live.
-        let cdn_both = start_gate(&dir, group(&[&old, &new]), now.clone()).await;
+        let cdn_both = start_gate(&dir, trusted(&[&old, &new]), now.clone()).await;
         clock.advance(Duration::from_secs(10 * 60));
         issuer.rotate(Arc::new(new.clone()));
         let switched_at = clock.now();
@@ -108,7 +102,7 @@ async fn rotate_the_signing_key_without_refusing_anyone() {
         clock.advance(
             Duration::from_secs(3600) - Duration::from_secs(clock.now().as_secs() - switched_at.as_secs()),
         );
-        let cdn_new = start_gate(&dir, group(&[&new]), now.clone()).await;
+        let cdn_new = start_gate(&dir, trusted(&[&new]), now.clone()).await;
         for (n, b) in browsers.iter().enumerate() {
             let with_old_key_still_trusted = image(cdn_both, n, b).await;
             let after_removal = image(cdn_new, n, b).await;

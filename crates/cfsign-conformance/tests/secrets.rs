@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use cfsign::{Error, HashAlgorithm, KeyKind, KeyPairId, Signer};
-use cfsign_conformance::{Browser, Framework, SigningKey, T0, issuer, key, raw_request, start, start_gate};
+use cfsign_conformance::{
+    Browser, Framework, SigningKey, T0, issuer, key, raw_request, start, start_gate, trusted,
+};
 use cfsign_issuer::{Access, Directive, Issuer, ManualClock};
 use cfsign_verify::{KeyGroup, TrustedKeyGroups};
 use tracing::field::{Field, Visit};
@@ -229,10 +231,7 @@ async fn no_key_material_in_debug_errors_or_logs_at_any_level() {
     let gate_dir = std::env::temp_dir().join(format!("cfsign-secrets-{}", std::process::id()));
     std::fs::create_dir_all(gate_dir.join("u/alice")).unwrap();
     std::fs::write(gate_dir.join("u/alice/a.jpg"), "image").unwrap();
-    let trusted = TrustedKeyGroups::from(
-        KeyGroup::new().with_key(key().key_pair_id().as_str(), key().public_key()).unwrap(),
-    );
-    let cdn = start_gate(&gate_dir, trusted, || T0).await;
+    let cdn = start_gate(&gate_dir, trusted(&[&key()]), || T0).await;
     for fw in [Framework::Axum, Framework::Actix] {
         let clock = ManualClock::new(T0);
         let issuer = issuer(&clock, key());

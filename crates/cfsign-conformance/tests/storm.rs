@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cfsign::EpochSeconds;
-use cfsign_conformance::{Framework, T0, issuer, key, start};
+use cfsign_conformance::{Framework, T0, issuer, key, start, trusted};
 use cfsign_issuer::ManualClock;
-use cfsign_verify::{KeyGroup, Request, TrustedKeyGroups};
+use cfsign_verify::Request;
 
 const SESSIONS: usize = 10_000;
 const SCOPES: usize = 8;
@@ -83,9 +83,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_sessions_cross_the_refresh_point_at_once() {
     let key = key();
-    let trusted = TrustedKeyGroups::from(
-        KeyGroup::new().with_key(key.key_pair_id().as_str(), key.public_key()).unwrap(),
-    );
+    let trusted = trusted(&[&key]);
     for fw in [Framework::Axum, Framework::Actix] {
         let clock = ManualClock::new(T0);
         let issuer = issuer(&clock, key.clone());
