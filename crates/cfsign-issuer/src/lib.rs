@@ -358,13 +358,12 @@ impl Issuer {
     /// ```
     pub fn rotate(&self, signer: Arc<dyn Signer + Send + Sync>) {
         let i = &*self.inner;
-        let next = CachingSigner::new(signer, i.cache_capacity, i.counters.clone());
-        let (to, hash) = (next.key_pair_id().as_str().to_owned(), next.hash_algorithm());
-        let previous = i.signer.swap(Arc::new(next));
+        let next = Arc::new(CachingSigner::new(signer, i.cache_capacity, i.counters.clone()));
+        let previous = i.signer.swap(Arc::clone(&next));
         tracing::info!(
             from = previous.key_pair_id().as_str(),
-            to = to.as_str(),
-            hash = hash.as_str(),
+            to = next.key_pair_id().as_str(),
+            hash = next.hash_algorithm().as_str(),
             "cfsign: CloudFront cookies are signed with a new key from now on"
         );
     }
