@@ -62,16 +62,25 @@ pub fn encode_into(bytes: &[u8], out: &mut String) {
     }
 }
 
+/// Marks a byte outside the alphabet in [`DECODE`].
+const INVALID: u8 = 0xff;
+
+/// Each byte's 6-bit value in the alphabet, or [`INVALID`]: one table load per character.
+const DECODE: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let mut i = 0;
+    while i < 64 {
+        table[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 fn value(c: u8) -> Option<u32> {
-    let v = match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'-' => 62,
-        b'~' => 63,
-        _ => return None,
-    };
-    Some(u32::from(v))
+    match DECODE[usize::from(c)] {
+        INVALID => None,
+        v => Some(u32::from(v)),
+    }
 }
 
 /// Decodes CloudFront base64, strictly.
@@ -89,12 +98,32 @@ pub fn decode(text: &str) -> Result<Vec<u8>, Error> {
 /// # Errors
 /// As [`decode`].
 pub fn decode_bytes(text: &[u8]) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    decode_extend(text, &mut out)?;
+    Ok(out)
+}
+
+/// [`decode_bytes`] into any byte sink, e.g. a stack buffer such as a `SmallVec`, so that
+/// decoding a short value allocates nothing. On an error, `out` holds the bytes decoded before
+/// it.
+///
+/// ```
+/// let mut out = Vec::new();
+/// cfsign::encoding::decode_extend(b"Zm9vYmE_", &mut out)?;
+/// assert_eq!(out, b"fooba");
+/// # Ok::<(), cfsign::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`decode`].
+pub fn decode_extend(text: &[u8], out: &mut impl Extend<u8>) -> Result<(), Error> {
     if !text.len().is_multiple_of(4) {
         return Err(Error::InvalidBase64 { position: text.len() });
     }
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
     let groups = text.len() / 4;
     for (g, quad) in text.chunks_exact(4).enumerate() {
+        // One 4-byte load (chunks_exact(4) always gives four).
+        let quad: [u8; 4] = quad.try_into().unwrap_or([PAD; 4]);
         let base = g * 4;
         let last = g + 1 == groups;
         let pads = if last { quad.iter().rev().take_while(|&&c| c == PAD).count() } else { 0 };
@@ -102,27 +131,33 @@ pub fn decode_bytes(text: &[u8]) -> Result<Vec<u8>, Error> {
             return Err(Error::InvalidBase64 { position: base + 4 - pads });
         }
         let mut n = 0u32;
-        for (i, &c) in quad[..4 - pads].iter().enumerate() {
-            let v = value(c).ok_or(Error::InvalidBase64 { position: base + i })?;
-            n |= v << (18 - 6 * i);
+        let values = quad.map(|c| DECODE[usize::from(c)]);
+        if pads == 0 && values.iter().all(|&v| v != INVALID) {
+            // The usual group: four valid characters, no padding.
+            n = values.iter().fold(0, |n, &v| n << 6 | u32::from(v));
+        } else {
+            for (i, &c) in quad[..4 - pads].iter().enumerate() {
+                let v = value(c).ok_or(Error::InvalidBase64 { position: base + i })?;
+                n |= v << (18 - 6 * i);
+            }
         }
         match pads {
-            0 => out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]),
+            0 => out.extend([(n >> 16) as u8, (n >> 8) as u8, n as u8]),
             1 => {
                 if n & 0xff != 0 {
                     return Err(Error::InvalidBase64 { position: base + 2 });
                 }
-                out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8]);
+                out.extend([(n >> 16) as u8, (n >> 8) as u8]);
             }
             _ => {
                 if n & 0xffff != 0 {
                     return Err(Error::InvalidBase64 { position: base + 1 });
                 }
-                out.push((n >> 16) as u8);
+                out.extend([(n >> 16) as u8]);
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
