@@ -50,6 +50,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod access;
 mod cache;
@@ -248,7 +249,6 @@ impl IssuerBuilder {
                 clock: self.clock,
                 counters,
                 last_warning: AtomicU64::new(0),
-                memo: request_cookies::PolicyMemo::default(),
             }),
         })
     }
@@ -267,7 +267,6 @@ struct Inner {
     clock: Arc<dyn Clock>,
     counters: Arc<Counters>,
     last_warning: AtomicU64,
-    memo: request_cookies::PolicyMemo,
 }
 
 /// Decides which CloudFront cookies each response sets. Cheap to clone (shared state).
@@ -392,8 +391,8 @@ impl Issuer {
         let i = &*self.inner;
         let signer = i.signer.load();
         let seen = match (cookie_header, &access) {
-            (Some(h), Some(_)) if !h.is_empty() => {
-                request_cookies::read(h, signer.key_pair_id().as_str(), &i.memo)
+            (Some(h), Some(access)) if !h.is_empty() => {
+                request_cookies::read(h, signer.key_pair_id().as_str(), access.scopes())
             }
             // Without a session only the names matter (for a login's stale-cookie removals).
             (Some(h), None) => {
@@ -406,10 +405,10 @@ impl Issuer {
             self.warn_rate_limited(why);
         }
         let mut pending = Pending { access: None, refresh: Vec::new(), names: seen.names };
-        let Some(access) = access else { return pending };
+        let Some(scopes) = access.as_ref().map(Access::scopes) else { return pending };
         let now = i.clock.now().as_secs();
         let hash = signer.hash_algorithm();
-        for (index, scope) in access.scopes().iter().enumerate() {
+        for (index, scope) in scopes.iter().enumerate() {
             // The browser only sends a scope's cookies under its path; elsewhere we cannot see
             // them and leave them alone.
             if !scope.visible_at(request_path) {
@@ -420,7 +419,10 @@ impl Issuer {
                     && set.hash == hash
                     && set.expires.as_secs() > now.saturating_add(i.refresh_before)
                     && match (&set.resource, i.policy_kind) {
-                        (Some(r), PolicyKind::Custom) => &**r == scope.resource(),
+                        // Borrowed from this very scope when recognised without decoding.
+                        (Some(r), PolicyKind::Custom) => {
+                            std::ptr::eq(&**r, scope.resource()) || r == scope.resource()
+                        }
                         (None, PolicyKind::Canned) => true,
                         _ => false,
                     }
@@ -429,7 +431,8 @@ impl Issuer {
                 pending.refresh.push(index);
             }
         }
-        pending.access = Some(access);
+        drop(seen);
+        pending.access = access;
         pending
     }
 
@@ -515,13 +518,9 @@ impl Issuer {
                 PolicyKind::Canned => CannedPolicy::new(scope.resource(), expires).map(Policy::from),
             };
             let attrs = self.attributes(scope.cookie_path());
-            let headers = policy.and_then(|p| SignedPolicy::new(p, &*signer)).and_then(|signed| {
-                let cookies = signed.cookies();
-                if let Some((_, value)) = cookies.iter().find(|(name, _)| *name == cookie::POLICY) {
-                    i.memo.remember(value, scope.resource(), expires);
-                }
-                cookies.set_cookie_headers(&attrs)
-            });
+            let headers = policy
+                .and_then(|p| SignedPolicy::new(p, &*signer))
+                .and_then(|signed| signed.cookies().set_cookie_headers(&attrs));
             match headers {
                 Ok(headers) => {
                     Counters::bump(&i.counters.cookies_issued);

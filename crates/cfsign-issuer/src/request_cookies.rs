@@ -5,11 +5,13 @@
 //! therefore starts the next set. Nothing here trusts the input: oversized, undecodable or
 //! incomplete sets are reported as malformed and ignored.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Arc, RwLock};
+use std::borrow::Cow;
 
-use cfsign::{CustomPolicy, EpochSeconds, HashAlgorithm, cookie};
+use smallvec::SmallVec;
+
+use cfsign::{CustomPolicy, EpochSeconds, HashAlgorithm};
+
+use crate::Scope;
 
 /// Cookie headers longer than CloudFront's limit are ignored as a whole.
 pub(crate) const MAX_HEADER: usize = 20_480;
@@ -23,17 +25,19 @@ struct RawSet<'a> {
 
 /// A readable set: what it grants and under which key and hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SeenSet {
-    /// `None` for a canned set (its resource is the request URL).
-    pub(crate) resource: Option<Arc<str>>,
+pub(crate) struct SeenSet<'a> {
+    /// `None` for a canned set (its resource is the request URL); borrowed from the session's
+    /// scope when the policy is one this issuer writes for it.
+    pub(crate) resource: Option<Cow<'a, str>>,
     pub(crate) expires: EpochSeconds,
     pub(crate) key_pair_id_matches: bool,
     pub(crate) hash: HashAlgorithm,
 }
 
 #[derive(Debug, Default)]
-pub(crate) struct RequestCookies {
-    pub(crate) sets: Vec<SeenSet>,
+pub(crate) struct RequestCookies<'a> {
+    /// Inline up to two: the steady-state request carries one set and allocates nothing.
+    pub(crate) sets: SmallVec<[SeenSet<'a>; 2]>,
     /// Bit i set: the request carries `cookie::NAMES[i]`.
     pub(crate) names: u8,
     pub(crate) malformed: Option<&'static str>,
@@ -68,19 +72,33 @@ fn pairs(header: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// A `name=value` pair, both trimmed; `None` without `=`.
-fn split_pair(pair: &[u8]) -> Option<(&[u8], &[u8])> {
-    let at = memchr::memchr(b'=', pair)?;
-    Some((trim(pair.get(..at)?), trim(pair.get(at + 1..)?)))
-}
-
-/// The index of a `CloudFront-*` cookie name in `cookie::NAMES`.
-fn name_index(name: &[u8]) -> Option<usize> {
-    // Most cookies of a request are the app's own: one prefix test turns them away.
-    if !name.starts_with(b"CloudFront-") {
-        return None;
+/// A `CloudFront-*` pair: its index in `cookie::NAMES` and its trimmed value (`None` when the
+/// pair has no `=`); `None` for any other pair. Most pairs of a request are the app's own, and
+/// the prefix test turns them away before anything else is looked at. Each name is tested
+/// with a fixed-length compare: no scan for the `=`, no `memcmp` call.
+fn cloudfront_pair(pair: &[u8]) -> Option<(usize, Option<&[u8]>)> {
+    let mut pair = pair;
+    while let [b' ' | b'\t', rest @ ..] = pair {
+        pair = rest;
     }
-    cookie::NAMES.iter().position(|n| n.as_bytes() == name)
+    let rest = pair.strip_prefix(b"CloudFront-")?;
+    let (index, after) = if let Some(after) = rest.strip_prefix(b"Policy") {
+        (0, after)
+    } else if let Some(after) = rest.strip_prefix(b"Signature") {
+        (2, after)
+    } else if let Some(after) = rest.strip_prefix(b"Key-Pair-Id") {
+        (3, after)
+    } else if let Some(after) = rest.strip_prefix(b"Expires") {
+        (1, after)
+    } else {
+        (4, rest.strip_prefix(b"Hash-Algorithm")?)
+    };
+    match trim(after) {
+        [] => Some((index, None)),
+        [b'=', value @ ..] => Some((index, Some(trim(value)))),
+        // Another name that starts like ours, e.g. `CloudFront-PolicyX`.
+        _ => None,
+    }
 }
 
 /// Which `CloudFront-*` names `header` carries (bit i: `cookie::NAMES[i]`), nothing decoded.
@@ -88,100 +106,113 @@ pub(crate) fn names(header: &[u8]) -> u8 {
     if header.len() > MAX_HEADER {
         return 0;
     }
-    pairs(header).fold(0, |acc, pair| {
-        let name = split_pair(pair).map_or(trim(pair), |(name, _)| name);
-        name_index(name).map_or(acc, |i| acc | (1 << i))
-    })
+    pairs(header).filter_map(cloudfront_pair).fold(0, |acc, (i, _)| acc | (1 << i))
 }
 
-/// The `CloudFront-Policy` values this issuer issued recently, with what they grant, so that the
-/// steady-state request (its own cookies coming back) needs no base64 or JSON work. Bounded;
-/// values it does not know are decoded and parsed as usual.
-#[derive(Debug, Default)]
-pub(crate) struct PolicyMemo {
-    entries: RwLock<HashMap<Box<[u8]>, Granted, BuildHasherDefault<FxHasher>>>,
+/// The JSON of the issuer's own custom policies, around the resource and the epoch:
+/// `{HEAD}{resource}{MID}{epoch}{TAIL}`, exactly as `CustomPolicy::to_json` writes a policy with
+/// one resource and `DateLessThan` (a test checks it).
+const HEAD: &[u8] = br#"{"Statement":[{"Resource":""#;
+const MID: &[u8] = br#"","Condition":{"DateLessThan":{"AWS:EpochTime":"#;
+const TAIL: &[u8] = b"}}}]}";
+
+/// What the issuer's policies for one resource start with, ready for comparison with a
+/// `CloudFront-Policy` value: the encoding of the JSON before the epoch, as far as it fills
+/// whole base64 groups, and the 0 to 2 bytes after those.
+#[derive(Debug, Clone)]
+pub(crate) struct PolicyPrefix {
+    encoded: Box<[u8]>,
+    rest: Box<[u8]>,
 }
 
-/// The multiply-rotate hash of rustc's `FxHasher`, a few times cheaper than SipHash on a
-/// 200-byte policy value. Not keyed, and it need not be: only the issuer inserts (values it
-/// signed itself, at most [`PolicyMemo::CAPACITY`]), so a client cannot build colliding
-/// entries; its lookups cost one hash and a bounded probe whatever it sends.
+impl PolicyPrefix {
+    /// `None` for a resource that JSON escapes (scopes cannot hold one, but the check would then
+    /// need the escaping too): such policies take the general path.
+    pub(crate) fn new(resource: &str) -> Option<Self> {
+        if resource.bytes().any(|b| matches!(b, b'"' | b'\\' | 0..=0x1f | 0x7f)) {
+            return None;
+        }
+        let known = [HEAD, resource.as_bytes(), MID].concat();
+        let (whole, rest) = known.split_at(known.len() / 3 * 3);
+        Some(PolicyPrefix { encoded: cfsign::encoding::encode(whole).into_bytes().into(), rest: rest.into() })
+    }
+}
+
+/// When `policy` (a `CloudFront-Policy` value) is, byte for byte, the policy this issuer writes
+/// for the resource of `prefix`: its expiry. `None` for anything else, which then takes the
+/// general path (decode and parse).
+///
+/// This is the steady-state request's check — its own cookies coming back — and it needs no
+/// lock, no allocation and no parsing: one comparison with the scope's encoded prefix, and only
+/// the last few characters (the epoch) decoded.
+pub(crate) fn canonical_expiry(policy: &[u8], prefix: &PolicyPrefix) -> Option<EpochSeconds> {
+    let (head, tail) = policy.split_at_checked(prefix.encoded.len())?;
+    if head != &*prefix.encoded {
+        return None;
+    }
+    // The rest: the prefix's last bytes, the epoch and the tail: at most 2 + 20 + 5 = 27 bytes.
+    let mut rest = StackBytes::default();
+    if tail.len() > 4 * StackBytes::CAPACITY / 3 || cfsign::encoding::decode_extend(tail, &mut rest).is_err()
+    {
+        return None;
+    }
+    let digits = rest.bytes().strip_prefix(&*prefix.rest)?.strip_suffix(TAIL)?;
+    // The epoch as `to_json` writes it: digits, no leading zero, within `u64`.
+    if digits.is_empty() || (digits.len() > 1 && digits.first() == Some(&b'0')) {
+        return None;
+    }
+    let mut secs = 0u64;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        secs = secs.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some(EpochSeconds::new(secs))
+}
+
+/// A few decoded bytes on the stack.
 #[derive(Default)]
-pub(crate) struct FxHasher(u64);
+struct StackBytes {
+    buf: [u8; Self::CAPACITY],
+    len: usize,
+}
 
-impl FxHasher {
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+impl StackBytes {
+    const CAPACITY: usize = 32;
 
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    fn bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
     }
 }
 
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let mut tail = [0u8; 8];
-        let rest = chunks.remainder();
-        if let Some(dst) = tail.get_mut(..rest.len()) {
-            dst.copy_from_slice(rest);
-        }
-        self.add(u64::from_le_bytes(tail) ^ (rest.len() as u64) << 56);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// What a remembered policy value grants: its resource and its expiry.
-type Granted = (Arc<str>, EpochSeconds);
-
-impl PolicyMemo {
-    const CAPACITY: usize = 256;
-
-    pub(crate) fn remember(&self, policy_value: &str, resource: &str, expires: EpochSeconds) {
-        let mut map = self.entries.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.len() >= Self::CAPACITY {
-            // Policies age out window by window; drop the ones that expire first.
-            let mut by_expiry: Vec<(EpochSeconds, Box<[u8]>)> =
-                map.iter().map(|(k, (_, e))| (*e, k.clone())).collect();
-            by_expiry.sort_unstable_by_key(|(e, _)| *e);
-            for (_, k) in by_expiry.into_iter().take(Self::CAPACITY / 2) {
-                map.remove(&k);
+impl Extend<u8> for StackBytes {
+    fn extend<I: IntoIterator<Item = u8>>(&mut self, bytes: I) {
+        for b in bytes {
+            if let Some(slot) = self.buf.get_mut(self.len) {
+                *slot = b;
+                self.len += 1;
             }
         }
-        map.insert(policy_value.as_bytes().into(), (Arc::from(resource), expires));
-    }
-
-    fn get(&self, policy_value: &[u8]) -> Option<Granted> {
-        self.entries.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(policy_value).cloned()
     }
 }
 
-/// Reads the `CloudFront-*` cookies of `header`; `key_pair_id` is the issuer's own.
-pub(crate) fn read(header: &[u8], key_pair_id: &str, memo: &PolicyMemo) -> RequestCookies {
+/// Reads the `CloudFront-*` cookies of `header`; `key_pair_id` is the issuer's own, `scopes`
+/// those of the session (their policies are recognised without decoding).
+pub(crate) fn read<'a>(header: &[u8], key_pair_id: &str, scopes: &'a [Scope]) -> RequestCookies<'a> {
     let mut out = RequestCookies::default();
     if header.len() > MAX_HEADER {
         out.malformed = Some("Cookie header over 20,480 bytes");
         return out;
     }
     let mut current = RawSet::default();
-    let finish_set = |set: &RawSet<'_>, out: &mut RequestCookies| match read_set(set, key_pair_id, memo) {
+    let finish_set = |set: &RawSet<'_>, out: &mut RequestCookies<'a>| match read_set(set, key_pair_id, scopes)
+    {
         Ok(seen) => out.sets.push(seen),
         Err(why) => out.malformed = Some(why),
     };
     for pair in pairs(header) {
-        let Some((name, value)) = split_pair(pair) else { continue };
-        let Some(i) = name_index(name) else { continue };
+        let Some((i, Some(value))) = cloudfront_pair(pair) else { continue };
         out.names |= 1 << i;
         // `Policy` (0) and `Expires` (1) are alternatives: either one fills the same place.
         let taken = match i {
@@ -202,7 +233,11 @@ pub(crate) fn read(header: &[u8], key_pair_id: &str, memo: &PolicyMemo) -> Reque
     out
 }
 
-fn read_set(set: &RawSet<'_>, key_pair_id: &str, memo: &PolicyMemo) -> Result<SeenSet, &'static str> {
+fn read_set<'a>(
+    set: &RawSet<'_>,
+    key_pair_id: &str,
+    scopes: &'a [Scope],
+) -> Result<SeenSet<'a>, &'static str> {
     let [policy, expires, signature, key, hash] = set.values;
     let key = key.filter(|k| !k.is_empty()).ok_or("cookie set without CloudFront-Key-Pair-Id")?;
     let signature = signature.filter(|s| !s.is_empty()).ok_or("cookie set without CloudFront-Signature")?;
@@ -218,14 +253,16 @@ fn read_set(set: &RawSet<'_>, key_pair_id: &str, memo: &PolicyMemo) -> Result<Se
             if p.len() > MAX_POLICY {
                 return Err("oversized CloudFront-Policy");
             }
-            match memo.get(p) {
-                Some((resource, expires)) => (Some(resource), expires),
+            let ours =
+                scopes.iter().find_map(|s| Some((s.resource(), canonical_expiry(p, s.policy_prefix()?)?)));
+            match ours {
+                Some((resource, expires)) => (Some(Cow::Borrowed(resource)), expires),
                 None => {
                     let bytes =
                         cfsign::encoding::decode_bytes(p).map_err(|_| "CloudFront-Policy is not base64")?;
                     let policy =
                         CustomPolicy::parse(&bytes).map_err(|_| "CloudFront-Policy is not a valid policy")?;
-                    (Some(Arc::from(policy.resource().unwrap_or("*"))), policy.date_less_than())
+                    (Some(Cow::Owned(policy.resource().unwrap_or("*").to_owned())), policy.date_less_than())
                 }
             }
         }
@@ -243,6 +280,20 @@ fn read_set(set: &RawSet<'_>, key_pair_id: &str, memo: &PolicyMemo) -> Result<Se
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cfsign::cookie;
+
+    #[test]
+    fn cloudfront_pair_follows_cookie_names() {
+        for (i, name) in cookie::NAMES.iter().enumerate() {
+            assert_eq!(cloudfront_pair(format!(" {name} = v").as_bytes()), Some((i, Some(&b"v"[..]))));
+            assert_eq!(cloudfront_pair(name.as_bytes()), Some((i, None)));
+        }
+        for other in
+            ["CloudFront-policy=v", "CloudFront-=v", "Cloudfront-Policy=v", "a=CloudFront-Policy", ""]
+        {
+            assert_eq!(cloudfront_pair(other.as_bytes()), None, "{other}");
+        }
+    }
 
     #[test]
     fn groups_sets_and_flags_garbage() {
@@ -253,16 +304,17 @@ mod tests {
             "a=1; CloudFront-Policy={policy}; CloudFront-Signature=xx; CloudFront-Key-Pair-Id=K1; \
              CloudFront-Expires=50; CloudFront-Signature=yy; CloudFront-Key-Pair-Id=K2; CloudFront-Hash-Algorithm=SHA256"
         );
-        let seen = read(header.as_bytes(), "K1", &PolicyMemo::default());
+        let seen = read(header.as_bytes(), "K1", &[]);
         assert_eq!(seen.malformed, None);
         assert_eq!(seen.sets.len(), 2);
         assert_eq!(seen.sets[0].resource.as_deref(), Some("https://c/a/*"));
-        // A remembered value is not decoded again: the memo's answer is used as is.
-        let memo = PolicyMemo::default();
-        memo.remember(&policy, "https://c/memo/*", EpochSeconds::new(7));
-        let again = read(header.as_bytes(), "K1", &memo);
-        assert_eq!(again.sets[0].resource.as_deref(), Some("https://c/memo/*"));
-        assert_eq!(again.sets[0].expires, EpochSeconds::new(7));
+        assert!(matches!(seen.sets[0].resource, Some(Cow::Owned(_))));
+        assert_eq!(seen.sets[0].expires, EpochSeconds::new(100));
+        // The session's own scope: recognised without decoding, the resource borrowed from it.
+        let scopes = [Scope::new("https://c/b/*", "/b/").unwrap(), Scope::new("https://c/a/*", "/").unwrap()];
+        let again = read(header.as_bytes(), "K1", &scopes);
+        assert!(matches!(again.sets[0].resource, Some(Cow::Borrowed("https://c/a/*"))));
+        assert_eq!(again.sets[0].expires, EpochSeconds::new(100));
         assert!(seen.sets[0].key_pair_id_matches);
         assert_eq!(seen.sets[1].expires, EpochSeconds::new(50));
         assert_eq!(seen.sets[1].hash, HashAlgorithm::Sha256);
@@ -276,10 +328,84 @@ mod tests {
             b"CloudFront-Expires=1; CloudFront-Signature=x; CloudFront-Key-Pair-Id=K1; CloudFront-Hash-Algorithm=MD5",
             b"CloudFront-Signature=\xff\xfe; CloudFront-Key-Pair-Id=K1",
         ] {
-            let seen = read(bad, "K1", &PolicyMemo::default());
+            let seen = read(bad, "K1", &[]);
             assert!(seen.malformed.is_some() && seen.sets.is_empty(), "{}", String::from_utf8_lossy(bad));
         }
-        assert!(read(&vec![b'a'; MAX_HEADER + 1], "K1", &PolicyMemo::default()).malformed.is_some());
-        assert!(read(b"", "K1", &PolicyMemo::default()).sets.is_empty());
+        assert!(read(&vec![b'a'; MAX_HEADER + 1], "K1", &[]).malformed.is_some());
+        assert!(read(b"", "K1", &[]).sets.is_empty());
+    }
+
+    fn policy_value(resource: &str, expires: u64) -> String {
+        let policy = CustomPolicy::builder()
+            .resource(resource)
+            .date_less_than(EpochSeconds::new(expires))
+            .build()
+            .unwrap();
+        cfsign::encoding::encode(policy.to_json().as_bytes())
+    }
+
+    /// Full decoding and parsing: what `canonical_expiry` must agree with.
+    fn parsed(value: &[u8]) -> Option<(String, EpochSeconds)> {
+        let policy = CustomPolicy::parse(&cfsign::encoding::decode_bytes(value).ok()?).ok()?;
+        Some((policy.resource()?.to_owned(), policy.date_less_than()))
+    }
+
+    fn canonical_expiry(policy: &[u8], resource: &str) -> Option<EpochSeconds> {
+        super::canonical_expiry(policy, &PolicyPrefix::new(resource)?)
+    }
+
+    #[test]
+    fn canonical_policies_are_recognised_exactly() {
+        // Resource lengths 0, 1 and 2 mod 3 put the epoch at every offset of a base64 group.
+        let resources = [
+            "https://cdn.example.com/u/alice/*",
+            "https://cdn.example.com/u/bob/*",
+            "https://cdn.example.com/u/carol/*",
+            "https://d111111abcdef8.cloudfront.net/private/*?size=*",
+            "https://cdn.example.com/u/dave12/*",
+            "*",
+        ];
+        for resource in resources {
+            for expires in [0, 1, 9, 10, 99, 1_767_200_000, 4_102_444_800, u64::MAX / 2] {
+                let value = policy_value(resource, expires);
+                assert_eq!(canonical_expiry(value.as_bytes(), resource), Some(EpochSeconds::new(expires)));
+                for other in resources.iter().filter(|r| **r != resource) {
+                    assert_eq!(canonical_expiry(value.as_bytes(), other), None, "{resource} as {other}");
+                }
+                // Every one-character change either is refused or still means exactly this.
+                let bytes = value.as_bytes();
+                for at in 0..bytes.len() {
+                    for c in [b'A', b'z', b'0', b'-', b'~', b'_', b'=', b' '] {
+                        let mut changed = bytes.to_vec();
+                        changed[at] = c;
+                        if let Some(e) = canonical_expiry(&changed, resource) {
+                            assert_eq!(parsed(&changed), Some((resource.to_owned(), e)));
+                        }
+                    }
+                    // Truncated or extended values are never canonical.
+                    assert_eq!(canonical_expiry(&bytes[..at], resource), None);
+                }
+                assert_eq!(canonical_expiry(format!("{value}AAAA").as_bytes(), resource), None);
+            }
+        }
+        // Policies the issuer does not write take the general path, even when valid.
+        let json_variants = [
+            r#"{"Statement":[{"Resource":"*","Condition":{"DateLessThan":{"AWS:EpochTime":0100}}}]}"#,
+            r#"{"Statement":[{"Resource":"*","Condition":{"DateLessThan":{"AWS:EpochTime": 100}}}]}"#,
+            r#"{"Statement":[{"Resource":"*","Condition":{"DateLessThan":{"AWS:EpochTime":100},"DateGreaterThan":{"AWS:EpochTime":1}}}]}"#,
+            r#"{"Statement":[{"Condition":{"DateLessThan":{"AWS:EpochTime":100}},"Resource":"*"}]}"#,
+        ];
+        for json in json_variants {
+            assert_eq!(
+                canonical_expiry(cfsign::encoding::encode(json.as_bytes()).as_bytes(), "*"),
+                None,
+                "{json}"
+            );
+        }
+        // A resource JSON would escape (scopes cannot hold one) is never matched here.
+        let escaped = r#"{"Statement":[{"Resource":"https://c/\"q\"/*","Condition":{"DateLessThan":{"AWS:EpochTime":5}}}]}"#;
+        let value = cfsign::encoding::encode(escaped.as_bytes());
+        assert_eq!(canonical_expiry(value.as_bytes(), "https://c/\"q\"/*"), None);
+        assert_eq!(canonical_expiry(value.as_bytes(), r#"https://c/\"q\"/*"#), None);
     }
 }
