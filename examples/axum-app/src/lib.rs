@@ -10,7 +10,9 @@
 //! authentication in its place — the CloudFront layer only needs the user in the request
 //! extensions.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use axum::extract::{ConnectInfo, Form, Path, Request, State};
 use axum::http::{StatusCode, header};
@@ -22,6 +24,7 @@ use cfsign_issuer::{Access, Issuer};
 use cfsign_tower::gate::{Gate, GateLayer};
 use cfsign_tower::{CloudFrontCookieLayer, CloudFrontCookies};
 use cfsign_verify::TrustedKeyGroups;
+use tower::ServiceBuilder;
 
 /// The signed-in user, put into the request extensions by [`demo_auth`].
 #[derive(Clone, Debug)]
@@ -41,6 +44,40 @@ pub fn valid_user(name: &str) -> bool {
 #[must_use]
 pub fn access_for(cdn: &CdnOrigin, user: &str) -> Option<Access> {
     Access::single(format!("{}/u/{user}/*", cdn.0), "/").ok()
+}
+
+/// Each user's [`Access`], built once and cloned per request (one atomic increment). An
+/// `Access` also keeps what the issuer works out for it (how its policies start), so reusing it
+/// keeps the steady-state request cheap. A real app would keep it in the session record.
+/// Cloning it is one atomic increment: frameworks clone a middleware's state per request.
+#[derive(Clone, Debug)]
+pub struct AccessCache(Arc<(CdnOrigin, RwLock<HashMap<String, Access>>)>);
+
+impl AccessCache {
+    /// At most this many users; beyond, the cache starts over.
+    pub const CAPACITY: usize = 10_000;
+
+    /// An empty cache for users' folders on `cdn`.
+    #[must_use]
+    pub fn new(cdn: CdnOrigin) -> Self {
+        AccessCache(Arc::new((cdn, RwLock::default())))
+    }
+
+    /// [`access_for`] this cache's CDN and `user`, built on the first call.
+    #[must_use]
+    pub fn get(&self, user: &str) -> Option<Access> {
+        let (cdn, users) = &*self.0;
+        if let Some(access) = users.read().unwrap_or_else(PoisonError::into_inner).get(user) {
+            return Some(access.clone());
+        }
+        let access = access_for(cdn, user)?;
+        let mut users = users.write().unwrap_or_else(PoisonError::into_inner);
+        if users.len() >= Self::CAPACITY {
+            users.clear();
+        }
+        users.insert(user.to_owned(), access.clone());
+        Some(access)
+    }
 }
 
 /// Demo authentication: the `demo_user` cookie names the user. Replace with real auth.
@@ -149,18 +186,28 @@ async fn index(State(cdn): State<CdnOrigin>, request: Request) -> Html<String> {
 }
 
 /// The app, with the CloudFront cookie layer inside the demo auth layer.
+///
+/// Both go in one `ServiceBuilder`, as axum recommends for several middleware: each
+/// `Router::layer` call wraps every route in another boxed service, which costs more per
+/// request than the CloudFront layer's own no-refresh check.
 pub fn app(issuer: Issuer, cdn: CdnOrigin) -> Router {
-    let access_cdn = cdn.clone();
+    let access = AccessCache::new(cdn.clone());
+    routes(cdn).layer(ServiceBuilder::new().layer(middleware::from_fn(demo_auth)).layer(
+        CloudFrontCookieLayer::new(issuer, move |parts: &axum::http::request::Parts| {
+            parts.extensions.get::<User>().and_then(|u| access.get(&u.0))
+        }),
+    ))
+}
+
+/// The app's routes without any layer: [`app`] adds the CloudFront cookie layer and the demo
+/// auth. `cargo xtask load` serves this with the auth layer only, as the app's bare twin.
+pub fn routes(cdn: CdnOrigin) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/me", get(me))
         .route("/login", post(login))
         .route("/logout", post(logout))
         .with_state(cdn)
-        .layer(CloudFrontCookieLayer::new(issuer, move |parts: &axum::http::request::Parts| {
-            parts.extensions.get::<User>().and_then(|u| access_for(&access_cdn, &u.0))
-        }))
-        .layer(middleware::from_fn(demo_auth))
 }
 
 async fn cdn_file(Path((user, file)): Path<(String, String)>) -> Response {
