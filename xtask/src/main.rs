@@ -695,7 +695,8 @@ fn bench_report() -> Result<(), String> {
 }
 
 /// One wrk run: (requests/s, p99 latency as printed).
-fn wrk(url: &str, cookie: &str, secs: u32) -> Result<(f64, String), String> {
+/// `(requests/s, p99 in µs)` of one `wrk -t1 -c32` run on CPU 1.
+fn wrk(url: &str, cookie: &str, secs: u32) -> Result<(f64, f64), String> {
     let mut cmd = if command_exists("taskset", "--version") {
         let mut c = Command::new("taskset");
         c.args(["-c", "1", "wrk"]);
@@ -715,13 +716,51 @@ fn wrk(url: &str, cookie: &str, secs: u32) -> Result<(f64, String), String> {
         .ok_or_else(|| format!("cannot read wrk output:\n{text}"))?;
     let p99 = text
         .lines()
-        .find_map(|l| l.trim_start().strip_prefix("99%").map(|v| v.trim().to_owned()))
-        .unwrap_or_default();
+        .find_map(|l| l.trim_start().strip_prefix("99%"))
+        .and_then(|v| micros(v.trim()))
+        .ok_or_else(|| format!("cannot read the p99 in wrk output:\n{text}"))?;
     Ok((rps, p99))
 }
 
+/// A wrk duration (`340.00us`, `1.20ms`, `2.00s`) in microseconds.
+fn micros(text: &str) -> Option<f64> {
+    let split = text.find(|c: char| c.is_ascii_alphabetic())?;
+    let (number, unit) = text.split_at(split);
+    let factor = match unit {
+        "us" => 1.0,
+        "ms" => 1e3,
+        "s" => 1e6,
+        _ => return None,
+    };
+    number.parse::<f64>().ok().map(|n| n * factor)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+fn env_u32(name: &str, default: u32) -> Result<u32, String> {
+    match std::env::var(name) {
+        Ok(v) => v.parse().map_err(|_| format!("{name}={v:?} is not a whole number")),
+        Err(_) => Ok(default),
+    }
+}
+
+/// One wrk run: requests/s and p99 in µs.
+type Run = (f64, f64);
+/// One pair's rounds: `(bare, layered)` per round.
+type Rounds = Vec<(Run, Run)>;
+
 fn load() -> Result<(), String> {
+    use std::collections::HashMap;
     use std::io::{BufRead, BufReader};
+    let rounds = env_u32("CFSIGN_LOAD_ROUNDS", 10)?;
+    let secs = env_u32("CFSIGN_LOAD_SECS", 3)?;
     if !command_exists("wrk", "--version") && !Path::new("/usr/bin/wrk").exists() {
         apt_install(&["wrk"])?;
     }
@@ -733,31 +772,68 @@ fn load() -> Result<(), String> {
     let mut server = KillOnDrop(server);
     let stdout = server.0.stdout.take().ok_or("no stdout from load-server")?;
     let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
-    let mut get = |prefix: &str| -> Result<String, String> {
+    let mut said = HashMap::new();
+    for _ in 0..6 {
         let line = lines.next().ok_or("load-server did not start")?;
-        line.strip_prefix(prefix).map(str::to_owned).ok_or_else(|| format!("unexpected line {line:?}"))
-    };
-    let (bare, layered, cookie) = (get("bare ")?, get("layered ")?, get("cookie ")?);
-    // Alternate the two, three times each, after a warm-up of each.
-    wrk(&format!("http://{bare}/me"), &cookie, 2)?;
-    wrk(&format!("http://{layered}/me"), &cookie, 2)?;
-    let (mut b, mut l) = (Vec::new(), Vec::new());
-    for _ in 0..3 {
-        b.push(wrk(&format!("http://{bare}/me"), &cookie, 5)?);
-        l.push(wrk(&format!("http://{layered}/me"), &cookie, 5)?);
+        let (key, value) = line.split_once(' ').ok_or_else(|| format!("unexpected line {line:?}"))?;
+        said.insert(key.to_owned(), value.to_owned());
+    }
+    let get = |key: &str| said.get(key).cloned().ok_or_else(|| format!("load-server did not say {key}"));
+    let pairs = [
+        ("example", "the axum example's `GET /me` (demo auth; JSON)"),
+        ("minimal", "a handler returning a constant (worst case for the layer's share)"),
+    ];
+    let mut results: Vec<(&str, &str, Rounds)> = Vec::new();
+    for (name, what) in pairs {
+        let (bare, layered) = (
+            format!("http://{}/me", get(&format!("{name}-bare"))?),
+            format!("http://{}/me", get(&format!("{name}-layered"))?),
+        );
+        let cookie = get(&format!("{name}-cookie"))?;
+        wrk(&bare, &cookie, 2)?;
+        wrk(&layered, &cookie, 2)?;
+        let mut runs = Rounds::new();
+        for round in 0..rounds {
+            // Pairs of runs back to back, in alternating order: the host's speed drifts, and a
+            // ratio within a pair is far steadier than one between averages.
+            let (b, l) = if round % 2 == 0 {
+                let b = wrk(&bare, &cookie, secs)?;
+                (b, wrk(&layered, &cookie, secs)?)
+            } else {
+                let l = wrk(&layered, &cookie, secs)?;
+                (wrk(&bare, &cookie, secs)?, l)
+            };
+            eprintln!(
+                "{name} round {}: bare {:.0} req/s, layered {:.0} req/s ({:.1} %)",
+                round + 1,
+                b.0,
+                l.0,
+                100.0 * l.0 / b.0
+            );
+            runs.push((b, l));
+        }
+        results.push((name, what, runs));
     }
     drop(server);
-    let mean = |v: &[(f64, String)]| v.iter().map(|(r, _)| r).sum::<f64>() / v.len() as f64;
-    let (bm, lm) = (mean(&b), mean(&l));
-    let mut md = String::from(
-        "# cfsign loopback load test\n\n`GET /me` with valid, fresh CloudFront cookies; server on CPU 0 (1 worker), wrk -t1 -c32 on CPU 1; 3 alternating 5 s runs each after a 2 s warm-up.\n\n| app | runs (req/s) | mean req/s | p99 per run |\n|---|---|---|---|\n",
+    let mut md = format!(
+        "# cfsign loopback load test\n\n`GET /me` with valid, fresh CloudFront cookies (the no-refresh path); server on CPU 0 (one tokio worker), `wrk -t1 -c32` on CPU 1. Per pair, {rounds} rounds of a bare run and a layered run, {secs} s each, back to back in alternating order, after a 2 s warm-up of each.\n\n| app | median ratio layered / bare | ratios, min – max | median req/s bare / layered | median p99 bare / layered |\n|---|---|---|---|---|\n",
     );
-    for (name, runs, m) in [("bare axum", &b, bm), ("with CloudFrontCookieLayer", &l, lm)] {
-        let rs: Vec<String> = runs.iter().map(|(r, _)| format!("{r:.0}")).collect();
-        let ps: Vec<&str> = runs.iter().map(|(_, p)| p.as_str()).collect();
-        md.push_str(&format!("| {name} | {} | {m:.0} | {} |\n", rs.join(", "), ps.join(", ")));
+    for (name, what, runs) in &results {
+        let mut ratios: Vec<f64> = runs.iter().map(|(b, l)| 100.0 * l.0 / b.0).collect();
+        let (min, max) = ratios.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &r| (lo.min(r), hi.max(r)));
+        let column = |f: fn(&(Run, Run)) -> f64| median(&mut runs.iter().map(f).collect::<Vec<_>>());
+        let (brps, lrps, bp99, lp99) =
+            (column(|r| r.0.0), column(|r| r.1.0), column(|r| r.0.1), column(|r| r.1.1));
+        md.push_str(&format!(
+            "| {name}: {what} | **{:.1} %** | {min:.1} – {max:.1} % | {brps:.0} / {lrps:.0} | {bp99:.0} / {lp99:.0} µs |\n",
+            median(&mut ratios)
+        ));
     }
-    md.push_str(&format!("\nThe layered app keeps {:.1} % of the bare app's throughput.\n", 100.0 * lm / bm));
+    md.push_str("\nPer round (layered / bare, %):\n\n");
+    for (name, _, runs) in &results {
+        let all: Vec<String> = runs.iter().map(|(b, l)| format!("{:.1}", 100.0 * l.0 / b.0)).collect();
+        md.push_str(&format!("- {name}: {}\n", all.join(", ")));
+    }
     let path = root().join("target/load-report.md");
     std::fs::write(&path, &md).map_err(|e| format!("{}: {e}", path.display()))?;
     println!("{md}");

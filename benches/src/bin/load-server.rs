@@ -1,13 +1,28 @@
-//! The load-test server of `cargo xtask load`: `GET /me` served twice, bare on one port and
-//! behind `CloudFrontCookieLayer` on another (same handler, same runtime settings). Prints
-//! `bare <addr>`, `layered <addr>` and `cookie <Cookie header>` — cookies that are valid and
-//! fresh, so the layered path is the no-refresh path every steady-state request takes.
+//! The load-test server of `cargo xtask load`. Serves two pairs of twins on their own ports,
+//! the same runtime for all (one worker thread):
+//!
+//! - `example`: the axum example app (`examples/axum-app`: demo auth, `GET /me` as JSON) with
+//!   `CloudFrontCookieLayer` and without it (auth only) — the test the issue asks for;
+//! - `minimal`: a handler returning a constant string, with and without the layer — the worst
+//!   case for the layer's share of a request.
+//!
+//! Prints `<pair>-bare <addr>`, `<pair>-layered <addr>` and `<pair>-cookie <Cookie header>` for
+//! each pair: cookies that are valid and fresh, so the layered path is the no-refresh path every
+//! steady-state request takes.
 
 use std::sync::Arc;
 
 use axum::Router;
+use axum::middleware;
 use axum::routing::get;
+use axum_app::{CdnOrigin, SESSION_COOKIE};
 use cfsign_issuer::{Access, Directive, Issuer};
+
+/// The `Cookie` header a browser sends after `issuer` issued cookies for `access`.
+fn cookie_header(issuer: &Issuer, access: &Access) -> String {
+    let issued = issuer.decide(None, "/", None, Some(&Directive::Issue(access.clone())), 200);
+    issued.iter().filter_map(|h| h.split(';').next()).collect::<Vec<_>>().join("; ")
+}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() -> std::io::Result<()> {
@@ -17,23 +32,36 @@ async fn main() -> std::io::Result<()> {
     )
     .map_err(std::io::Error::other)?;
     let issuer = Issuer::builder(Arc::new(key)).build().map_err(std::io::Error::other)?;
-    let access = Access::single("https://cdn.example.com/u/alice/*", "/").map_err(std::io::Error::other)?;
-    let issued = issuer.decide(None, "/", None, Some(&Directive::Issue(access.clone())), 200);
-    let cookie: Vec<&str> = issued.iter().filter_map(|h| h.split(';').next()).collect();
 
+    let cdn = CdnOrigin("http://127.0.0.1:9".to_owned());
+    let alice = axum_app::access_for(&cdn, "alice").ok_or_else(|| std::io::Error::other("no access"))?;
+    let example = (
+        axum_app::routes(cdn.clone()).layer(middleware::from_fn(axum_app::demo_auth)),
+        axum_app::app(issuer.clone(), cdn),
+        format!("{SESSION_COOKIE}=alice; {}", cookie_header(&issuer, &alice)),
+    );
+
+    let access = Access::single("https://cdn.example.com/u/alice/*", "/").map_err(std::io::Error::other)?;
     let bare: Router = Router::new().route("/me", get(|| async { "{\"user\":\"alice\"}" }));
+    let cookie = cookie_header(&issuer, &access);
     let layered = bare
         .clone()
         .layer(cfsign_tower::CloudFrontCookieLayer::new(issuer, move |_: &axum::http::request::Parts| {
             Some(access.clone())
         }));
-    let bare_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let layered_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    println!("bare {}", bare_listener.local_addr()?);
-    println!("layered {}", layered_listener.local_addr()?);
-    println!("cookie {}", cookie.join("; "));
-    let a = tokio::spawn(async move { axum::serve(bare_listener, bare).await });
-    let b = tokio::spawn(async move { axum::serve(layered_listener, layered).await });
-    let _ = tokio::join!(a, b);
+    let minimal = (bare, layered, cookie);
+
+    let mut servers = Vec::new();
+    for (name, (bare, layered, cookie)) in [("example", example), ("minimal", minimal)] {
+        for (kind, router) in [("bare", bare), ("layered", layered)] {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            println!("{name}-{kind} {}", listener.local_addr()?);
+            servers.push(tokio::spawn(async move { axum::serve(listener, router).await }));
+        }
+        println!("{name}-cookie {cookie}");
+    }
+    for server in servers {
+        server.await.map_err(std::io::Error::other)??;
+    }
     Ok(())
 }
