@@ -157,6 +157,39 @@ fn axum_layer(c: &mut Criterion) {
     g.bench_function("with_layer_no_refresh", |b| {
         b.iter(|| rt.block_on(layered.clone().oneshot(request())).unwrap())
     });
+    // The axum example (demo auth, JSON `/me`) with and without the layer, as `cargo xtask load`.
+    let cdn = axum_app::CdnOrigin("http://127.0.0.1:9".to_owned());
+    let ex_issuer =
+        Issuer::builder(Arc::new(rustcrypto::SigningKey::from_pem(EC, "KBENCH").unwrap())).build().unwrap();
+    let alice = axum_app::access_for(&cdn, "alice").unwrap();
+    let ex_cookie = format!(
+        "demo_user=alice; {}",
+        ex_issuer
+            .decide(None, "/", None, Some(&cfsign_issuer::Directive::Issue(alice)), 200)
+            .iter()
+            .map(|h| h.split(';').next().unwrap())
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let ex_bare = axum_app::routes(cdn.clone()).layer(axum::middleware::from_fn(axum_app::demo_auth));
+    let ex_layered = axum_app::app(ex_issuer, cdn);
+    let ex_request = || {
+        axum::http::Request::builder()
+            .uri("/me")
+            .header("cookie", ex_cookie.as_str())
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    g.bench_function("example_bare", |b| {
+        b.iter(|| rt.block_on(ex_bare.clone().oneshot(ex_request())).unwrap())
+    });
+    g.bench_function("example_layered", |b| {
+        b.iter(|| {
+            let r = rt.block_on(ex_layered.clone().oneshot(ex_request())).unwrap();
+            assert!(!r.headers().contains_key(axum::http::header::SET_COOKIE));
+            r
+        })
+    });
     g.finish();
 }
 
