@@ -773,7 +773,7 @@ fn load() -> Result<(), String> {
     let stdout = server.0.stdout.take().ok_or("no stdout from load-server")?;
     let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
     let mut said = HashMap::new();
-    for _ in 0..6 {
+    for _ in 0..9 {
         let line = lines.next().ok_or("load-server did not start")?;
         let (key, value) = line.split_once(' ').ok_or_else(|| format!("unexpected line {line:?}"))?;
         said.insert(key.to_owned(), value.to_owned());
@@ -782,6 +782,7 @@ fn load() -> Result<(), String> {
     let pairs = [
         ("example", "the axum example's `GET /me` (demo auth; JSON)"),
         ("minimal", "a handler returning a constant (worst case for the layer's share)"),
+        ("noop", "the same handler under a do-nothing layer (what `Router::layer` itself costs)"),
     ];
     let mut results: Vec<(&str, &str, Rounds)> = Vec::new();
     for (name, what) in pairs {

@@ -4,7 +4,9 @@
 //! - `example`: the axum example app (`examples/axum-app`: demo auth, `GET /me` as JSON) with
 //!   `CloudFrontCookieLayer` and without it (auth only) — the test the issue asks for;
 //! - `minimal`: a handler returning a constant string, with and without the layer — the worst
-//!   case for the layer's share of a request.
+//!   case for the layer's share of a request;
+//! - `noop`: the same handler with and without a layer that does nothing (`tower`'s `Identity`):
+//!   what any layer added with `Router::layer` costs in axum itself, for comparison.
 //!
 //! Prints `<pair>-bare <addr>`, `<pair>-layered <addr>` and `<pair>-cookie <Cookie header>` for
 //! each pair: cookies that are valid and fresh, so the layered path is the no-refresh path every
@@ -44,6 +46,7 @@ async fn main() -> std::io::Result<()> {
     let access = Access::single("https://cdn.example.com/u/alice/*", "/").map_err(std::io::Error::other)?;
     let bare: Router = Router::new().route("/me", get(|| async { "{\"user\":\"alice\"}" }));
     let cookie = cookie_header(&issuer, &access);
+    let noop = (bare.clone(), bare.clone().layer(tower::layer::util::Identity::new()), cookie.clone());
     let layered = bare
         .clone()
         .layer(cfsign_tower::CloudFrontCookieLayer::new(issuer, move |_: &axum::http::request::Parts| {
@@ -52,7 +55,7 @@ async fn main() -> std::io::Result<()> {
     let minimal = (bare, layered, cookie);
 
     let mut servers = Vec::new();
-    for (name, (bare, layered, cookie)) in [("example", example), ("minimal", minimal)] {
+    for (name, (bare, layered, cookie)) in [("example", example), ("minimal", minimal), ("noop", noop)] {
         for (kind, router) in [("bare", bare), ("layered", layered)] {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
             println!("{name}-{kind} {}", listener.local_addr()?);
