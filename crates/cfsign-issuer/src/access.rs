@@ -89,7 +89,9 @@ impl Scope {
 }
 
 /// What a session may see: one or more [`Scope`]s (several scopes = several cookie sets under
-/// different paths). Cheap to clone.
+/// different paths). Cheap to clone (one atomic increment), and worth keeping: each scope
+/// remembers how the issuer's policies for it start, so the check of a request that brings
+/// fresh cookies back is cheapest with an `Access` that is reused rather than rebuilt.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Access(Arc<[Scope]>);
 

@@ -47,6 +47,18 @@
 //! it *before* (inside) your auth layer in axum's `.layer` chain — `.layer(cloudfront)` then
 //! `.layer(auth)`, so that auth runs first.
 //!
+//! ## Keeping it cheap
+//!
+//! On a request whose cookies are fresh the layer reads the `Cookie` header and compares; it
+//! signs nothing. Two habits keep that path at its cheapest (see `docs/performance.md`):
+//!
+//! - Return a stored `Access` from the closure (keep one per session, e.g. in the session
+//!   record) rather than building one per request: cloning is an atomic increment, and each
+//!   [`Scope`](cfsign_issuer::Scope) keeps work the issuer does for it.
+//! - Add this layer and your other middleware in **one** `tower::ServiceBuilder`, as axum
+//!   recommends — `.layer(ServiceBuilder::new().layer(auth).layer(cloudfront))`, auth first —
+//!   since every `Router::layer` call wraps each route in one more boxed service.
+//!
 //! Features: `axum` — `CloudFrontCookies` implements `IntoResponseParts` (without it, insert
 //! the directive into the response extensions yourself); `gate` — [`gate::GateLayer`], a
 //! local CloudFront stand-in in front of any service.
@@ -66,7 +78,8 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 /// Decides what a request's session may see; implemented for every
-/// `Fn(&http::request::Parts) -> Option<Access> + Clone`.
+/// `Fn(&http::request::Parts) -> Option<Access> + Clone`. Called once per request: return a
+/// clone of a stored `Access` where you can (see [Keeping it cheap](crate#keeping-it-cheap)).
 pub trait AccessFn: Clone {
     /// The session's access, or `None` for an anonymous request.
     fn access(&self, request: &http::request::Parts) -> Option<Access>;
