@@ -100,14 +100,7 @@ fn issuer(c: &mut Criterion) {
     let key = rustcrypto::SigningKey::from_pem(EC, "KBENCH").unwrap();
     let issuer = Issuer::builder(Arc::new(key)).domain("example.com").clock(clock.clone()).build().unwrap();
     let access = Access::single("https://cdn.example.com/u/alice/*", "/").unwrap();
-    let issued = issuer.decide(
-        None,
-        "/",
-        Some(access.clone()),
-        Some(&cfsign_issuer::Directive::Issue(access.clone())),
-        200,
-    );
-    let cookie: String = issued.iter().map(|h| h.split(';').next().unwrap()).collect::<Vec<_>>().join("; ");
+    let cookie = cfsign_benches::cookie_header(&issuer, &access);
     let cookie = format!("session=abc; {cookie}");
     let mut g = c.benchmark_group("issuer");
     g.throughput(Throughput::Elements(1));
@@ -136,61 +129,47 @@ fn axum_layer(c: &mut Criterion) {
     let key = rustcrypto::SigningKey::from_pem(EC, "KBENCH").unwrap();
     let issuer = Issuer::builder(Arc::new(key)).clock(clock).build().unwrap();
     let access = Access::single("https://cdn.example.com/u/alice/*", "/").unwrap();
-    let issued = issuer.decide(None, "/", Some(access.clone()), None, 200);
-    let cookie: String = issued.iter().map(|h| h.split(';').next().unwrap()).collect::<Vec<_>>().join("; ");
+    let cookie = cfsign_benches::cookie_header(&issuer, &access);
     let bare: Router = Router::new().route("/me", get(|| async { "alice" }));
     let layered: Router = bare
         .clone()
         .layer(cfsign_tower::CloudFrontCookieLayer::new(issuer, move |_: &axum::http::request::Parts| {
             Some(access.clone())
         }));
-    let request = || {
-        axum::http::Request::builder()
-            .uri("/me")
-            .header("cookie", cookie.as_str())
-            .body(axum::body::Body::empty())
-            .unwrap()
-    };
     let mut g = c.benchmark_group("axum_request");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("bare", |b| b.iter(|| rt.block_on(bare.clone().oneshot(request())).unwrap()));
+    g.bench_function("bare", |b| b.iter(|| rt.block_on(bare.clone().oneshot(get_me(&cookie))).unwrap()));
     g.bench_function("with_layer_no_refresh", |b| {
-        b.iter(|| rt.block_on(layered.clone().oneshot(request())).unwrap())
+        b.iter(|| rt.block_on(layered.clone().oneshot(get_me(&cookie))).unwrap())
     });
     // The axum example (demo auth, JSON `/me`) with and without the layer, as `cargo xtask load`.
     let cdn = axum_app::CdnOrigin("http://127.0.0.1:9".to_owned());
     let ex_issuer =
         Issuer::builder(Arc::new(rustcrypto::SigningKey::from_pem(EC, "KBENCH").unwrap())).build().unwrap();
     let alice = axum_app::access_for(&cdn, "alice").unwrap();
-    let ex_cookie = format!(
-        "demo_user=alice; {}",
-        ex_issuer
-            .decide(None, "/", None, Some(&cfsign_issuer::Directive::Issue(alice)), 200)
-            .iter()
-            .map(|h| h.split(';').next().unwrap())
-            .collect::<Vec<_>>()
-            .join("; ")
-    );
+    let ex_cookie = format!("demo_user=alice; {}", cfsign_benches::cookie_header(&ex_issuer, &alice));
     let ex_bare = axum_app::routes(cdn.clone()).layer(axum::middleware::from_fn(axum_app::demo_auth));
     let ex_layered = axum_app::app(ex_issuer, cdn);
-    let ex_request = || {
-        axum::http::Request::builder()
-            .uri("/me")
-            .header("cookie", ex_cookie.as_str())
-            .body(axum::body::Body::empty())
-            .unwrap()
-    };
     g.bench_function("example_bare", |b| {
-        b.iter(|| rt.block_on(ex_bare.clone().oneshot(ex_request())).unwrap())
+        b.iter(|| rt.block_on(ex_bare.clone().oneshot(get_me(&ex_cookie))).unwrap())
     });
     g.bench_function("example_layered", |b| {
         b.iter(|| {
-            let r = rt.block_on(ex_layered.clone().oneshot(ex_request())).unwrap();
+            let r = rt.block_on(ex_layered.clone().oneshot(get_me(&ex_cookie))).unwrap();
             assert!(!r.headers().contains_key(axum::http::header::SET_COOKIE));
             r
         })
     });
     g.finish();
+}
+
+/// `GET /me` with a `Cookie` header.
+fn get_me(cookie: &str) -> axum::http::Request<axum::body::Body> {
+    axum::http::Request::builder()
+        .uri("/me")
+        .header("cookie", cookie)
+        .body(axum::body::Body::empty())
+        .unwrap()
 }
 
 criterion_group!(benches, signing, parsing, issuer, axum_layer);

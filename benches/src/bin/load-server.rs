@@ -18,13 +18,8 @@ use axum::Router;
 use axum::middleware;
 use axum::routing::get;
 use axum_app::{CdnOrigin, SESSION_COOKIE};
-use cfsign_issuer::{Access, Directive, Issuer};
-
-/// The `Cookie` header a browser sends after `issuer` issued cookies for `access`.
-fn cookie_header(issuer: &Issuer, access: &Access) -> String {
-    let issued = issuer.decide(None, "/", None, Some(&Directive::Issue(access.clone())), 200);
-    issued.iter().filter_map(|h| h.split(';').next()).collect::<Vec<_>>().join("; ")
-}
+use cfsign_benches::cookie_header;
+use cfsign_issuer::{Access, Issuer};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() -> std::io::Result<()> {
