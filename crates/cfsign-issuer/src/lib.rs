@@ -419,10 +419,7 @@ impl Issuer {
                     && set.hash == hash
                     && set.expires.as_secs() > now.saturating_add(i.refresh_before)
                     && match (&set.resource, i.policy_kind) {
-                        // Borrowed from this very scope when recognised without decoding.
-                        (Some(r), PolicyKind::Custom) => {
-                            std::ptr::eq(&**r, scope.resource()) || r == scope.resource()
-                        }
+                        (Some(r), PolicyKind::Custom) => r == scope.resource(),
                         (None, PolicyKind::Canned) => true,
                         _ => false,
                     }
