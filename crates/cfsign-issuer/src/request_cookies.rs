@@ -179,7 +179,8 @@ pub(crate) fn canonical_expiry(policy: &[u8], prefix: &PolicyPrefix) -> Option<E
     Some(EpochSeconds::new(secs))
 }
 
-/// A few decoded bytes on the stack.
+/// A few decoded bytes on the stack. (A `SmallVec<[u8; 32]>` does the same with spill checks
+/// per byte: the whole no-refresh decision measured 150 ns with it, 136 ns with this.)
 #[derive(Default)]
 struct StackBytes {
     buf: [u8; Self::CAPACITY],
