@@ -694,7 +694,6 @@ fn bench_report() -> Result<(), String> {
     Ok(())
 }
 
-/// One wrk run: (requests/s, p99 latency as printed).
 /// `(requests/s, p99 in µs)` of one `wrk -t1 -c32` run on CPU 1.
 fn wrk(url: &str, cookie: &str, secs: u32) -> Result<(f64, f64), String> {
     let mut cmd = if command_exists("taskset", "--version") {
@@ -756,6 +755,11 @@ type Run = (f64, f64);
 /// One pair's rounds: `(bare, layered)` per round.
 type Rounds = Vec<(Run, Run)>;
 
+/// A round's layered throughput as a percentage of its bare one.
+fn kept_percent((bare, layered): &(Run, Run)) -> f64 {
+    100.0 * layered.0 / bare.0
+}
+
 fn load() -> Result<(), String> {
     use std::collections::HashMap;
     use std::io::{BufRead, BufReader};
@@ -772,18 +776,19 @@ fn load() -> Result<(), String> {
     let mut server = KillOnDrop(server);
     let stdout = server.0.stdout.take().ok_or("no stdout from load-server")?;
     let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
-    let mut said = HashMap::new();
-    for _ in 0..9 {
-        let line = lines.next().ok_or("load-server did not start")?;
-        let (key, value) = line.split_once(' ').ok_or_else(|| format!("unexpected line {line:?}"))?;
-        said.insert(key.to_owned(), value.to_owned());
-    }
-    let get = |key: &str| said.get(key).cloned().ok_or_else(|| format!("load-server did not say {key}"));
     let pairs = [
         ("example", "the axum example's `GET /me` (demo auth; JSON)"),
         ("minimal", "a handler returning a constant (worst case for the layer's share)"),
         ("noop", "the same handler under a do-nothing layer (what `Router::layer` itself costs)"),
     ];
+    // Each pair's bare and layered address and its cookie.
+    let mut said = HashMap::new();
+    for _ in 0..3 * pairs.len() {
+        let line = lines.next().ok_or("load-server did not start")?;
+        let (key, value) = line.split_once(' ').ok_or_else(|| format!("unexpected line {line:?}"))?;
+        said.insert(key.to_owned(), value.to_owned());
+    }
+    let get = |key: &str| said.get(key).cloned().ok_or_else(|| format!("load-server did not say {key}"));
     let mut results: Vec<(&str, &str, Rounds)> = Vec::new();
     for (name, what) in pairs {
         let (bare, layered) = (
@@ -804,14 +809,14 @@ fn load() -> Result<(), String> {
                 let l = wrk(&layered, &cookie, secs)?;
                 (wrk(&bare, &cookie, secs)?, l)
             };
+            runs.push((b, l));
             eprintln!(
                 "{name} round {}: bare {:.0} req/s, layered {:.0} req/s ({:.1} %)",
                 round + 1,
                 b.0,
                 l.0,
-                100.0 * l.0 / b.0
+                kept_percent(&(b, l))
             );
-            runs.push((b, l));
         }
         results.push((name, what, runs));
     }
@@ -820,7 +825,7 @@ fn load() -> Result<(), String> {
         "# cfsign loopback load test\n\n`GET /me` with valid, fresh CloudFront cookies (the no-refresh path); server on CPU 0 (one tokio worker), `wrk -t1 -c32` on CPU 1. Per pair, {rounds} rounds of a bare run and a layered run, {secs} s each, back to back in alternating order, after a 2 s warm-up of each.\n\n| app | median ratio layered / bare | ratios, min – max | median req/s bare / layered | median p99 bare / layered |\n|---|---|---|---|---|\n",
     );
     for (name, what, runs) in &results {
-        let mut ratios: Vec<f64> = runs.iter().map(|(b, l)| 100.0 * l.0 / b.0).collect();
+        let mut ratios: Vec<f64> = runs.iter().map(kept_percent).collect();
         let (min, max) = ratios.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &r| (lo.min(r), hi.max(r)));
         let column = |f: fn(&(Run, Run)) -> f64| median(&mut runs.iter().map(f).collect::<Vec<_>>());
         let (brps, lrps, bp99, lp99) =
@@ -832,7 +837,7 @@ fn load() -> Result<(), String> {
     }
     md.push_str("\nPer round (layered / bare, %):\n\n");
     for (name, _, runs) in &results {
-        let all: Vec<String> = runs.iter().map(|(b, l)| format!("{:.1}", 100.0 * l.0 / b.0)).collect();
+        let all: Vec<String> = runs.iter().map(|r| format!("{:.1}", kept_percent(r))).collect();
         md.push_str(&format!("- {name}: {}\n", all.join(", ")));
     }
     let path = root().join("target/load-report.md");

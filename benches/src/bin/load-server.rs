@@ -1,4 +1,4 @@
-//! The load-test server of `cargo xtask load`. Serves two pairs of twins on their own ports,
+//! The load-test server of `cargo xtask load`. Serves three pairs of twins on their own ports,
 //! the same runtime for all (one worker thread):
 //!
 //! - `example`: the axum example app (`examples/axum-app`: demo auth, `GET /me` as JSON) with

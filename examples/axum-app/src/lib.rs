@@ -49,7 +49,7 @@ pub fn access_for(cdn: &CdnOrigin, user: &str) -> Option<Access> {
 /// Each user's [`Access`], built once and cloned per request (one atomic increment). An
 /// `Access` also keeps what the issuer works out for it (how its policies start), so reusing it
 /// keeps the steady-state request cheap. A real app would keep it in the session record.
-/// Cloning it is one atomic increment: frameworks clone a middleware's state per request.
+/// The cache itself is behind one `Arc`: frameworks clone a middleware's state per request.
 #[derive(Clone, Debug)]
 pub struct AccessCache(Arc<(CdnOrigin, RwLock<HashMap<String, Access>>)>);
 
