@@ -156,6 +156,11 @@ fn mutate_value(text: &str, name: &str, edit: (u8, prop::sample::Index, u8)) -> 
     let mut value: Vec<u8> = text[start..end].bytes().collect();
     let (kind, at, byte) = edit;
     let byte = b'!' + byte % 94; // printable ASCII
+    // Not the characters that end a value (`&`, `;`) or the URL (`#`): inserted at its end,
+    // they would leave the value as it was.
+    if matches!(byte, b'&' | b';' | b'#') {
+        return None;
+    }
     match kind % 3 {
         0 if !value.is_empty() => {
             let i = at.index(value.len());
