@@ -98,66 +98,85 @@ pub fn decode(text: &str) -> Result<Vec<u8>, Error> {
 /// # Errors
 /// As [`decode`].
 pub fn decode_bytes(text: &[u8]) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    decode_extend(text, &mut out)?;
+    let mut out = alloc::vec![0; decoded_len_max(text.len())];
+    let len = decode_into(text, &mut out)?;
+    out.truncate(len);
     Ok(out)
 }
 
-/// [`decode_bytes`] into any byte sink, e.g. a stack buffer such as a `SmallVec`, so that
-/// decoding a short value allocates nothing. On an error, `out` holds the bytes decoded before
-/// it.
+/// The most bytes CloudFront base64 text of length `n` decodes to: three per group of four
+/// characters (fewer when the last group is padded).
+#[must_use]
+pub const fn decoded_len_max(n: usize) -> usize {
+    n / 4 * 3
+}
+
+/// [`decode_bytes`] into the start of `out`, allocating nothing (e.g. into a stack array);
+/// returns how many bytes were written. `out` must hold [`decoded_len_max`]`(text.len())`
+/// bytes.
 ///
 /// ```
-/// let mut out = Vec::new();
-/// cfsign::encoding::decode_extend(b"Zm9vYmE_", &mut out)?;
-/// assert_eq!(out, b"fooba");
+/// let mut out = [0; 6];
+/// let len = cfsign::encoding::decode_into(b"Zm9vYmE_", &mut out)?;
+/// assert_eq!(&out[..len], b"fooba");
 /// # Ok::<(), cfsign::Error>(())
 /// ```
 ///
 /// # Errors
-/// As [`decode`].
-pub fn decode_extend(text: &[u8], out: &mut impl Extend<u8>) -> Result<(), Error> {
+/// As [`decode`]; [`Error::OutputTooSmall`] (checked after the length) when `out` is shorter
+/// than [`decoded_len_max`]`(text.len())`. On an error, the contents of `out` are unspecified.
+pub fn decode_into(text: &[u8], out: &mut [u8]) -> Result<usize, Error> {
     if !text.len().is_multiple_of(4) {
         return Err(Error::InvalidBase64 { position: text.len() });
     }
-    let groups = text.len() / 4;
-    for (g, quad) in text.chunks_exact(4).enumerate() {
-        // One 4-byte load (chunks_exact(4) always gives four).
-        let quad: [u8; 4] = quad.try_into().unwrap_or([PAD; 4]);
-        let base = g * 4;
-        let last = g + 1 == groups;
-        let pads = if last { quad.iter().rev().take_while(|&&c| c == PAD).count() } else { 0 };
-        if pads > 2 {
-            return Err(Error::InvalidBase64 { position: base + 4 - pads });
+    let needed = decoded_len_max(text.len());
+    let out = out.get_mut(..needed).ok_or(Error::OutputTooSmall { needed })?;
+    let (body, last) = text.split_at(text.len().saturating_sub(4));
+    let (out_body, out_last) = out.split_at_mut(needed.saturating_sub(3));
+    // Every group but the last: four characters of the alphabet, three bytes.
+    for (g, (quad, dst)) in body.chunks_exact(4).zip(out_body.chunks_exact_mut(3)).enumerate() {
+        let ([a, b, c, d], [x, y, z]) = (quad, dst) else { continue };
+        let v = [
+            DECODE[usize::from(*a)],
+            DECODE[usize::from(*b)],
+            DECODE[usize::from(*c)],
+            DECODE[usize::from(*d)],
+        ];
+        // INVALID is the only table value with the high bit set.
+        if (v[0] | v[1] | v[2] | v[3]) & 0x80 != 0 {
+            let i = v.iter().position(|&v| v == INVALID).unwrap_or(0);
+            return Err(Error::InvalidBase64 { position: g * 4 + i });
         }
-        let mut n = 0u32;
-        let values = quad.map(|c| DECODE[usize::from(c)]);
-        if pads == 0 && values.iter().all(|&v| v != INVALID) {
-            // The usual group: four valid characters, no padding.
-            n = values.iter().fold(0, |n, &v| n << 6 | u32::from(v));
-        } else {
-            for (i, &c) in quad[..4 - pads].iter().enumerate() {
-                let v = value(c).ok_or(Error::InvalidBase64 { position: base + i })?;
-                n |= v << (18 - 6 * i);
-            }
-        }
-        match pads {
-            0 => out.extend([(n >> 16) as u8, (n >> 8) as u8, n as u8]),
-            1 => {
-                if n & 0xff != 0 {
-                    return Err(Error::InvalidBase64 { position: base + 2 });
-                }
-                out.extend([(n >> 16) as u8, (n >> 8) as u8]);
-            }
-            _ => {
-                if n & 0xffff != 0 {
-                    return Err(Error::InvalidBase64 { position: base + 1 });
-                }
-                out.extend([(n >> 16) as u8]);
-            }
-        }
+        let n = u32::from(v[0]) << 18 | u32::from(v[1]) << 12 | u32::from(v[2]) << 6 | u32::from(v[3]);
+        [*x, *y, *z] = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
     }
-    Ok(())
+    let [a, b, c, d] = *last else { return Ok(0) };
+    let base = body.len();
+    // The last group: up to two pads, and no stray bits beside them.
+    let pads = match (c, d) {
+        (PAD, PAD) => 2,
+        (_, PAD) => 1,
+        _ => 0,
+    };
+    let mut n = 0u32;
+    for (i, &ch) in [a, b, c, d].iter().take(4 - pads).enumerate() {
+        let v = value(ch).ok_or(Error::InvalidBase64 { position: base + i })?;
+        n |= v << (18 - 6 * i);
+    }
+    let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+    let (len, stray) = match pads {
+        0 => (3, 0),
+        1 => (2, n & 0xff),
+        _ => (1, n & 0xffff),
+    };
+    if stray != 0 {
+        // The first character holding them: the last one before the padding.
+        return Err(Error::InvalidBase64 { position: base + len });
+    }
+    for (dst, src) in out_last.iter_mut().zip(bytes.iter().take(len)) {
+        *dst = *src;
+    }
+    Ok(needed - (3 - len))
 }
 
 #[cfg(test)]

@@ -70,6 +70,12 @@ pub enum Error {
         /// Offset of the offending character (or the length, for a bad length).
         position: usize,
     },
+    /// The buffer given to [`encoding::decode_into`](crate::encoding::decode_into) cannot hold
+    /// the decoded bytes.
+    OutputTooSmall {
+        /// The bytes the text may decode to (three per group of four characters).
+        needed: usize,
+    },
     /// A key could not be loaded.
     InvalidKey {
         /// What was wrong with it.
@@ -160,6 +166,9 @@ impl fmt::Display for Error {
                 f,
                 "invalid CloudFront base64 at {position}: only A-Z a-z 0-9 - ~ and padding _ are allowed, in groups of four"
             ),
+            Error::OutputTooSmall { needed } => {
+                write!(f, "output buffer too small: base64 text decodes to up to {needed} bytes")
+            }
             Error::InvalidKey { reason } => write!(f, "invalid key: {reason}"),
             Error::UnsupportedKey { reason } => write!(f, "unsupported key: {reason}"),
             Error::Signing { reason } => write!(f, "signing failed: {reason}"),

@@ -118,6 +118,40 @@ proptest! {
     }
 
     #[test]
+    fn base64_decode_into_agrees_with_a_plain_decoder(
+        text in prop_oneof![
+            "[A-Za-z0-9~_+/=-]{0,40}".boxed(),
+            // Valid encodings, some with one character replaced: errors in every position.
+            (proptest::collection::vec(any::<u8>(), 0..30), any::<usize>(), "[A-Za-z0-9~_+/= -]", any::<bool>())
+                .prop_map(|(bytes, at, c, change)| {
+                    let mut text = cfsign::encoding::encode(&bytes);
+                    if change && !text.is_empty() {
+                        let at = at % text.len();
+                        text.replace_range(at..=at, &c);
+                    }
+                    text
+                })
+                .boxed(),
+        ],
+        spare in 0usize..4,
+        short in any::<bool>(),
+    ) {
+        let want = reference_decode(text.as_bytes());
+        prop_assert_eq!(cfsign::encoding::decode_bytes(text.as_bytes()).map_err(position), want.clone());
+        let needed = cfsign::encoding::decoded_len_max(text.len());
+        let mut out = vec![0xAA; needed + spare];
+        let got = cfsign::encoding::decode_into(text.as_bytes(), &mut out);
+        prop_assert_eq!(got.map(|n| out[..n].to_vec()).map_err(position), want.clone());
+        if short && needed > 0 && text.len().is_multiple_of(4) {
+            let mut small = vec![0; needed - 1];
+            prop_assert_eq!(
+                cfsign::encoding::decode_into(text.as_bytes(), &mut small),
+                Err(cfsign::Error::OutputTooSmall { needed })
+            );
+        }
+    }
+
+    #[test]
     fn signed_urls_keep_the_url_and_order_parameters(url in concrete_url(), t in 1u64..4_000_000_000) {
         let key = key();
         let signed = SignedPolicy::new(CannedPolicy::new(url.clone(), EpochSeconds::new(t)).unwrap(), &key).unwrap();
@@ -148,4 +182,42 @@ proptest! {
 
 fn key() -> SigningKey {
     SigningKey::from_pem(include_str!("data/ecdsa-p256-pkcs8.pem"), "K2JCJMDEHXQW5F").unwrap()
+}
+
+/// The error position of a base64 error.
+fn position(e: cfsign::Error) -> usize {
+    match e {
+        cfsign::Error::InvalidBase64 { position } => position,
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+/// CloudFront base64, one character at a time: what `cfsign::encoding` must agree with,
+/// error positions included.
+fn reference_decode(text: &[u8]) -> Result<Vec<u8>, usize> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-~";
+    if !text.len().is_multiple_of(4) {
+        return Err(text.len());
+    }
+    let groups = text.len() / 4;
+    let mut out = Vec::new();
+    for (g, quad) in text.chunks(4).enumerate() {
+        let base = g * 4;
+        let pads = if g + 1 == groups { quad.iter().rev().take_while(|&&c| c == b'_').count() } else { 0 };
+        if pads > 2 {
+            return Err(base + 4 - pads);
+        }
+        let mut n = 0u32;
+        for (i, c) in quad[..4 - pads].iter().enumerate() {
+            let v = ALPHABET.iter().position(|a| a == c).ok_or(base + i)?;
+            n |= (v as u32) << (18 - 6 * i);
+        }
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        match pads {
+            1 if n & 0xff != 0 => return Err(base + 2),
+            2 if n & 0xffff != 0 => return Err(base + 1),
+            _ => out.extend_from_slice(&bytes[..3 - pads]),
+        }
+    }
+    Ok(out)
 }
