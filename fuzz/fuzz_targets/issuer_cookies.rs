@@ -1,6 +1,7 @@
 #![no_main]
 // The issuer's reading of a request's Cookie header (the middleware's parser of untrusted
-// input): never panics, and whatever it decides is a well-formed CloudFront cookie set.
+// input): never panics, whatever it decides is a well-formed CloudFront cookie set, and its
+// one-pass reading of its own cookie set agrees with the full reader.
 use std::sync::{Arc, OnceLock};
 
 use cfsign_issuer::{Access, Issuer, ManualClock};
@@ -19,6 +20,7 @@ fn issuer() -> &'static (Issuer, Access) {
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let (issuer, access) = issuer();
+    assert!(cfsign_issuer::fuzz_own_set_agrees(data, issuer.key_pair_id().as_str(), access));
     for set_cookie in issuer.decide(Some(data), "/", Some(access.clone()), None, 200) {
         assert!(set_cookie.starts_with("CloudFront-"), "{set_cookie}");
         assert!(set_cookie.contains("; Domain=example.com; Path=/"), "{set_cookie}");

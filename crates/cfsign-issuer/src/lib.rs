@@ -302,6 +302,15 @@ pub struct Pending {
     names: u8,
 }
 
+/// For the `issuer_cookies` fuzz target: whether the one-pass reading of the issuer's own
+/// cookie set, whenever it answers for `header`, gives what the full reader gives.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+#[must_use]
+pub fn fuzz_own_set_agrees(header: &[u8], key_pair_id: &str, access: &Access) -> bool {
+    request_cookies::own_set_agrees(header, key_pair_id, access.scopes())
+}
+
 impl Issuer {
     /// Starts an issuer signing with `signer` — a [`cfsign::SigningKey`] or your own HSM/KMS
     /// [`Signer`] — with the secure defaults: TTL 1 h, refresh when under 15 min is left,
