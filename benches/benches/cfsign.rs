@@ -133,7 +133,7 @@ fn axum_layer(c: &mut Criterion) {
     let bare: Router = Router::new().route("/me", get(|| async { "alice" }));
     let layered: Router = bare
         .clone()
-        .layer(cfsign_tower::CloudFrontCookieLayer::new(issuer, move |_: &axum::http::request::Parts| {
+        .layer(cfsign_tower::CloudFrontCookieLayer::new(issuer, move |_: &axum::extract::Request| {
             Some(access.clone())
         }));
     let mut g = c.benchmark_group("axum_request");

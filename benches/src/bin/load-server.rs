@@ -44,7 +44,7 @@ async fn main() -> std::io::Result<()> {
     let noop = (bare.clone(), bare.clone().layer(tower::layer::util::Identity::new()), cookie.clone());
     let layered = bare
         .clone()
-        .layer(cfsign_tower::CloudFrontCookieLayer::new(issuer, move |_: &axum::http::request::Parts| {
+        .layer(cfsign_tower::CloudFrontCookieLayer::new(issuer, move |_: &axum::extract::Request| {
             Some(access.clone())
         }));
     let minimal = (bare, layered, cookie);

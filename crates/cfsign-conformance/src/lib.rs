@@ -115,8 +115,8 @@ mod axum_app {
             .route("/boom", get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "boom") }))
             .route("/login", post(login))
             .route("/logout", post(logout))
-            .layer(CloudFrontCookieLayer::new(issuer, |parts: &axum::http::request::Parts| {
-                parts.extensions.get::<User>().and_then(access)
+            .layer(CloudFrontCookieLayer::new(issuer, |req: &Request| {
+                req.extensions().get::<User>().and_then(access)
             }))
             .layer(axum::middleware::from_fn(|mut req: Request, next: axum::middleware::Next| async move {
                 let user = session(req.headers().get_all("cookie").iter().map(|v| v.as_bytes().to_vec()));

@@ -204,7 +204,7 @@ async fn no_key_material_in_debug_errors_or_logs_at_any_level() {
         let _ = writeln!(formatted, "{issuer:?}");
         let layer = cfsign_tower::CloudFrontCookieLayer::new(
             issuer.clone(),
-            (|_: &axum::http::request::Parts| None) as fn(&axum::http::request::Parts) -> Option<Access>,
+            (|_: &axum::extract::Request| None) as fn(&axum::extract::Request) -> Option<Access>,
         );
         let _ = writeln!(formatted, "{layer:?}");
         // Damaged keys: one character changed, cut in half, the wrong label, as DER.

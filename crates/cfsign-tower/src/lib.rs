@@ -37,8 +37,8 @@
 //!     .route("/login", post(login))
 //!     .route("/logout", post(logout))
 //!     // Every response to a signed-in user carries valid cookies, refreshed when due.
-//!     .layer(CloudFrontCookieLayer::new(issuer, |req: &http::request::Parts| {
-//!         req.extensions.get::<User>().and_then(|u| access_for(&u.0))
+//!     .layer(CloudFrontCookieLayer::new(issuer, |req: &axum::extract::Request| {
+//!         req.extensions().get::<User>().and_then(|u| access_for(&u.0))
 //!     }));
 //! # let _ = app; Ok(()) }
 //! ```
@@ -78,18 +78,20 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 /// Decides what a request's session may see; implemented for every
-/// `Fn(&http::request::Parts) -> Option<Access> + Clone`. Called once per request: return a
-/// clone of a stored `Access` where you can (see [Keeping it cheap](crate#keeping-it-cheap)).
-pub trait AccessFn: Clone {
+/// `Fn(&http::Request<B>) -> Option<Access> + Clone` (with axum, `B` is `axum::body::Body`:
+/// `|req: &axum::extract::Request| ...`). Called once per request, before the inner service,
+/// with the request as your auth layer left it: return a clone of a stored `Access` where you
+/// can (see [Keeping it cheap](crate#keeping-it-cheap)).
+pub trait AccessFn<B>: Clone {
     /// The session's access, or `None` for an anonymous request.
-    fn access(&self, request: &http::request::Parts) -> Option<Access>;
+    fn access(&self, request: &Request<B>) -> Option<Access>;
 }
 
-impl<F> AccessFn for F
+impl<F, B> AccessFn<B> for F
 where
-    F: Fn(&http::request::Parts) -> Option<Access> + Clone,
+    F: Fn(&Request<B>) -> Option<Access> + Clone,
 {
-    fn access(&self, request: &http::request::Parts) -> Option<Access> {
+    fn access(&self, request: &Request<B>) -> Option<Access> {
         self(request)
     }
 }
@@ -144,8 +146,9 @@ pub struct CloudFrontCookieLayer<F> {
     access: F,
 }
 
-impl<F: AccessFn> CloudFrontCookieLayer<F> {
-    /// A layer issuing with `issuer`, asking `access` what each request's session may see.
+impl<F> CloudFrontCookieLayer<F> {
+    /// A layer issuing with `issuer`, asking `access` (an [`AccessFn`]) what each request's
+    /// session may see.
     pub fn new(issuer: Issuer, access: F) -> Self {
         CloudFrontCookieLayer { issuer, access }
     }
@@ -170,7 +173,7 @@ pub struct CloudFrontCookieService<S, F> {
 impl<S, F, ReqBody, ResBody> Service<Request<ReqBody>> for CloudFrontCookieService<S, F>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    F: AccessFn,
+    F: AccessFn<ReqBody>,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
@@ -181,14 +184,12 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let (parts, body) = request.into_parts();
-        let access = self.access.access(&parts);
-        let cookies = parts.headers.get_all(COOKIE).iter().map(HeaderValue::as_bytes);
-        let pending = self.issuer.inspect_headers(cookies, parts.uri.path(), access);
-        ResponseFuture {
-            inner: self.inner.call(Request::from_parts(parts, body)),
-            state: Some((self.issuer.clone(), pending)),
-        }
+        // The request is read in place: splitting it into parts and back would move its head
+        // (a few hundred bytes) twice, which costs more than the steady-state check itself.
+        let access = self.access.access(&request);
+        let cookies = request.headers().get_all(COOKIE).iter().map(HeaderValue::as_bytes);
+        let pending = self.issuer.inspect_headers(cookies, request.uri().path(), access);
+        ResponseFuture { inner: self.inner.call(request), state: Some((self.issuer.clone(), pending)) }
     }
 }
 

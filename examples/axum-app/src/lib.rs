@@ -193,8 +193,8 @@ async fn index(State(cdn): State<CdnOrigin>, request: Request) -> Html<String> {
 pub fn app(issuer: Issuer, cdn: CdnOrigin) -> Router {
     let access = AccessCache::new(cdn.clone());
     routes(cdn).layer(ServiceBuilder::new().layer(middleware::from_fn(demo_auth)).layer(
-        CloudFrontCookieLayer::new(issuer, move |parts: &axum::http::request::Parts| {
-            parts.extensions.get::<User>().and_then(|u| access.get(&u.0))
+        CloudFrontCookieLayer::new(issuer, move |req: &Request| {
+            req.extensions().get::<User>().and_then(|u| access.get(&u.0))
         }),
     ))
 }
