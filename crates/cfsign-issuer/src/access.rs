@@ -15,7 +15,8 @@ pub struct Scope {
     resource: String,
     cookie_path: String,
     /// Made on first use and shared by every clone of the [`Access`] holding this scope, so
-    /// that an app reusing its sessions' `Access` values pays for it once.
+    /// that an app reusing its sessions' `Access` values pays for it once; it also holds the
+    /// last policy recognised for this scope (a lock-free memo, see `request_cookies`).
     policy_prefix: OnceLock<Option<PolicyPrefix>>,
 }
 
@@ -90,8 +91,9 @@ impl Scope {
 
 /// What a session may see: one or more [`Scope`]s (several scopes = several cookie sets under
 /// different paths). Cheap to clone (one atomic increment), and worth keeping: each scope
-/// remembers how the issuer's policies for it start, so the check of a request that brings
-/// fresh cookies back is cheapest with an `Access` that is reused rather than rebuilt.
+/// remembers how the issuer's policies for it start and the last one it recognised, so the
+/// check of a request that brings fresh cookies back is cheapest with an `Access` that is
+/// reused rather than rebuilt.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Access(Arc<[Scope]>);
 

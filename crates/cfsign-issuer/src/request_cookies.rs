@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering, fence};
 
 use memchr::memmem;
 
@@ -132,6 +133,8 @@ const TAIL: &[u8] = b"}}}]}";
 pub(crate) struct PolicyPrefix {
     encoded: Box<[u8]>,
     rest: SmallVec<[u8; 2]>,
+    /// The last tail recognised after this prefix (see [`TailMemo`]).
+    last: TailMemo,
 }
 
 impl PolicyPrefix {
@@ -146,6 +149,7 @@ impl PolicyPrefix {
         Some(PolicyPrefix {
             encoded: cfsign::encoding::encode(whole).into_bytes().into(),
             rest: rest.iter().copied().collect(),
+            last: TailMemo::default(),
         })
     }
 }
@@ -155,13 +159,25 @@ impl PolicyPrefix {
 /// general path (decode and parse).
 ///
 /// This is the steady-state request's check — its own cookies coming back — and it needs no
-/// lock, no allocation and no parsing: one comparison with the scope's encoded prefix, and only
-/// the last few characters (the epoch) decoded.
+/// lock, no allocation and no parsing: one comparison with the scope's encoded prefix, then
+/// either the remembered tail (a session's cookies come back unchanged until they are
+/// refreshed) or the last few characters (the epoch) decoded.
 pub(crate) fn canonical_expiry(policy: &[u8], prefix: &PolicyPrefix) -> Option<EpochSeconds> {
     let (head, tail) = policy.split_at_checked(prefix.encoded.len())?;
     if head != &*prefix.encoded {
         return None;
     }
+    if let Some(expires) = prefix.last.get(tail) {
+        return Some(expires);
+    }
+    let expires = tail_expiry(tail, prefix)?;
+    prefix.last.put(tail, expires);
+    Some(expires)
+}
+
+/// The expiry in the encoded `tail` of a policy that starts with `prefix`, if the tail is the
+/// one the issuer writes.
+fn tail_expiry(tail: &[u8], prefix: &PolicyPrefix) -> Option<EpochSeconds> {
     // The rest: the prefix's last bytes, the epoch and the tail: at most 2 + 20 + 5 = 27 bytes,
     // decoded into a stack array.
     let mut buf = [0u8; 27];
@@ -185,6 +201,83 @@ pub(crate) fn canonical_expiry(policy: &[u8], prefix: &PolicyPrefix) -> Option<E
         secs = secs.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
     }
     Some(EpochSeconds::new(secs))
+}
+
+/// The last policy tail recognised after one [`PolicyPrefix`] and its expiry — a pure
+/// function of the tail, remembered because a session's cookies come back unchanged on every
+/// request until they are refreshed. Then the check is one comparison instead of a decode.
+///
+/// A sequence lock over atomics, in safe code: readers never write shared memory or wait, and
+/// see a whole entry or none (a torn read shows as a changed version and counts as a miss); a
+/// writer that finds another one writing skips its update, since this is only a memo.
+#[derive(Default)]
+struct TailMemo {
+    /// Even: stable; odd: being written.
+    version: AtomicU64,
+    /// The tail's length plus one; 0 while empty.
+    len: AtomicU64,
+    /// The tail's bytes, zero-padded.
+    words: [AtomicU64; TailMemo::WORDS],
+    expires: AtomicU64,
+}
+
+impl TailMemo {
+    /// 40 bytes: tails are at most 36 characters (`4 * 27 / 3`).
+    const WORDS: usize = 5;
+
+    fn pack(tail: &[u8]) -> Option<[u64; Self::WORDS]> {
+        let mut bytes = [0u8; Self::WORDS * 8];
+        bytes.get_mut(..tail.len())?.copy_from_slice(tail);
+        let mut words = [0u64; Self::WORDS];
+        for (word, chunk) in words.iter_mut().zip(bytes.chunks_exact(8)) {
+            *word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        }
+        Some(words)
+    }
+
+    fn get(&self, tail: &[u8]) -> Option<EpochSeconds> {
+        let want = Self::pack(tail)?;
+        let before = self.version.load(Ordering::Acquire);
+        let len = self.len.load(Ordering::Relaxed);
+        let words = self.words.each_ref().map(|w| w.load(Ordering::Relaxed));
+        let expires = self.expires.load(Ordering::Relaxed);
+        fence(Ordering::Acquire);
+        let stable = before & 1 == 0 && self.version.load(Ordering::Relaxed) == before;
+        (stable && len == tail.len() as u64 + 1 && words == want).then(|| EpochSeconds::new(expires))
+    }
+
+    fn put(&self, tail: &[u8], expires: EpochSeconds) {
+        let Some(words) = Self::pack(tail) else { return };
+        let version = self.version.load(Ordering::Relaxed);
+        if version & 1 == 1
+            || self
+                .version
+                .compare_exchange(version, version.wrapping_add(1), Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        fence(Ordering::Release);
+        self.len.store(tail.len() as u64 + 1, Ordering::Relaxed);
+        for (slot, word) in self.words.iter().zip(words) {
+            slot.store(word, Ordering::Relaxed);
+        }
+        self.expires.store(expires.as_secs(), Ordering::Relaxed);
+        self.version.store(version.wrapping_add(2), Ordering::Release);
+    }
+}
+
+/// A clone starts empty: the memo is knowledge, not state.
+impl Clone for TailMemo {
+    fn clone(&self) -> Self {
+        TailMemo::default()
+    }
+}
+
+impl std::fmt::Debug for TailMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TailMemo").finish_non_exhaustive()
+    }
 }
 
 /// Reads the `CloudFront-*` cookies of `header`; `key_pair_id` is the issuer's own, `scopes`
@@ -399,6 +492,49 @@ mod tests {
     }
 
     #[test]
+    fn tail_memo_never_answers_for_another_tail() {
+        // Writers and readers of one memo at once: a read answers either nothing or the expiry
+        // stored with exactly that tail (a torn entry would pair a tail with another expiry).
+        let memo = TailMemo::default();
+        let tails: Vec<(Vec<u8>, EpochSeconds)> = (0..8u64)
+            .map(|i| {
+                let tail = format!("{:0>36}", i * 1_111_111).into_bytes();
+                (tail, EpochSeconds::new(1_767_200_000 + i))
+            })
+            .collect();
+        let hits = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let (memo, tails, hits) = (&memo, &tails, &hits);
+                s.spawn(move || {
+                    for n in 0..50_000 {
+                        let (tail, expires) = &tails[(n + t * 3) % tails.len()];
+                        if n % 3 == 0 {
+                            memo.put(tail, *expires);
+                        }
+                        for (other, other_expires) in tails {
+                            if let Some(e) = memo.get(other) {
+                                assert_eq!(e, *other_expires);
+                                hits.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        assert!(hits.load(Ordering::Relaxed) > 0);
+        // Lengths count: a tail and the same tail with a zero byte more are different.
+        let memo = TailMemo::default();
+        memo.put(b"abc", EpochSeconds::new(7));
+        assert_eq!(memo.get(b"abc"), Some(EpochSeconds::new(7)));
+        assert_eq!(memo.get(b"abc\0"), None);
+        assert_eq!(memo.get(b"ab"), None);
+        assert_eq!(memo.get(&[b'a'; 41]), None);
+        memo.put(&[b'a'; 41], EpochSeconds::new(8));
+        assert_eq!(memo.get(b"abc"), Some(EpochSeconds::new(7)));
+    }
+
+    #[test]
     fn own_set_reading_agrees_with_the_full_reader() {
         let scopes = [Scope::new("https://c/a/*", "/a/").unwrap(), Scope::new("https://c/b/*", "/").unwrap()];
         let ours = policy_value("https://c/b/*", 1_767_200_040);
@@ -512,9 +648,17 @@ mod tests {
             "*",
         ];
         for resource in resources {
+            // One prefix across all values: its memo of the last tail must never change an answer.
+            let shared = PolicyPrefix::new(resource).unwrap();
             for expires in [0, 1, 9, 10, 99, 1_767_200_000, 4_102_444_800, u64::MAX / 2] {
                 let value = policy_value(resource, expires);
                 assert_eq!(canonical_expiry(value.as_bytes(), resource), Some(EpochSeconds::new(expires)));
+                for _ in 0..2 {
+                    assert_eq!(
+                        super::canonical_expiry(value.as_bytes(), &shared),
+                        Some(EpochSeconds::new(expires))
+                    );
+                }
                 for other in resources.iter().filter(|r| **r != resource) {
                     assert_eq!(canonical_expiry(value.as_bytes(), other), None, "{resource} as {other}");
                 }
@@ -524,9 +668,11 @@ mod tests {
                     for c in [b'A', b'z', b'0', b'-', b'~', b'_', b'=', b' '] {
                         let mut changed = bytes.to_vec();
                         changed[at] = c;
-                        if let Some(e) = canonical_expiry(&changed, resource) {
+                        let fresh = canonical_expiry(&changed, resource);
+                        if let Some(e) = fresh {
                             assert_eq!(parsed(&changed), Some((resource.to_owned(), e)));
                         }
+                        assert_eq!(super::canonical_expiry(&changed, &shared), fresh);
                     }
                     // Truncated or extended values are never canonical.
                     assert_eq!(canonical_expiry(&bytes[..at], resource), None);
