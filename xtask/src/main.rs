@@ -16,6 +16,10 @@
 //! - `load`: loopback load test with `wrk` (installed with apt-get when missing): `GET /me` with
 //!   valid cookies on the same axum app with and without the layer, alternating runs, server on
 //!   CPU 0 and wrk on CPU 1; reports throughput, the ratio and p99.
+//! - `instr`: the same twins under callgrind (valgrind, installed with apt-get when missing):
+//!   user-space instructions per request, bare and layered — repeatable to the instruction,
+//!   where throughput on a shared machine moves by a point or two between runs. Writes
+//!   `target/instr-report.md`.
 //! - `fuzz [--secs N] [--target NAME]`: builds and runs every cargo-fuzz target in `fuzz/` for
 //!   N seconds each (default 60) on the nightly toolchain, installing `cargo-fuzz` if missing.
 //!   New inputs go to `target/fuzz-corpus/`; the committed seeds in `fuzz/corpus/` are read
@@ -39,11 +43,12 @@ fn main() -> ExitCode {
         Some("e2e") => e2e(),
         Some("bench-report") => bench_report(),
         Some("load") => load(),
+        Some("instr") => instr(),
         Some("audit") => audit(),
         Some("fuzz") => parse_fuzz_args(&args[1..]).and_then(|(secs, target)| fuzz(secs, target.as_deref())),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | nostd | e2e | bench-report | load | audit | fuzz [--secs N] [--target NAME]>"
+                "usage: cargo xtask <ci | nostd | e2e | bench-report | load | instr | audit | fuzz [--secs N] [--target NAME]>"
             );
             return ExitCode::from(2);
         }
@@ -760,34 +765,44 @@ fn kept_percent((bare, layered): &(Run, Run)) -> f64 {
     100.0 * layered.0 / bare.0
 }
 
-fn load() -> Result<(), String> {
-    use std::collections::HashMap;
+/// The load-test server's pairs of twins: name and what the pair shows.
+const LOAD_PAIRS: [(&str, &str); 3] = [
+    ("example", "the axum example's `GET /me` (demo auth; JSON)"),
+    ("minimal", "a handler returning a constant (worst case for the layer's share)"),
+    ("noop", "the same handler under a do-nothing layer (what `Router::layer` itself costs)"),
+];
+
+/// Builds and starts `load-server` through `start` (e.g. [`pinned`]), and reads what it prints:
+/// each pair's bare and layered address and its cookie, by `<pair>-<what>`.
+fn start_load_server(
+    start: impl FnOnce(&str) -> Command,
+) -> Result<(KillOnDrop, std::collections::HashMap<String, String>), String> {
     use std::io::{BufRead, BufReader};
-    let rounds = env_u32("CFSIGN_LOAD_ROUNDS", 10)?;
-    let secs = env_u32("CFSIGN_LOAD_SECS", 3)?;
-    if !command_exists("wrk", "--version") && !Path::new("/usr/bin/wrk").exists() {
-        apt_install(&["wrk"])?;
-    }
     run(&["build", "--release", "-p", "cfsign-benches", "--bin", "load-server", "--locked"], &[])?;
-    let server = pinned(&root().join("target/release/load-server").to_string_lossy())
+    let server = start(&root().join("target/release/load-server").to_string_lossy())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .map_err(|e| format!("load-server: {e}"))?;
     let mut server = KillOnDrop(server);
     let stdout = server.0.stdout.take().ok_or("no stdout from load-server")?;
     let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
-    let pairs = [
-        ("example", "the axum example's `GET /me` (demo auth; JSON)"),
-        ("minimal", "a handler returning a constant (worst case for the layer's share)"),
-        ("noop", "the same handler under a do-nothing layer (what `Router::layer` itself costs)"),
-    ];
-    // Each pair's bare and layered address and its cookie.
-    let mut said = HashMap::new();
-    for _ in 0..3 * pairs.len() {
+    let mut said = std::collections::HashMap::new();
+    for _ in 0..3 * LOAD_PAIRS.len() {
         let line = lines.next().ok_or("load-server did not start")?;
         let (key, value) = line.split_once(' ').ok_or_else(|| format!("unexpected line {line:?}"))?;
         said.insert(key.to_owned(), value.to_owned());
     }
+    Ok((server, said))
+}
+
+fn load() -> Result<(), String> {
+    let rounds = env_u32("CFSIGN_LOAD_ROUNDS", 10)?;
+    let secs = env_u32("CFSIGN_LOAD_SECS", 3)?;
+    if !command_exists("wrk", "--version") && !Path::new("/usr/bin/wrk").exists() {
+        apt_install(&["wrk"])?;
+    }
+    let (server, said) = start_load_server(pinned)?;
+    let pairs = LOAD_PAIRS;
     let get = |key: &str| said.get(key).cloned().ok_or_else(|| format!("load-server did not say {key}"));
     let mut results: Vec<(&str, &str, Rounds)> = Vec::new();
     for (name, what) in pairs {
@@ -841,6 +856,108 @@ fn load() -> Result<(), String> {
         md.push_str(&format!("- {name}: {}\n", all.join(", ")));
     }
     let path = root().join("target/load-report.md");
+    std::fs::write(&path, &md).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("{md}");
+    Ok(())
+}
+
+/// `GET /me` `n` times on one keep-alive connection to `addr`; every answer must be a 200
+/// without `Set-Cookie` (the no-refresh path).
+fn get_me(addr: &str, cookie: &str, n: u32) -> Result<(), String> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let io = |e: std::io::Error| format!("{addr}: {e}");
+    let mut stream = std::net::TcpStream::connect(addr).map_err(io)?;
+    let mut reader = BufReader::new(stream.try_clone().map_err(io)?);
+    let request = format!("GET /me HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\n\r\n");
+    let mut line = String::new();
+    for _ in 0..n {
+        stream.write_all(request.as_bytes()).map_err(io)?;
+        line.clear();
+        reader.read_line(&mut line).map_err(io)?;
+        if !line.starts_with("HTTP/1.1 200") {
+            return Err(format!("{addr}: answered {line:?}"));
+        }
+        let mut length = 0;
+        loop {
+            line.clear();
+            reader.read_line(&mut line).map_err(io)?;
+            let header = line.trim_end().to_ascii_lowercase();
+            if header.is_empty() {
+                break;
+            }
+            if header.starts_with("set-cookie:") {
+                return Err(format!("{addr}: set cookies, so this is not the no-refresh path"));
+            }
+            if let Some(v) = header.strip_prefix("content-length:") {
+                length = v.trim().parse().map_err(|_| format!("{addr}: bad {header:?}"))?;
+            }
+        }
+        reader.read_exact(&mut vec![0; length]).map_err(io)?;
+    }
+    Ok(())
+}
+
+/// `cargo xtask instr`: user-space instructions per request of each load-test twin, counted
+/// by callgrind — unlike throughput, the same on every run of the same binary, whatever else
+/// the machine does, so it shows small changes the loopback test's noise hides.
+fn instr() -> Result<(), String> {
+    let requests = env_u32("CFSIGN_INSTR_REQUESTS", 2000)?;
+    if !command_exists("valgrind", "--version") {
+        apt_install(&["valgrind"])?;
+    }
+    let dir = root().join("target/instr");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let out_file = format!("--callgrind-out-file={}", dir.join("callgrind.out").display());
+    let (server, said) = start_load_server(|server| {
+        let mut c = Command::new("valgrind");
+        c.args(["-q", "--tool=callgrind", &out_file, server]);
+        c
+    })?;
+    let pid = server.0.id().to_string();
+    let get = |key: &str| said.get(key).cloned().ok_or_else(|| format!("load-server did not say {key}"));
+    let control = |args: &[&str]| -> Result<(), String> {
+        let out =
+            Command::new("callgrind_control").args(args).arg(&pid).output().map_err(|e| e.to_string())?;
+        out.status.success().then_some(()).ok_or_else(|| format!("callgrind_control {args:?} failed"))
+    };
+    for (name, _) in LOAD_PAIRS {
+        let cookie = get(&format!("{name}-cookie"))?;
+        for kind in ["bare", "layered"] {
+            let addr = get(&format!("{name}-{kind}"))?;
+            get_me(&addr, &cookie, 200)?;
+            control(&["--zero"])?;
+            get_me(&addr, &cookie, requests)?;
+            control(&["--dump", &format!("{name}-{kind}")])?;
+        }
+    }
+    drop(server);
+    // Each dump: `desc: Trigger: ... <name>` and `summary: <instructions>`.
+    let mut counts = std::collections::HashMap::new();
+    for entry in std::fs::read_dir(&dir).map_err(|e| e.to_string())?.flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        let field = |key: &str| text.lines().find_map(|l| l.strip_prefix(key)).map(str::trim);
+        let name = field("desc: Trigger:").and_then(|t| t.split_whitespace().last());
+        let total = field("summary:").or_else(|| field("totals:")).and_then(|t| t.parse::<f64>().ok());
+        if let (Some(name), Some(total)) = (name, total) {
+            counts.insert(name.to_owned(), total / f64::from(requests));
+        }
+    }
+    let mut md = format!(
+        "# cfsign instructions per request\n\n`GET /me` with valid, fresh cookies, {requests} requests on one keep-alive connection after 200 to warm up; user-space instructions of the server (callgrind: the kernel's share is not counted), per request. Allocator state moves the totals by up to a few hundred instructions between twins.\n\n| app | bare | layered | added by the layer |\n|---|---|---|---|\n"
+    );
+    for (name, what) in LOAD_PAIRS {
+        let count = |kind: &str| {
+            counts.get(&format!("{name}-{kind}")).copied().ok_or(format!("no dump for {name}-{kind}"))
+        };
+        let (bare, layered) = (count("bare")?, count("layered")?);
+        md.push_str(&format!(
+            "| {name}: {what} | {bare:.0} | {layered:.0} | {:.0} ({:+.1} %) |\n",
+            layered - bare,
+            100.0 * (layered - bare) / bare
+        ));
+    }
+    let path = root().join("target/instr-report.md");
     std::fs::write(&path, &md).map_err(|e| format!("{}: {e}", path.display()))?;
     println!("{md}");
     Ok(())
