@@ -175,6 +175,19 @@ pub(crate) fn canonical_expiry(policy: &[u8], prefix: &PolicyPrefix) -> Option<E
     Some(expires)
 }
 
+/// When the `CloudFront-Policy` value at the start of `text` (up to the next `;`) is, byte for
+/// byte, one this issuer writes for the resource of `prefix`: its length and expiry. The same
+/// answer as [`canonical_expiry`] on that value, but when the value is the one the memo holds
+/// its end is found by comparison, without searching for the `;`.
+fn own_policy_at(text: &[u8], prefix: &PolicyPrefix) -> Option<(usize, EpochSeconds)> {
+    let rest = text.strip_prefix(&*prefix.encoded)?;
+    if let Some((len, expires)) = prefix.last.get_start(rest) {
+        return Some((prefix.encoded.len() + len, expires));
+    }
+    let (policy, _) = value(text);
+    Some((policy.len(), canonical_expiry(policy, prefix)?))
+}
+
 /// The expiry in the encoded `tail` of a policy that starts with `prefix`, if the tail is the
 /// one the issuer writes.
 fn tail_expiry(tail: &[u8], prefix: &PolicyPrefix) -> Option<EpochSeconds> {
@@ -235,15 +248,28 @@ impl TailMemo {
         Some(words)
     }
 
+    /// The remembered expiry when `tail` is the remembered tail.
     fn get(&self, tail: &[u8]) -> Option<EpochSeconds> {
-        let want = Self::pack(tail)?;
+        self.get_start(tail).filter(|&(len, _)| len == tail.len()).map(|(_, expires)| expires)
+    }
+
+    /// When `text` starts with the remembered tail, followed by its end or a `;`: the tail's
+    /// length and the remembered expiry.
+    fn get_start(&self, text: &[u8]) -> Option<(usize, EpochSeconds)> {
         let before = self.version.load(Ordering::Acquire);
         let len = self.len.load(Ordering::Relaxed);
         let words = self.words.each_ref().map(|w| w.load(Ordering::Relaxed));
         let expires = self.expires.load(Ordering::Relaxed);
         fence(Ordering::Acquire);
-        let stable = before & 1 == 0 && self.version.load(Ordering::Relaxed) == before;
-        (stable && len == tail.len() as u64 + 1 && words == want).then(|| EpochSeconds::new(expires))
+        if before & 1 == 1 || self.version.load(Ordering::Relaxed) != before {
+            return None;
+        }
+        let len = usize::try_from(len.checked_sub(1)?).ok()?;
+        let (tail, after) = text.split_at_checked(len)?;
+        if after.first().is_some_and(|&b| b != b';') || Self::pack(tail)? != words {
+            return None;
+        }
+        Some((len, EpochSeconds::new(expires)))
     }
 
     fn put(&self, tail: &[u8], expires: EpochSeconds) {
@@ -308,13 +334,20 @@ fn read_own_set<'a>(header: &[u8], key_pair_id: &str, scopes: &'a [Scope]) -> Op
     if !(before.is_empty() || before.ends_with(b"; ")) {
         return None;
     }
-    let (policy, rest) = value(set.strip_prefix(b"CloudFront-Policy=")?);
-    let (signature, rest) = value(rest?.strip_prefix(b" CloudFront-Signature=")?);
-    let (key, mut rest) = value(rest?.strip_prefix(b" CloudFront-Key-Pair-Id=")?);
+    let policy = set.strip_prefix(b"CloudFront-Policy=")?;
+    // The first scope whose policy this is, as the full reader's search over the scopes.
+    let (resource, expires, len) = scopes.iter().find_map(|s| {
+        let (len, expires) = own_policy_at(policy, s.policy_prefix()?)?;
+        Some((s.resource(), expires, len))
+    })?;
+    let (policy, rest) = policy.split_at_checked(len)?;
+    let (signature, rest) = value(after_separator(rest)?.strip_prefix(b" CloudFront-Signature=")?);
+    let (key, mut rest) =
+        known_value(rest?.strip_prefix(b" CloudFront-Key-Pair-Id=")?, key_pair_id.as_bytes());
     let mut names = 0b1101;
     let mut hash = HashAlgorithm::Sha1;
     if let Some(after) = rest.and_then(|r| r.strip_prefix(b" CloudFront-Hash-Algorithm=")) {
-        let (h, after) = value(after);
+        let (h, after) = known_value(after, b"SHA256");
         hash = HashAlgorithm::from_wire(h)?;
         names |= 1 << 4;
         rest = after;
@@ -322,12 +355,12 @@ fn read_own_set<'a>(header: &[u8], key_pair_id: &str, scopes: &'a [Scope]) -> Op
     if rest.is_some_and(|r| CLOUDFRONT.find(r).is_some()) {
         return None;
     }
-    let plain = |v: &[u8]| !v.is_empty() && v.len() <= MAX_VALUE && trim(v).len() == v.len();
+    // As the full reader sees them: not empty once trimmed, within the limit.
+    let blank = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t'));
+    let plain = |v: &[u8]| !v.is_empty() && v.len() <= MAX_VALUE && !blank(v.first()) && !blank(v.last());
     if policy.len() > MAX_POLICY || !plain(signature) || !plain(key) {
         return None;
     }
-    let (resource, expires) =
-        scopes.iter().find_map(|s| Some((s.resource(), canonical_expiry(policy, s.policy_prefix()?)?)))?;
     let mut sets = SmallVec::new();
     sets.push(SeenSet {
         resource: Some(Cow::Borrowed(resource)),
@@ -336,6 +369,25 @@ fn read_own_set<'a>(header: &[u8], key_pair_id: &str, scopes: &'a [Scope]) -> Op
         hash,
     });
     Some(RequestCookies { sets, names, malformed: None })
+}
+
+/// What follows the `;` that `text` starts with; `None` at its end (`Some` of nothing after a
+/// final `;`), and also `None` — no answer — for anything else.
+fn after_separator(text: &[u8]) -> Option<&[u8]> {
+    text.strip_prefix(b";")
+}
+
+/// [`value`] when the value is likely `expected` (which holds no `;`): checked by comparison,
+/// without a search.
+fn known_value<'t>(s: &'t [u8], expected: &[u8]) -> (&'t [u8], Option<&'t [u8]>) {
+    if let Some(after) = s.strip_prefix(expected) {
+        match after {
+            [] => return (s, None),
+            [b';', rest @ ..] => return (s.get(..expected.len()).unwrap_or_default(), Some(rest)),
+            _ => {}
+        }
+    }
+    value(s)
 }
 
 /// Whether [`read_own_set`], when it answers, answers as [`read_all`] (for the fuzz target).
