@@ -163,29 +163,24 @@ impl PolicyPrefix {
 /// either the remembered tail (a session's cookies come back unchanged until they are
 /// refreshed) or the last few characters (the epoch) decoded.
 pub(crate) fn canonical_expiry(policy: &[u8], prefix: &PolicyPrefix) -> Option<EpochSeconds> {
-    let (head, tail) = policy.split_at_checked(prefix.encoded.len())?;
-    if head != &*prefix.encoded {
-        return None;
-    }
-    if let Some(expires) = prefix.last.get(tail) {
-        return Some(expires);
-    }
-    let expires = tail_expiry(tail, prefix)?;
-    prefix.last.put(tail, expires);
-    Some(expires)
+    own_policy_at(policy, prefix).filter(|&(len, _)| len == policy.len()).map(|(_, expires)| expires)
 }
 
 /// When the `CloudFront-Policy` value at the start of `text` (up to the next `;`) is, byte for
-/// byte, one this issuer writes for the resource of `prefix`: its length and expiry. The same
-/// answer as [`canonical_expiry`] on that value, but when the value is the one the memo holds
-/// its end is found by comparison, without searching for the `;`.
+/// byte, one this issuer writes for the resource of `prefix`: its length and expiry. When the
+/// value is the one the memo holds, its end is found by comparison, without a search.
 fn own_policy_at(text: &[u8], prefix: &PolicyPrefix) -> Option<(usize, EpochSeconds)> {
     let rest = text.strip_prefix(&*prefix.encoded)?;
-    if let Some((len, expires)) = prefix.last.get_start(rest) {
-        return Some((prefix.encoded.len() + len, expires));
-    }
-    let (policy, _) = value(text);
-    Some((policy.len(), canonical_expiry(policy, prefix)?))
+    let (tail, expires) = match prefix.last.get_start(rest) {
+        Some((len, expires)) => (rest.get(..len)?, expires),
+        None => {
+            let (tail, _) = value(rest);
+            let expires = tail_expiry(tail, prefix)?;
+            prefix.last.put(tail, expires);
+            (tail, expires)
+        }
+    };
+    Some((prefix.encoded.len() + tail.len(), expires))
 }
 
 /// The expiry in the encoded `tail` of a policy that starts with `prefix`, if the tail is the
@@ -246,11 +241,6 @@ impl TailMemo {
             *word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
         }
         Some(words)
-    }
-
-    /// The remembered expiry when `tail` is the remembered tail.
-    fn get(&self, tail: &[u8]) -> Option<EpochSeconds> {
-        self.get_start(tail).filter(|&(len, _)| len == tail.len()).map(|(_, expires)| expires)
     }
 
     /// When `text` starts with the remembered tail, followed by its end or a `;`: the tail's
@@ -544,6 +534,9 @@ mod tests {
     fn tail_memo_never_answers_for_another_tail() {
         // Writers and readers of one memo at once: a read answers either nothing or the expiry
         // stored with exactly that tail (a torn entry would pair a tail with another expiry).
+        fn get(memo: &TailMemo, tail: &[u8]) -> Option<EpochSeconds> {
+            memo.get_start(tail).filter(|&(len, _)| len == tail.len()).map(|(_, expires)| expires)
+        }
         let memo = TailMemo::default();
         let tails: Vec<(Vec<u8>, EpochSeconds)> = (0..8u64)
             .map(|i| {
@@ -562,7 +555,7 @@ mod tests {
                             memo.put(tail, *expires);
                         }
                         for (other, other_expires) in tails {
-                            if let Some(e) = memo.get(other) {
+                            if let Some(e) = get(memo, other) {
                                 assert_eq!(e, *other_expires);
                                 hits.fetch_add(1, Ordering::Relaxed);
                             }
@@ -575,12 +568,12 @@ mod tests {
         // Lengths count: a tail and the same tail with a zero byte more are different.
         let memo = TailMemo::default();
         memo.put(b"abc", EpochSeconds::new(7));
-        assert_eq!(memo.get(b"abc"), Some(EpochSeconds::new(7)));
-        assert_eq!(memo.get(b"abc\0"), None);
-        assert_eq!(memo.get(b"ab"), None);
-        assert_eq!(memo.get(&[b'a'; 41]), None);
+        assert_eq!(get(&memo, b"abc"), Some(EpochSeconds::new(7)));
+        assert_eq!(get(&memo, b"abc\0"), None);
+        assert_eq!(get(&memo, b"ab"), None);
+        assert_eq!(get(&memo, &[b'a'; 41]), None);
         memo.put(&[b'a'; 41], EpochSeconds::new(8));
-        assert_eq!(memo.get(b"abc"), Some(EpochSeconds::new(7)));
+        assert_eq!(get(&memo, b"abc"), Some(EpochSeconds::new(7)));
     }
 
     #[test]
