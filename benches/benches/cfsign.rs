@@ -148,7 +148,7 @@ fn axum_layer(c: &mut Criterion) {
         Issuer::builder(Arc::new(rustcrypto::SigningKey::from_pem(EC, "KBENCH").unwrap())).build().unwrap();
     let alice = axum_app::access_for(&cdn, "alice").unwrap();
     let ex_cookie = format!("demo_user=alice; {}", cfsign_benches::cookie_header(&ex_issuer, &alice));
-    let ex_bare = axum_app::routes(cdn.clone()).layer(axum::middleware::from_fn(axum_app::demo_auth));
+    let ex_bare = axum_app::app_without_cookies(cdn.clone());
     let ex_layered = axum_app::app(ex_issuer, cdn);
     g.bench_function("example_bare", |b| {
         b.iter(|| rt.block_on(ex_bare.clone().oneshot(get_me(&ex_cookie))).unwrap())

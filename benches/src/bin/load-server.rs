@@ -15,7 +15,6 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::middleware;
 use axum::routing::get;
 use axum_app::{CdnOrigin, SESSION_COOKIE};
 use cfsign_benches::cookie_header;
@@ -33,7 +32,7 @@ async fn main() -> std::io::Result<()> {
     let cdn = CdnOrigin("http://127.0.0.1:9".to_owned());
     let alice = axum_app::access_for(&cdn, "alice").ok_or_else(|| std::io::Error::other("no access"))?;
     let example = (
-        axum_app::routes(cdn.clone()).layer(middleware::from_fn(axum_app::demo_auth)),
+        axum_app::app_without_cookies(cdn.clone()),
         axum_app::app(issuer.clone(), cdn),
         format!("{SESSION_COOKIE}=alice; {}", cookie_header(&issuer, &alice)),
     );

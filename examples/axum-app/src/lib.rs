@@ -199,8 +199,14 @@ pub fn app(issuer: Issuer, cdn: CdnOrigin) -> Router {
     ))
 }
 
+/// [`app`] without the CloudFront cookie layer (the demo auth only): the bare twin the
+/// benches and `cargo xtask load` measure the layer's cost against.
+pub fn app_without_cookies(cdn: CdnOrigin) -> Router {
+    routes(cdn).layer(middleware::from_fn(demo_auth))
+}
+
 /// The app's routes without any layer: [`app`] adds the CloudFront cookie layer and the demo
-/// auth. `cargo xtask load` serves this with the auth layer only, as the app's bare twin.
+/// auth.
 pub fn routes(cdn: CdnOrigin) -> Router {
     Router::new()
         .route("/", get(index))
