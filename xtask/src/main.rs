@@ -17,7 +17,7 @@
 //!   valid cookies on the same axum app with and without the layer, alternating runs, server on
 //!   CPU 0 and wrk on CPU 1; reports throughput, the ratio and p99.
 //! - `instr`: the same twins under callgrind (valgrind, installed with apt-get when missing):
-//!   user-space instructions per request, bare and layered — repeatable to the instruction,
+//!   user-space instructions per request, bare and layered — repeatable to about ten,
 //!   where throughput on a shared machine moves by a point or two between runs. Writes
 //!   `target/instr-report.md`.
 //! - `fuzz [--secs N] [--target NAME]`: builds and runs every cargo-fuzz target in `fuzz/` for
