@@ -428,10 +428,7 @@ impl Issuer {
                     && set.hash == hash
                     && set.expires.as_secs() > now.saturating_add(i.refresh_before)
                     && match (&set.resource, i.policy_kind) {
-                        // Usually borrowed from this very scope: then equal without a compare.
-                        (Some(r), PolicyKind::Custom) => {
-                            std::ptr::eq::<str>(r.as_ref(), scope.resource()) || r == scope.resource()
-                        }
+                        (Some(r), PolicyKind::Custom) => r == scope.resource(),
                         (None, PolicyKind::Canned) => true,
                         _ => false,
                     }

@@ -94,14 +94,11 @@ fn cloudfront_pair(pair: &[u8]) -> Option<(usize, Option<&[u8]>)> {
         b'E' => (1, strip(rest, b"Expires")?),
         _ => (4, strip(rest, b"Hash-Algorithm")?),
     };
-    match after {
+    match trim(after) {
+        [] => Some((index, None)),
         [b'=', value @ ..] => Some((index, Some(trim(value)))),
-        _ => match trim(after) {
-            [] => Some((index, None)),
-            [b'=', value @ ..] => Some((index, Some(trim(value)))),
-            // Another name that starts like ours, e.g. `CloudFront-PolicyX`.
-            _ => None,
-        },
+        // Another name that starts like ours, e.g. `CloudFront-PolicyX`.
+        _ => None,
     }
 }
 
