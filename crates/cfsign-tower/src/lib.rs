@@ -69,6 +69,7 @@ pub mod gate;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use cfsign_issuer::{Access, Directive, Issuer, Pending};
@@ -158,16 +159,34 @@ impl<S, F: Clone> Layer<S> for CloudFrontCookieLayer<F> {
     type Service = CloudFrontCookieService<S, F>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        CloudFrontCookieService { inner, issuer: self.issuer.clone(), access: self.access.clone() }
+        CloudFrontCookieService {
+            inner,
+            shared: Arc::new(Shared { issuer: self.issuer.clone(), access: self.access.clone() }),
+        }
     }
 }
 
 /// The service [`CloudFrontCookieLayer`] wraps around yours.
-#[derive(Debug, Clone)]
+///
+/// Frameworks clone a service for each request (axum twice per layered route), so the issuer
+/// and the access function sit behind one `Arc`: a clone is one atomic increment, whatever
+/// the access function captures.
+#[derive(Debug)]
 pub struct CloudFrontCookieService<S, F> {
     inner: S,
+    shared: Arc<Shared<F>>,
+}
+
+#[derive(Debug)]
+struct Shared<F> {
     issuer: Issuer,
     access: F,
+}
+
+impl<S: Clone, F> Clone for CloudFrontCookieService<S, F> {
+    fn clone(&self) -> Self {
+        CloudFrontCookieService { inner: self.inner.clone(), shared: Arc::clone(&self.shared) }
+    }
 }
 
 impl<S, F, ReqBody, ResBody> Service<Request<ReqBody>> for CloudFrontCookieService<S, F>
@@ -186,10 +205,11 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         // The request is read in place: splitting it into parts and back moves its head (a few
         // hundred bytes) twice, ~180 instructions per request (`cargo xtask instr`).
-        let access = self.access.access(&request);
+        let Shared { issuer, access } = &*self.shared;
+        let access = access.access(&request);
         let cookies = request.headers().get_all(COOKIE).iter().map(HeaderValue::as_bytes);
-        let pending = self.issuer.inspect_headers(cookies, request.uri().path(), access);
-        ResponseFuture { inner: self.inner.call(request), state: Some((self.issuer.clone(), pending)) }
+        let pending = issuer.inspect_headers(cookies, request.uri().path(), access);
+        ResponseFuture { inner: self.inner.call(request), state: Some((issuer.clone(), pending)) }
     }
 }
 
