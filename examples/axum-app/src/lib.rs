@@ -50,8 +50,13 @@ pub fn access_for(cdn: &CdnOrigin, user: &str) -> Option<Access> {
 /// `Access` also keeps what the issuer works out for it (how its policies start), so reusing it
 /// keeps the steady-state request cheap. A real app would keep it in the session record.
 /// The cache itself is behind one `Arc`: frameworks clone a middleware's state per request.
+/// Its map hashes with `foldhash` (hashbrown's default hasher, seeded per process): a quarter
+/// of the cost of std's SipHash on a short user name, and the cache is bounded by
+/// [`CAPACITY`](Self::CAPACITY).
 #[derive(Clone, Debug)]
-pub struct AccessCache(Arc<(CdnOrigin, RwLock<HashMap<String, Access>>)>);
+pub struct AccessCache(Arc<(CdnOrigin, RwLock<Users>)>);
+
+type Users = HashMap<String, Access, foldhash::fast::RandomState>;
 
 impl AccessCache {
     /// At most this many users; beyond, the cache starts over.
