@@ -83,6 +83,10 @@ impl Scope {
     #[must_use]
     pub fn visible_at(&self, request_path: &str) -> bool {
         let p = self.cookie_path.as_str();
+        // The usual path, without a string comparison.
+        if p == "/" {
+            return request_path.starts_with('/');
+        }
         request_path == p
             || (request_path.starts_with(p)
                 && (p.ends_with('/') || request_path.as_bytes().get(p.len()) == Some(&b'/')))

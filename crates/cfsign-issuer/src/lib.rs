@@ -404,16 +404,17 @@ impl Issuer {
                 request_cookies::read(h, signer.key_pair_id().as_str(), access.scopes())
             }
             // Without a session only the names matter (for a login's stale-cookie removals).
-            (Some(h), None) => {
-                request_cookies::RequestCookies { names: request_cookies::names(h), ..Default::default() }
-            }
-            _ => request_cookies::RequestCookies::default(),
+            (Some(h), None) => request_cookies::Seen::All(request_cookies::RequestCookies {
+                names: request_cookies::names(h),
+                ..Default::default()
+            }),
+            _ => request_cookies::Seen::All(request_cookies::RequestCookies::default()),
         };
-        if let Some(why) = seen.malformed {
+        if let Some(why) = seen.malformed() {
             Counters::bump(&i.counters.malformed_cookies);
             self.warn_rate_limited(why);
         }
-        let mut pending = Pending { access: None, refresh: Vec::new(), names: seen.names };
+        let mut pending = Pending { access: None, refresh: Vec::new(), names: seen.names() };
         let Some(scopes) = access.as_ref().map(Access::scopes) else { return pending };
         let now = i.clock.now().as_secs();
         let hash = signer.hash_algorithm();
@@ -423,12 +424,15 @@ impl Issuer {
             if !scope.visible_at(request_path) {
                 continue;
             }
-            let fresh = seen.sets.iter().any(|set| {
+            let fresh = seen.any_set(|set| {
                 set.key_pair_id_matches
                     && set.hash == hash
                     && set.expires.as_secs() > now.saturating_add(i.refresh_before)
-                    && match (&set.resource, i.policy_kind) {
-                        (Some(r), PolicyKind::Custom) => r == scope.resource(),
+                    && match (set.resource, i.policy_kind) {
+                        // The own set's resource is the scope's own string.
+                        (Some(r), PolicyKind::Custom) => {
+                            std::ptr::eq(r, scope.resource()) || r == scope.resource()
+                        }
                         (None, PolicyKind::Canned) => true,
                         _ => false,
                     }
@@ -445,7 +449,16 @@ impl Issuer {
     /// After the handler: the `Set-Cookie` header values for the response, given the
     /// handler's directive (if any) and the response status.
     #[must_use]
+    #[inline]
     pub fn finish(&self, pending: Pending, directive: Option<&Directive>, status: u16) -> Vec<String> {
+        // The steady state — nothing due, no directive — stays inline in the caller.
+        if directive.is_none() && pending.refresh.is_empty() {
+            return Vec::new();
+        }
+        self.finish_due(pending, directive, status)
+    }
+
+    fn finish_due(&self, pending: Pending, directive: Option<&Directive>, status: u16) -> Vec<String> {
         if status >= 500 {
             return Vec::new();
         }

@@ -296,14 +296,119 @@ impl std::fmt::Debug for TailMemo {
     }
 }
 
+/// What [`read`] found: the issuer's own set, read in one pass, or what the full reader found.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Seen<'a> {
+    Own(OwnSet<'a>),
+    All(RequestCookies<'a>),
+}
+
+/// The issuer's own cookie set, as [`read_own_set`] finds it: plain values, nothing to drop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OwnSet<'a> {
+    resource: &'a str,
+    expires: EpochSeconds,
+    key_pair_id_matches: bool,
+    hash: HashAlgorithm,
+    names: u8,
+}
+
+/// One readable set as the issuer weighs it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SetView<'s> {
+    /// `None` for a canned set.
+    pub(crate) resource: Option<&'s str>,
+    pub(crate) expires: EpochSeconds,
+    pub(crate) key_pair_id_matches: bool,
+    pub(crate) hash: HashAlgorithm,
+}
+
+impl<'a> OwnSet<'a> {
+    /// The same set as the full reader reports it.
+    #[cfg(any(test, fuzzing))]
+    fn into_request_cookies(self) -> RequestCookies<'a> {
+        let mut sets = SmallVec::new();
+        sets.push(SeenSet {
+            resource: Some(Cow::Borrowed(self.resource)),
+            expires: self.expires,
+            key_pair_id_matches: self.key_pair_id_matches,
+            hash: self.hash,
+        });
+        RequestCookies { sets, names: self.names, malformed: None }
+    }
+}
+
+impl<'a> Seen<'a> {
+    /// Bit i set: the request carries `cookie::NAMES[i]`.
+    pub(crate) fn names(&self) -> u8 {
+        match self {
+            Seen::Own(own) => own.names,
+            Seen::All(all) => all.names,
+        }
+    }
+
+    /// Why a set was ignored, if one was.
+    pub(crate) fn malformed(&self) -> Option<&'static str> {
+        match self {
+            Seen::Own(_) => None,
+            Seen::All(all) => all.malformed,
+        }
+    }
+
+    /// Whether any readable set satisfies `f`.
+    #[inline]
+    pub(crate) fn any_set(&self, mut f: impl FnMut(SetView<'_>) -> bool) -> bool {
+        match self {
+            Seen::Own(own) => f(SetView {
+                resource: Some(own.resource),
+                expires: own.expires,
+                key_pair_id_matches: own.key_pair_id_matches,
+                hash: own.hash,
+            }),
+            Seen::All(all) => all.sets.iter().any(|set| {
+                f(SetView {
+                    resource: set.resource.as_deref(),
+                    expires: set.expires,
+                    key_pair_id_matches: set.key_pair_id_matches,
+                    hash: set.hash,
+                })
+            }),
+        }
+    }
+
+    /// Everything as the full reader reports it.
+    #[cfg(any(test, fuzzing))]
+    pub(crate) fn into_request_cookies(self) -> RequestCookies<'a> {
+        match self {
+            Seen::Own(own) => own.into_request_cookies(),
+            Seen::All(all) => all,
+        }
+    }
+}
+
 /// Reads the `CloudFront-*` cookies of `header`; `key_pair_id` is the issuer's own, `scopes`
 /// those of the session (their policies are recognised without decoding).
-pub(crate) fn read<'a>(header: &[u8], key_pair_id: &str, scopes: &'a [Scope]) -> RequestCookies<'a> {
-    read_own_set(header, key_pair_id, scopes).unwrap_or_else(|| read_all(header, key_pair_id, scopes))
+pub(crate) fn read<'a>(header: &[u8], key_pair_id: &str, scopes: &'a [Scope]) -> Seen<'a> {
+    match read_own_set(header, key_pair_id, scopes) {
+        Some(own) => Seen::Own(own),
+        None => Seen::All(read_all(header, key_pair_id, scopes)),
+    }
 }
 
 /// Finds the text `CloudFront-` (SIMD, built once).
 static CLOUDFRONT: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"CloudFront-"));
+
+/// Where `CloudFront-` first occurs in `header`. A `CloudFront-*` cookie's name usually holds
+/// the header's first `C`, so a search for that byte (cheaper to set up than a substring
+/// search) usually finds it; otherwise the substring search goes on after that `C`.
+fn find_cloudfront(header: &[u8]) -> Option<usize> {
+    let c = memchr::memchr(b'C', header)?;
+    let after = header.get(c..)?;
+    if strip(after, b"CloudFront-").is_some() {
+        return Some(c);
+    }
+    Some(c + 1 + CLOUDFRONT.find(after.get(1..)?)?)
+}
 
 /// The steady-state request, read in one pass: its only `CloudFront-*` cookies are one set
 /// this issuer wrote for one of `scopes`, as browsers send a set back —
@@ -314,11 +419,11 @@ static CLOUDFRONT: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::
 /// policy this issuer does not write, a second `CloudFront-` anywhere — and the caller then
 /// reads the header in full ([`read_all`]). Whenever this answers, the answer is the one
 /// `read_all` gives (tested, and checked by the `issuer_cookies` fuzz target).
-fn read_own_set<'a>(header: &[u8], key_pair_id: &str, scopes: &'a [Scope]) -> Option<RequestCookies<'a>> {
+fn read_own_set<'a>(header: &[u8], key_pair_id: &str, scopes: &'a [Scope]) -> Option<OwnSet<'a>> {
     if header.len() > MAX_HEADER {
         return None;
     }
-    let at = CLOUDFRONT.find(header)?;
+    let at = find_cloudfront(header)?;
     let (before, set) = header.split_at_checked(at)?;
     // At the start of a pair: no cookie value can hold a `;`.
     if !(before.is_empty() || before.ends_with(b"; ")) {
@@ -337,7 +442,11 @@ fn read_own_set<'a>(header: &[u8], key_pair_id: &str, scopes: &'a [Scope]) -> Op
     let mut names = 0b1101;
     let mut hash = HashAlgorithm::Sha1;
     if let Some(after) = rest.and_then(|r| r.strip_prefix(b" CloudFront-Hash-Algorithm=")) {
-        let (h, after) = known_value(after, b"SHA256");
+        let (h, after) = match strip(after, b"SHA256") {
+            Some([]) => (&b"SHA256"[..], None),
+            Some([b';', rest @ ..]) => (&b"SHA256"[..], Some(rest)),
+            _ => value(after),
+        };
         hash = HashAlgorithm::from_wire(h)?;
         names |= 1 << 4;
         rest = after;
@@ -351,14 +460,7 @@ fn read_own_set<'a>(header: &[u8], key_pair_id: &str, scopes: &'a [Scope]) -> Op
     if policy.len() > MAX_POLICY || !plain(signature) || !plain(key) {
         return None;
     }
-    let mut sets = SmallVec::new();
-    sets.push(SeenSet {
-        resource: Some(Cow::Borrowed(resource)),
-        expires,
-        key_pair_id_matches: key == key_pair_id.as_bytes(),
-        hash,
-    });
-    Some(RequestCookies { sets, names, malformed: None })
+    Some(OwnSet { resource, expires, key_pair_id_matches: key == key_pair_id.as_bytes(), hash, names })
 }
 
 /// [`value`] when the value is likely `expected` (which holds no `;`): checked by comparison,
@@ -377,7 +479,8 @@ fn known_value<'t>(s: &'t [u8], expected: &[u8]) -> (&'t [u8], Option<&'t [u8]>)
 /// Whether [`read_own_set`], when it answers, answers as [`read_all`] (for the fuzz target).
 #[cfg(fuzzing)]
 pub(crate) fn own_set_agrees(header: &[u8], key_pair_id: &str, scopes: &[Scope]) -> bool {
-    read_own_set(header, key_pair_id, scopes).is_none_or(|own| own == read_all(header, key_pair_id, scopes))
+    read_own_set(header, key_pair_id, scopes)
+        .is_none_or(|own| own.into_request_cookies() == read_all(header, key_pair_id, scopes))
 }
 
 /// A cookie value: the text up to the next `;` (SIMD search), and what follows that `;` if
@@ -496,7 +599,7 @@ mod tests {
             "a=1; CloudFront-Policy={policy}; CloudFront-Signature=xx; CloudFront-Key-Pair-Id=K1; \
              CloudFront-Expires=50; CloudFront-Signature=yy; CloudFront-Key-Pair-Id=K2; CloudFront-Hash-Algorithm=SHA256"
         );
-        let seen = read(header.as_bytes(), "K1", &[]);
+        let seen = read(header.as_bytes(), "K1", &[]).into_request_cookies();
         assert_eq!(seen.malformed, None);
         assert_eq!(seen.sets.len(), 2);
         assert_eq!(seen.sets[0].resource.as_deref(), Some("https://c/a/*"));
@@ -504,7 +607,7 @@ mod tests {
         assert_eq!(seen.sets[0].expires, EpochSeconds::new(100));
         // The session's own scope: recognised without decoding, the resource borrowed from it.
         let scopes = [Scope::new("https://c/b/*", "/b/").unwrap(), Scope::new("https://c/a/*", "/").unwrap()];
-        let again = read(header.as_bytes(), "K1", &scopes);
+        let again = read(header.as_bytes(), "K1", &scopes).into_request_cookies();
         assert!(matches!(again.sets[0].resource, Some(Cow::Borrowed("https://c/a/*"))));
         assert_eq!(again.sets[0].expires, EpochSeconds::new(100));
         assert!(seen.sets[0].key_pair_id_matches);
@@ -520,11 +623,11 @@ mod tests {
             b"CloudFront-Expires=1; CloudFront-Signature=x; CloudFront-Key-Pair-Id=K1; CloudFront-Hash-Algorithm=MD5",
             b"CloudFront-Signature=\xff\xfe; CloudFront-Key-Pair-Id=K1",
         ] {
-            let seen = read(bad, "K1", &[]);
+            let seen = read(bad, "K1", &[]).into_request_cookies();
             assert!(seen.malformed.is_some() && seen.sets.is_empty(), "{}", String::from_utf8_lossy(bad));
         }
-        assert!(read(&vec![b'a'; MAX_HEADER + 1], "K1", &[]).malformed.is_some());
-        assert!(read(b"", "K1", &[]).sets.is_empty());
+        assert!(read(&vec![b'a'; MAX_HEADER + 1], "K1", &[]).malformed().is_some());
+        assert!(read(b"", "K1", &[]).into_request_cookies().sets.is_empty());
     }
 
     #[test]
@@ -571,6 +674,38 @@ mod tests {
         assert_eq!(get(&memo, &[b'a'; 41]), None);
         memo.put(&[b'a'; 41], EpochSeconds::new(8));
         assert_eq!(get(&memo, b"abc"), Some(EpochSeconds::new(7)));
+        // A tail at the start of a longer text or alone: found exactly when every byte of the
+        // tail is the same and it ends there.
+        for len in 1..=TailMemo::WORDS * 8 {
+            let tail: Vec<u8> = (0..len).map(|i| b'A' + (i % 26) as u8).collect();
+            let memo = TailMemo::default();
+            memo.put(&tail, EpochSeconds::new(9));
+            for follow in ["", ";", "; CloudFront-Signature=abcdefghijklmnopqrstuvwxyz0123456789"] {
+                let text = [&tail[..], follow.as_bytes()].concat();
+                assert_eq!(memo.get_start(&text), Some((len, EpochSeconds::new(9))), "{len} {follow}");
+                for at in 0..len {
+                    let mut other = text.clone();
+                    other[at] ^= 0x20;
+                    assert_eq!(memo.get_start(&other), None, "{len} {follow} {at}");
+                }
+                let mut longer = tail.clone();
+                longer.push(b'x');
+                assert_eq!(memo.get_start(&[&longer[..], follow.as_bytes()].concat()), None);
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_cloudfront_is_found_as_a_substring_search_finds_it() {
+        let parts = ["", "C", "Cl", "CloudFront", "CloudFront-", "x", "; ", "CCloudFront-", "=CloudFront-P"];
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    let text = format!("{a}{b}{c}");
+                    assert_eq!(find_cloudfront(text.as_bytes()), CLOUDFRONT.find(text.as_bytes()), "{text}");
+                }
+            }
+        }
     }
 
     #[test]
@@ -598,6 +733,9 @@ mod tests {
             "a=CloudFront-x; ",
             "CloudFront-Expires=5; ",
             "b=; ",
+            // A `C` before the name: the search goes on past it.
+            "_ga=GA1.C.2; Cx=1; ",
+            "a=CCloudFront-; ",
         ];
         let afters =
             ["", "; b=2", ";", "; b=CloudFront-", "; CloudFront-Policy=x", "; CloudFront-Key-Pair-Id=K2"];
@@ -622,10 +760,10 @@ mod tests {
                                     let header = format!("{before}{}{after}", pairs.join(sep));
                                     let all = read_all(header.as_bytes(), "K1", &scopes);
                                     if let Some(own) = read_own_set(header.as_bytes(), "K1", &scopes) {
-                                        assert_eq!(own, all, "{header}");
+                                        assert_eq!(own.into_request_cookies(), all, "{header}");
                                         fast += 1;
                                     }
-                                    assert_eq!(read(header.as_bytes(), "K1", &scopes), all, "{header}");
+                                    assert_eq!(read(header.as_bytes(), "K1", &scopes).into_request_cookies(), all, "{header}");
                                     total += 1;
                                 }
                             }
@@ -641,9 +779,9 @@ mod tests {
              CloudFront-Hash-Algorithm=SHA256; b=2"
         );
         let own = read_own_set(header.as_bytes(), "K1", &scopes).unwrap();
-        assert_eq!(own.sets[0].resource.as_deref(), Some("https://c/b/*"));
-        assert_eq!(own.sets[0].expires, EpochSeconds::new(1_767_200_040));
-        assert_eq!(own.names, 0b11101);
+        assert_eq!(own.resource, "https://c/b/*");
+        assert_eq!(own.expires, EpochSeconds::new(1_767_200_040));
+        assert_eq!((own.names, own.hash, own.key_pair_id_matches), (0b11101, HashAlgorithm::Sha256, true));
         // ...and leaves everything unusual to the full reader.
         for unusual in [
             header.replace("; CloudFront-Signature", ";CloudFront-Signature"),
