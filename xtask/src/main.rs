@@ -895,10 +895,11 @@ fn allocator_instructions(dump: &str) -> f64 {
             }
         } else if line.starts_with("calls=") {
             after_call = true;
-        } else if line.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-' || c == '*') {
-            if !std::mem::take(&mut after_call) && current == Some(true) {
-                sum += line.split_whitespace().nth(1).and_then(|c| c.parse::<f64>().ok()).unwrap_or(0.0);
-            }
+        } else if line.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-' || c == '*')
+            && !std::mem::take(&mut after_call)
+            && current == Some(true)
+        {
+            sum += line.split_whitespace().nth(1).and_then(|c| c.parse::<f64>().ok()).unwrap_or(0.0);
         }
     }
     sum

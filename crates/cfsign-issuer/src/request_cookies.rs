@@ -765,7 +765,11 @@ mod tests {
                                         assert_eq!(own.into_request_cookies(), all, "{header}");
                                         fast += 1;
                                     }
-                                    assert_eq!(read(header.as_bytes(), "K1", &scopes).into_request_cookies(), all, "{header}");
+                                    assert_eq!(
+                                        read(header.as_bytes(), "K1", &scopes).into_request_cookies(),
+                                        all,
+                                        "{header}"
+                                    );
                                     total += 1;
                                 }
                             }
