@@ -54,7 +54,8 @@
 //!
 //! - Return a stored `Access` from the closure (keep one per session, e.g. in the session
 //!   record) rather than building one per request: cloning is an atomic increment, and each
-//!   [`Scope`](cfsign_issuer::Scope) keeps work the issuer does for it.
+//!   [`Scope`](cfsign_issuer::Scope) keeps work the issuer does for it. If you look it up in a
+//!   map keyed by user, a fast hasher (e.g. `foldhash`) costs far less than std's SipHash.
 //! - Add this layer and your other middleware in **one** `tower::ServiceBuilder`, as axum
 //!   recommends — `.layer(ServiceBuilder::new().layer(auth).layer(cloudfront))`, auth first —
 //!   since every `Router::layer` call wraps each route in one more boxed service.
