@@ -169,9 +169,9 @@ impl<S, F: Clone> Layer<S> for CloudFrontCookieLayer<F> {
 
 /// The service [`CloudFrontCookieLayer`] wraps around yours.
 ///
-/// Frameworks clone a service for each request (axum twice per layered route), so the issuer
-/// and the access function sit behind one `Arc`: a clone is one atomic increment, whatever
-/// the access function captures.
+/// Frameworks clone a service for each request (axum once, twice under a `from_fn`
+/// middleware), so the issuer and the access function sit behind one `Arc`: a clone is one
+/// atomic increment, whatever the access function captures.
 #[derive(Debug)]
 pub struct CloudFrontCookieService<S, F> {
     inner: S,

@@ -50,9 +50,9 @@ pub fn access_for(cdn: &CdnOrigin, user: &str) -> Option<Access> {
 /// `Access` also keeps what the issuer works out for it (how its policies start), so reusing it
 /// keeps the steady-state request cheap. A real app would keep it in the session record.
 /// The cache itself is behind one `Arc`: frameworks clone a middleware's state per request.
-/// Its map hashes with `foldhash` (hashbrown's default hasher, seeded per process): a quarter
-/// of the cost of std's SipHash on a short user name, and the cache is bounded by
-/// [`CAPACITY`](Self::CAPACITY).
+/// Its map hashes with `foldhash` (hashbrown's default hasher, seeded per process): a lookup
+/// is ~100 instructions instead of ~250 with std's SipHash (`cargo xtask instr`), and the
+/// cache is bounded by [`CAPACITY`](Self::CAPACITY).
 #[derive(Clone, Debug)]
 pub struct AccessCache(Arc<(CdnOrigin, RwLock<Users>)>);
 
