@@ -297,7 +297,7 @@ impl std::fmt::Debug for TailMemo {
 }
 
 /// What [`read`] found: the issuer's own set, read in one pass, or what the full reader found.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) enum Seen<'a> {
     Own(OwnSet<'a>),
     All(RequestCookies<'a>),
@@ -377,7 +377,7 @@ impl<'a> Seen<'a> {
     }
 
     /// Everything as the full reader reports it.
-    #[cfg(any(test, fuzzing))]
+    #[cfg(test)]
     pub(crate) fn into_request_cookies(self) -> RequestCookies<'a> {
         match self {
             Seen::Own(own) => own.into_request_cookies(),
