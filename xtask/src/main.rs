@@ -291,8 +291,15 @@ fn test(args: &[&str], tally: &mut Tally) -> Result<(), String> {
 /// Seconds per fuzz target in `cargo xtask ci`.
 const CI_FUZZ_SECS: u64 = 30;
 
-const FUZZ_TARGETS: [&str; 6] =
-    ["policy_parse", "cookie_header", "signed_url", "verify_request", "round_trip", "issuer_cookies"];
+const FUZZ_TARGETS: [&str; 7] = [
+    "policy_parse",
+    "cookie_header",
+    "signed_url",
+    "verify_request",
+    "round_trip",
+    "issuer_cookies",
+    "request_target",
+];
 
 fn parse_fuzz_args(args: &[String]) -> Result<(u64, Option<String>), String> {
     let (mut secs, mut target) = (60, None);

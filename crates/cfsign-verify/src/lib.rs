@@ -54,6 +54,7 @@ extern crate std;
 pub mod credentials;
 mod denial;
 mod keys;
+pub mod target;
 
 use alloc::string::String;
 use core::net::IpAddr;
