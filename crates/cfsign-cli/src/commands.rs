@@ -9,7 +9,7 @@ use cfsign::{
     CannedPolicy, CookieAttributes, CustomPolicy, EpochSeconds, HashAlgorithm, KeyKind, Policy, PublicKey,
     SignedPolicy, SigningKey,
 };
-use cfsign_tower::gate::{Gate, GateLayer};
+use cfsign_tower::gate::{Gate, GateLayer, PathPattern};
 use cfsign_verify::{KeyGroup, Request, TrustedKeyGroups};
 use serde_json::json;
 
@@ -420,10 +420,21 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
         return Err(format!("{} is not a directory", args.dir.display()));
     }
     let trusted = trusted(&args.public_keys)?;
+    // Patterns and domain names are checked before anything listens: a typo must not leave
+    // files unprotected.
     let gate = if args.protect.is_empty() {
         Gate::new().default_protected(trusted)
     } else {
-        args.protect.iter().fold(Gate::new(), |g, p| g.protect(p.as_str(), trusted.clone()))
+        args.protect
+            .iter()
+            .try_fold(Gate::new(), |g, p| g.protect(p, trusted.clone()))
+            .map_err(|e| format!("--protect: {e}"))?
+    };
+    let gate = gate.domain_names(&args.domain_names).map_err(|e| format!("--domain-name: {e}"))?;
+    let protected: Vec<String> = if args.protect.is_empty() {
+        vec!["*".to_owned()]
+    } else {
+        args.protect.iter().filter_map(|p| PathPattern::new(p).ok()).map(|p| p.to_string()).collect()
     };
     let layer = GateLayer::new(gate).client_ip_from(|parts: &axum::http::request::Parts| {
         parts.extensions.get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
@@ -438,7 +449,6 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
         let listener =
             tokio::net::TcpListener::bind(args.addr).await.map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let protected = if args.protect.is_empty() { vec!["*".to_owned()] } else { args.protect.clone() };
         if args.json {
             println!("{}", json!({ "url": format!("http://{addr}/"), "dir": args.dir.display().to_string(), "protected": protected }));
         } else {

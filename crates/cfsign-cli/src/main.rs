@@ -183,10 +183,15 @@ struct ServeArgs {
     /// A trusted public key: ID=FILE (SPKI PEM). Repeat for several keys (at most 5).
     #[arg(long = "public-key", value_name = "ID=FILE", required = true)]
     public_keys: Vec<String>,
-    /// Path pattern needing a signature, like a cache behaviour (e.g. /private/*). Repeatable.
-    /// Without any, every path needs one.
+    /// Path pattern needing a signature, like a cache behaviour (e.g. /private/*; the leading
+    /// / is optional). Repeatable. Without any, every path needs one.
     #[arg(long, value_name = "PATTERN")]
     protect: Vec<String>,
+    /// A domain name of the distribution (e.g. cdn.example.com, *.example.com, 127.0.0.1).
+    /// Repeatable. Requests for any other host are refused with 403, as at CloudFront.
+    /// Without any, every valid host is served.
+    #[arg(long = "domain-name", value_name = "NAME")]
+    domain_names: Vec<String>,
     /// Listen address.
     #[arg(long, default_value = "127.0.0.1:8787")]
     addr: std::net::SocketAddr,

@@ -367,7 +367,8 @@ fn serve_is_a_local_cloudfront() {
             "--public-key",
             &format!("KCLI={}", p(&dir, "public_key.pem")),
         ])
-        .args(["--protect", "/private/*", "--addr", "127.0.0.1:0", "--json"])
+        // No leading '/': CloudFront reads the pattern as '/private/*', and so does serve.
+        .args(["--protect", "private/*", "--addr", "127.0.0.1:0", "--json"])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -375,6 +376,7 @@ fn serve_is_a_local_cloudfront() {
     std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.as_mut().unwrap()), &mut line)
         .unwrap();
     let start: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(start["protected"], serde_json::json!(["/private/*"]));
     let base = start["url"].as_str().unwrap().trim_end_matches('/').to_owned();
 
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -402,8 +404,32 @@ fn serve_is_a_local_cloudfront() {
     assert_eq!(get(signed.trim().to_owned()).2, "secret");
     let (status, _, body) = get(signed.trim().replace("Signature=", "Signature=AA"));
     assert_eq!(status, 403, "{body}");
+    // Spellings of the protected path that the file server would open are refused, not served.
+    for trick in ["/%70rivate/secret.txt", "/private%2Fsecret.txt", "/private%2fsecret.txt"] {
+        let (status, _, body) = get(format!("{base}{trick}"));
+        assert_eq!(status, 400, "{trick}: {body}");
+        assert!(body.starts_with("400 Bad Request: "), "{body}");
+    }
     child.kill().unwrap();
     let _ = child.wait();
+}
+
+#[test]
+fn serve_refuses_what_cloudfront_would_refuse_at_start_up() {
+    let dir = keys("ecdsa");
+    let site = dir.join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    let public = format!("KCLI={}", p(&dir, "public_key.pem"));
+    let serve = |extra: &[&str]| {
+        let mut args =
+            vec!["serve", site.to_str().unwrap(), "--public-key", &public, "--addr", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    fails_cleanly(&serve(&["--protect", "/private/%2A"]), "holds '%' at 9, which CloudFront does not allow");
+    fails_cleanly(&serve(&["--protect", "/private/\\x"]), "holds '\\\\' at 9");
+    fails_cleanly(&serve(&["--protect", ""]), "cannot be empty");
+    fails_cleanly(&serve(&["--domain-name", "cdn.example.com/x"]), "is not a domain name");
 }
 
 /// What would give a private key away in some output: each line of its PEM body, and the PEM

@@ -20,6 +20,35 @@ use cfsign::EpochSeconds;
 pub use cfsign::rustcrypto::SigningKey;
 use cfsign_issuer::{Access, Issuer, ManualClock};
 
+/// A seeded xorshift generator: the hostile-input tests are repeatable from their seed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next_u64() % 100 < percent
+    }
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+    pub fn bytes(&mut self, len: usize, alphabet: &[u8]) -> Vec<u8> {
+        (0..len).map(|_| *self.pick(alphabet)).collect()
+    }
+    /// `min + below(spread)` bytes from `alphabet`.
+    pub fn some_bytes(&mut self, min: usize, spread: usize, alphabet: &[u8]) -> Vec<u8> {
+        let n = min + self.below(spread);
+        self.bytes(n, alphabet)
+    }
+}
+
 pub const T0: EpochSeconds = EpochSeconds::new(1_767_200_000);
 pub const KEY_PAIR_ID: &str = "K2JCJMDEHXQW5F";
 
@@ -372,8 +401,17 @@ pub async fn start_gate(
     trusted: cfsign_verify::TrustedKeyGroups,
     now: impl Fn() -> EpochSeconds + Send + Sync + 'static,
 ) -> SocketAddr {
-    use cfsign_tower::gate::{Gate, GateLayer};
-    let gate = Gate::new().public("/public/*").default_protected(trusted);
+    let gate = cfsign_tower::gate::Gate::new().public("/public/*").unwrap().default_protected(trusted);
+    start_gate_with(dir, gate, now).await
+}
+
+/// [`start_gate`] with the given behaviours and domain names.
+pub async fn start_gate_with(
+    dir: &std::path::Path,
+    gate: cfsign_tower::gate::Gate,
+    now: impl Fn() -> EpochSeconds + Send + Sync + 'static,
+) -> SocketAddr {
+    use cfsign_tower::gate::GateLayer;
     let layer =
         GateLayer::new(gate).https().clock(now).client_ip_from(|parts: &axum::http::request::Parts| {
             parts.extensions.get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
@@ -381,6 +419,11 @@ pub async fn start_gate(
     let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir)).layer(layer);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    // Replies go out at once (a reply's head and body are two writes; with Nagle's algorithm
+    // the second waits for the client's delayed ACK on a kept-alive connection).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        let _ = tcp.set_nodelay(true);
+    });
     tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
     });

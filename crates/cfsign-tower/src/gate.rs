@@ -1,10 +1,17 @@
 //! [`GateLayer`]: a local stand-in for a CloudFront distribution with restricted viewer
 //! access, in front of any service (for example tower-http's `ServeDir`).
 //!
-//! Requests are matched against ordered path patterns, like CloudFront cache behaviours; the
-//! first match decides. A protected behaviour verifies the signed URL or cookies with
-//! `cfsign-verify` against up to four trusted key groups: on denial it answers 403 with
-//! CloudFront's XML body (`Content-Type: text/xml`), on success it strips the signing
+//! Every request first has to name one resource unambiguously: its `Host` (or absolute-form
+//! authority) must be a valid `host[:port]` and its path must be in normal form
+//! ([`RequestUrl`]); otherwise the gate answers `400 Bad Request` and nothing else happens.
+//! That way the path the behaviours match and the signature is checked against is exactly the
+//! path the inner service acts on, whatever decoding the inner service does. With
+//! [`Gate::domain_names`], requests for any other host get CloudFront's 403.
+//!
+//! Requests are then matched against ordered [`PathPattern`]s, like CloudFront cache
+//! behaviours; the first match decides. A protected behaviour verifies the signed URL or
+//! cookies with `cfsign-verify` against up to four trusted key groups: on denial it answers
+//! 403 with CloudFront's XML body (`Content-Type: text/xml`), on success it strips the signing
 //! parameters from the query and calls the inner service.
 //!
 //! ```
@@ -13,7 +20,11 @@
 //! use cfsign_verify::{KeyGroup, TrustedKeyGroups};
 //!
 //! let trusted = TrustedKeyGroups::from(KeyGroup::new().with_pem("K2JCJMDEHXQW5F", public)?);
-//! let gate = Gate::new().protect("/private/*", trusted.clone()).public("/public/*").default_protected(trusted);
+//! let gate = Gate::new()
+//!     .protect("/private/*", trusted.clone())?
+//!     .public("public/*")? // the leading '/' is optional, as at CloudFront
+//!     .default_protected(trusted)
+//!     .domain_names(["cdn.example.com"])?;
 //! let layer = GateLayer::new(gate).client_ip_from(|parts: &http::request::Parts| {
 //!     // e.g. axum's ConnectInfo<SocketAddr>
 //!     parts.extensions.get::<std::net::SocketAddr>().map(|a| a.ip())
@@ -29,37 +40,208 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use cfsign::EpochSeconds;
+pub use cfsign_verify::target::{BadRequest, RequestUrl};
 use cfsign_verify::{Denial, TrustedKeyGroups};
 use http::header::{CONTENT_TYPE, COOKIE, HOST};
 use http::{HeaderValue, Request, Response, StatusCode, Uri};
 use tower_layer::Layer;
 use tower_service::Service;
 
-/// Ordered behaviours: path pattern → public or protected by trusted key groups.
+/// A cache behaviour's path pattern, as CloudFront takes it: `*` matches any run of
+/// characters, `?` exactly one, everything else itself, case-sensitively. The leading `/` is
+/// optional (`images/*` and `/images/*` are the same pattern, as at CloudFront).
+///
+/// Patterns hold only the characters CloudFront allows in them — `A-Z a-z 0-9 _ - . * ? $ / ~
+/// " ' @ : + &` — and at most 255 of them. They are matched against the request path in
+/// normal form ([`RequestUrl`]), where a `"` is written `%22`.
+///
+/// ```
+/// use cfsign_tower::gate::PathPattern;
+///
+/// let pattern: PathPattern = "images/*.jpg".parse()?;
+/// assert_eq!(pattern.as_str(), "/images/*.jpg");
+/// assert!(pattern.matches("/images/a/b.jpg"));
+/// assert!("/images/%2A".parse::<PathPattern>().unwrap_err().to_string().contains("'%'"));
+/// # Ok::<(), cfsign_tower::gate::InvalidPathPattern>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PathPattern {
+    /// With its leading `/`, in the spelling of a normal-form path.
+    normal: String,
+}
+
+/// CloudFront's limit on a path pattern's length.
+const MAX_PATTERN_LEN: usize = 255;
+
+impl PathPattern {
+    /// Checks `pattern` and puts it in the form it is matched in.
+    ///
+    /// # Errors
+    /// [`InvalidPathPattern`] for an empty or too long pattern, or a character CloudFront does
+    /// not allow in path patterns (the error says which and where).
+    pub fn new(pattern: &str) -> Result<Self, InvalidPathPattern> {
+        let invalid = |why| InvalidPathPattern { pattern: pattern.to_owned(), why };
+        if pattern.is_empty() {
+            return Err(invalid(PatternProblem::Empty));
+        }
+        if pattern.len() > MAX_PATTERN_LEN {
+            return Err(invalid(PatternProblem::TooLong { len: pattern.len() }));
+        }
+        if let Some((at, c)) = pattern.char_indices().find(|&(_, c)| !is_pattern_char(c)) {
+            return Err(invalid(PatternProblem::Character { at, c }));
+        }
+        let mut normal = String::with_capacity(pattern.len() + 1);
+        if !pattern.starts_with('/') {
+            normal.push('/');
+        }
+        for c in pattern.chars() {
+            // The one allowed character a normal-form path cannot hold as itself.
+            if c == '"' { normal.push_str("%22") } else { normal.push(c) }
+        }
+        Ok(PathPattern { normal })
+    }
+
+    /// Whether a path in normal form (e.g. [`RequestUrl::path`]) matches.
+    #[must_use]
+    pub fn matches(&self, path: &str) -> bool {
+        cfsign::policy::wildcard_match(&self.normal, path)
+    }
+
+    /// The pattern as matched: with its leading `/`, `"` written `%22`.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.normal
+    }
+}
+
+/// `A-Z a-z 0-9 _ - . * ? $ / ~ " ' @ : + &`: the characters CloudFront takes in path patterns.
+fn is_pattern_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_-.*?$/~\"'@:+&".contains(c)
+}
+
+impl std::str::FromStr for PathPattern {
+    type Err = InvalidPathPattern;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        PathPattern::new(s)
+    }
+}
+
+impl std::fmt::Display for PathPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.normal)
+    }
+}
+
+/// A path pattern CloudFront would not accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidPathPattern {
+    pattern: String,
+    why: PatternProblem,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PatternProblem {
+    Empty,
+    TooLong { len: usize },
+    Character { at: usize, c: char },
+}
+
+impl std::fmt::Display for InvalidPathPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pattern = &self.pattern;
+        match self.why {
+            PatternProblem::Empty => f.write_str("a path pattern cannot be empty (use '*' for every path)"),
+            PatternProblem::TooLong { len } => write!(
+                f,
+                "path pattern '{pattern}' has {len} characters; CloudFront allows at most {MAX_PATTERN_LEN}"
+            ),
+            PatternProblem::Character { at, c } => write!(
+                f,
+                "path pattern '{pattern}' holds {c:?} at {at}, which CloudFront does not allow in path patterns \
+                 (allowed: A-Z a-z 0-9 _ - . * ? $ / ~ \" ' @ : + &; write other characters as they appear \
+                 decoded, or match them with '?' or '*')"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for InvalidPathPattern {}
+
+/// A distribution's domain name (its own or an alternate one) was not valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidDomainName {
+    name: String,
+}
+
+impl std::fmt::Display for InvalidDomainName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "'{}' is not a domain name a distribution can serve: use a DNS name such as \
+             cdn.example.com, a wildcard such as *.example.com, or an IP address",
+            self.name
+        )
+    }
+}
+
+impl std::error::Error for InvalidDomainName {}
+
+/// A domain name, lowercased; `*.parent` covers exactly one more label.
+fn domain_name(name: &str) -> Result<String, InvalidDomainName> {
+    let lower = name.to_ascii_lowercase();
+    let labels = lower.strip_prefix("*.").unwrap_or(&lower);
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let ipv6 = labels
+        .strip_prefix('[')
+        .and_then(|l| l.strip_suffix(']'))
+        .is_some_and(|a| a.parse::<std::net::Ipv6Addr>().is_ok() && labels == lower);
+    if ipv6 || (labels.len() <= 253 && labels.split('.').all(label_ok)) {
+        Ok(lower)
+    } else {
+        Err(InvalidDomainName { name: name.to_owned() })
+    }
+}
+
+/// Ordered behaviours (path pattern → public or protected by trusted key groups), and the
+/// domain names the distribution serves.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct Gate {
-    behaviours: Vec<(String, Option<Arc<TrustedKeyGroups>>)>,
+    behaviours: Vec<(PathPattern, Option<Arc<TrustedKeyGroups>>)>,
     default: Option<Arc<TrustedKeyGroups>>,
+    domain_names: Vec<String>,
 }
 
 impl Gate {
-    /// No behaviours; the default behaviour is public until set otherwise.
+    /// No behaviours; the default behaviour is public until set otherwise; every host is
+    /// served.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Requests whose path matches `pattern` (`*` any run, `?` one character, case-sensitive,
-    /// e.g. `/images/*.jpg`) need a valid signature from `trusted`.
-    pub fn protect(mut self, pattern: impl Into<String>, trusted: TrustedKeyGroups) -> Self {
-        self.behaviours.push((pattern.into(), Some(Arc::new(trusted))));
-        self
+    /// Requests whose path matches `pattern` (a [`PathPattern`], e.g. `/images/*.jpg`) need a
+    /// valid signature from `trusted`.
+    ///
+    /// # Errors
+    /// [`InvalidPathPattern`] for a pattern CloudFront would refuse.
+    pub fn protect(mut self, pattern: &str, trusted: TrustedKeyGroups) -> Result<Self, InvalidPathPattern> {
+        self.behaviours.push((PathPattern::new(pattern)?, Some(Arc::new(trusted))));
+        Ok(self)
     }
 
     /// Requests whose path matches `pattern` are served without a signature.
-    pub fn public(mut self, pattern: impl Into<String>) -> Self {
-        self.behaviours.push((pattern.into(), None));
-        self
+    ///
+    /// # Errors
+    /// [`InvalidPathPattern`] for a pattern CloudFront would refuse.
+    pub fn public(mut self, pattern: &str) -> Result<Self, InvalidPathPattern> {
+        self.behaviours.push((PathPattern::new(pattern)?, None));
+        Ok(self)
     }
 
     /// Paths no behaviour matches need a valid signature from `trusted`.
@@ -68,12 +250,47 @@ impl Gate {
         self
     }
 
-    /// The key groups guarding `path`, or `None` when it is public.
+    /// The distribution's domain names — its own (`d111111abcdef8.cloudfront.net`) and its
+    /// alternate ones (`cdn.example.com`, `*.example.com`), or an IP address for local use.
+    /// Like CloudFront, the gate then answers requests for any other host with 403 before
+    /// any behaviour sees them. Ports are not compared. Without this call, every valid host is
+    /// served (the URL a signature is checked against still carries the request's host).
+    ///
+    /// # Errors
+    /// [`InvalidDomainName`] for a name that is neither a DNS name, a `*.` wildcard nor an IP
+    /// address.
+    pub fn domain_names<I, N>(mut self, names: I) -> Result<Self, InvalidDomainName>
+    where
+        I: IntoIterator<Item = N>,
+        N: AsRef<str>,
+    {
+        for name in names {
+            self.domain_names.push(domain_name(name.as_ref())?);
+        }
+        Ok(self)
+    }
+
+    /// Whether the distribution serves `host` (lowercase, without port, as
+    /// [`RequestUrl::host`] gives it).
+    #[must_use]
+    pub fn serves_host(&self, host: &str) -> bool {
+        self.domain_names.is_empty()
+            || self.domain_names.iter().any(|name| match name.strip_prefix("*.") {
+                Some(parent) => host
+                    .strip_suffix(parent)
+                    .and_then(|sub| sub.strip_suffix('.'))
+                    .is_some_and(|label| !label.is_empty() && !label.contains('.')),
+                None => name == host,
+            })
+    }
+
+    /// The key groups guarding `path` (in normal form, see [`RequestUrl`]), or `None` when it
+    /// is public.
     #[must_use]
     pub fn behaviour_for(&self, path: &str) -> Option<&TrustedKeyGroups> {
         self.behaviours
             .iter()
-            .find(|(pattern, _)| cfsign::policy::wildcard_match(pattern, path))
+            .find(|(pattern, _)| pattern.matches(path))
             .map_or(self.default.as_deref(), |(_, t)| t.as_deref())
     }
 }
@@ -185,21 +402,39 @@ impl Config {
         forwarded.or_else(|| (self.client_ip)(parts)).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
     }
 
-    /// Verifies a protected request; on success returns the URI without signing parameters.
-    fn check(&self, trusted: &TrustedKeyGroups, parts: &http::request::Parts) -> Result<Option<Uri>, Denial> {
-        let host = parts
-            .headers
-            .get(HOST)
-            .and_then(|h| h.to_str().ok())
-            .or_else(|| parts.uri.authority().map(http::uri::Authority::as_str))
-            .unwrap_or("");
-        let target = parts.uri.path_and_query().map_or("/", http::uri::PathAndQuery::as_str);
-        let url = format!("{}://{host}{target}", self.scheme);
+    /// The URL the request names, from a valid authority and a target in normal form.
+    fn request_url(&self, parts: &http::request::Parts) -> Result<RequestUrl, BadRequest> {
+        let mut hosts = parts.headers.get_all(HOST).iter();
+        let host = hosts.next().map(HeaderValue::as_bytes);
+        if hosts.next().is_some() {
+            return Err(BadRequest::ConflictingHost);
+        }
+        // Absolute form (and HTTP/2, whose `:authority` hyper puts in the URI): the URI as
+        // sent; origin form: the path and query as sent.
+        match parts.uri.authority() {
+            Some(_) => RequestUrl::new(self.scheme, host, parts.uri.to_string().as_bytes()),
+            None => RequestUrl::new(
+                self.scheme,
+                host,
+                parts.uri.path_and_query().map_or("", http::uri::PathAndQuery::as_str).as_bytes(),
+            ),
+        }
+    }
+
+    /// Verifies a protected request for `url`; on success returns the URI without signing
+    /// parameters.
+    fn check(
+        &self,
+        trusted: &TrustedKeyGroups,
+        parts: &http::request::Parts,
+        url: &str,
+    ) -> Result<Option<Uri>, Denial> {
         let cookies: Vec<&[u8]> = parts.headers.get_all(COOKIE).iter().map(HeaderValue::as_bytes).collect();
         let cookies = cookies.join(&b"; "[..]);
         let request =
-            cfsign_verify::Request::new(&url, self.client_ip(parts), (self.now)()).cookie_header(&cookies);
+            cfsign_verify::Request::new(url, self.client_ip(parts), (self.now)()).cookie_header(&cookies);
         trusted.verify(&request)?;
+        let target = parts.uri.path_and_query().map_or("/", http::uri::PathAndQuery::as_str);
         let stripped = cfsign_verify::strip_signing_parameters(target);
         if stripped.len() == target.len() {
             return Ok(None);
@@ -211,9 +446,13 @@ impl Config {
 }
 
 fn denied<B>(denial: &Denial) -> Response<GateBody<B>> {
-    let mut response = Response::new(GateBody::Denied { body: Some(Bytes::from(denial.xml_body())) });
-    *response.status_mut() = StatusCode::FORBIDDEN;
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(Denial::CONTENT_TYPE));
+    refused(StatusCode::FORBIDDEN, Denial::CONTENT_TYPE, denial.xml_body())
+}
+
+fn refused<B>(status: StatusCode, content_type: &'static str, body: String) -> Response<GateBody<B>> {
+    let mut response = Response::new(GateBody::Denied { body: Some(Bytes::from(body)) });
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
@@ -231,11 +470,27 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let (mut parts, body) = request.into_parts();
-        if let Some(trusted) = self.config.gate.behaviour_for(parts.uri.path()) {
-            match self.config.check(trusted, &parts) {
+        let refuse = |response| GateFuture::Denied { response: Some(response) };
+        // Every request, public or not: the behaviour is chosen on the same path the inner
+        // service will act on, and the URL checked carries a valid authority.
+        let config = &*self.config;
+        let url = match config.request_url(&parts) {
+            Ok(url) => url,
+            Err(bad) => {
+                let body = format!("400 Bad Request: {bad} (cfsign gate; see docs/verifying.md)\n");
+                return refuse(refused(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", body));
+            }
+        };
+        if !config.gate.serves_host(url.host()) {
+            let body = "403 Forbidden: the request could not be satisfied: this distribution does not \
+                        serve the requested host (cfsign gate)\n";
+            return refuse(refused(StatusCode::FORBIDDEN, "text/plain; charset=utf-8", body.to_owned()));
+        }
+        if let Some(trusted) = config.gate.behaviour_for(url.path()) {
+            match config.check(trusted, &parts, url.as_str()) {
                 Ok(Some(stripped)) => parts.uri = stripped,
                 Ok(None) => {}
-                Err(denial) => return GateFuture::Denied { response: Some(denied(&denial)) },
+                Err(denial) => return refuse(denied(&denial)),
             }
         }
         GateFuture::Inner { future: self.inner.call(Request::from_parts(parts, body)) }

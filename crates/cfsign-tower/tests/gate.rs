@@ -39,10 +39,11 @@ async fn send(
     if let Some(c) = cookie {
         req = req.header("cookie", c);
     }
-    if let Some((k, v)) = extra {
-        req = req.header(k, v);
-    }
     let mut req = req.body(()).unwrap();
+    if let Some((k, v)) = extra {
+        // Replaces: a second Host header would be refused for being a second one.
+        req.headers_mut().insert(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+    }
     req.extensions_mut().insert(SocketAddr::from(([192, 0, 2, 1], 50_000)));
     let res = svc.oneshot(req).await.unwrap();
     let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
@@ -52,7 +53,7 @@ async fn send(
 }
 
 fn layer() -> GateLayer {
-    GateLayer::new(Gate::new().public("/public/*").default_protected(trusted())).clock(|| NOW)
+    GateLayer::new(Gate::new().public("/public/*").unwrap().default_protected(trusted())).clock(|| NOW)
 }
 
 #[tokio::test]
@@ -125,11 +126,102 @@ async fn cookies_and_ip_conditions() {
 
 #[tokio::test]
 async fn behaviours_are_ordered() {
-    let gate =
-        Gate::new().protect("/docs/secret/*", trusted()).public("/docs/*").default_protected(trusted());
+    let gate = Gate::new()
+        .protect("/docs/secret/*", trusted())
+        .unwrap()
+        .public("docs/*")
+        .unwrap()
+        .default_protected(trusted());
     let l = || GateLayer::new(gate.clone()).clock(|| NOW);
     assert_eq!(send(l(), "/docs/secret/a", None, None).await.0, 403);
     assert_eq!(send(l(), "/docs/a", None, None).await.0, 200);
     assert_eq!(send(l(), "/other", None, None).await.0, 403);
-    assert!(Gate::new().public("/x/*").behaviour_for("/y").is_none(), "default is public");
+    assert!(Gate::new().public("/x/*").unwrap().behaviour_for("/y").is_none(), "default is public");
+}
+
+#[test]
+fn path_patterns_as_cloudfront_takes_them() {
+    use cfsign_tower::gate::PathPattern;
+    for (written, matched) in
+        [("private/*", "/private/*"), ("/private/*", "/private/*"), ("*", "/*"), ("a\"b", "/a%22b")]
+    {
+        assert_eq!(PathPattern::new(written).unwrap().as_str(), matched);
+    }
+    assert!(PathPattern::new("images/*.jpg").unwrap().matches("/images/a/b.jpg"));
+    assert!(PathPattern::new("/a?c").unwrap().matches("/abc"));
+    assert!(!PathPattern::new("/Images/*").unwrap().matches("/images/a"), "case-sensitive");
+    for (bad, says) in [
+        ("/private/%2A", "'%' at 9"),
+        ("/a b", "' ' at 2"),
+        ("/a\\b", "'\\\\' at 2"),
+        ("/é", "'é' at 1"),
+        ("/a#b", "'#' at 2"),
+        ("", "cannot be empty"),
+    ] {
+        let err = PathPattern::new(bad).unwrap_err().to_string();
+        assert!(err.contains(says), "{bad:?}: {err}");
+    }
+    assert!(PathPattern::new(&format!("/{}", "a".repeat(254))).is_ok());
+    assert!(
+        PathPattern::new(&format!("/{}", "a".repeat(255))).unwrap_err().to_string().contains("at most 255")
+    );
+}
+
+#[test]
+fn domain_names_as_cloudfront_serves_them() {
+    let gate = Gate::new().domain_names(["CDN.example.com", "*.media.example.com", "127.0.0.1"]).unwrap();
+    for host in ["cdn.example.com", "a.media.example.com", "127.0.0.1"] {
+        assert!(gate.serves_host(host), "{host}");
+    }
+    for host in ["example.com", "x.cdn.example.com", "media.example.com", "a.b.media.example.com", "evil.com"]
+    {
+        assert!(!gate.serves_host(host), "{host}");
+    }
+    assert!(Gate::new().serves_host("anything.example"), "no names: every valid host");
+    for bad in ["cdn.example.com/x", "", "a..b", "-a.com", "cdn example", "*", "a.*.com"] {
+        assert!(Gate::new().domain_names([bad]).is_err(), "{bad:?}");
+    }
+}
+
+#[tokio::test]
+async fn requests_naming_no_single_resource_are_refused_before_any_behaviour() {
+    let url = cfsign::sign_url_canned("http://cdn.example.com/private/a.txt", EXP, &key()).unwrap();
+    let signed = url.strip_prefix("http://cdn.example.com").unwrap();
+    for target in [
+        "/%70rivate/a.txt",
+        "//private/a.txt",
+        "/./private/a.txt",
+        "/private%2Fa.txt",
+        "/public/../private/a.txt",
+    ] {
+        let (status, ct, body) = send(layer(), target, None, None).await;
+        assert_eq!((status, ct.as_str()), (400, "text/plain; charset=utf-8"), "{target}");
+        assert!(body.starts_with("400 Bad Request: "), "{body}");
+    }
+    // A public path too: which behaviour applies is only known on the normal form.
+    assert_eq!(send(layer(), "/public/%61.txt", None, None).await.0, 400);
+    // The Host decides the URL checked: anything but host[:port] is refused.
+    for host in ["cdn.example.com/private/", "cdn.example.com#", "a@cdn.example.com", "cdn.example.com:x"] {
+        assert_eq!(send(layer(), signed, None, Some(("host", host))).await.0, 400, "{host}");
+    }
+    // Two Host headers: which one would the URL carry? Neither.
+    let twice = tower::service_fn(|_: Request<()>| async {
+        Ok::<_, Infallible>(Response::new(Full::new(bytes::Bytes::new())))
+    });
+    let mut req = Request::builder().uri(signed).header("host", "cdn.example.com").body(()).unwrap();
+    req.headers_mut().append("host", "cdn.example.com".parse().unwrap());
+    assert_eq!(ServiceBuilder::new().layer(layer()).service(twice).oneshot(req).await.unwrap().status(), 400);
+    // An absolute-form target: its authority is used; a Host naming another one is refused.
+    let absolute = format!("http://cdn.example.com{signed}");
+    assert_eq!(send(layer(), &absolute, None, None).await.0, 200);
+    assert_eq!(send(layer(), &absolute, None, Some(("host", "other.example.com"))).await.0, 400);
+    // Domain names: other hosts get 403 before any behaviour.
+    let named = || {
+        GateLayer::new(Gate::new().default_protected(trusted()).domain_names(["cdn.example.com"]).unwrap())
+            .clock(|| NOW)
+    };
+    assert_eq!(send(named(), signed, None, None).await.0, 200);
+    let (status, _, body) = send(named(), signed, None, Some(("host", "cdn.example.net"))).await;
+    assert_eq!(status, 403);
+    assert!(body.contains("does not serve the requested host"), "{body}");
 }

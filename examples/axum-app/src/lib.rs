@@ -243,11 +243,10 @@ pub fn cdn(
     trusted: TrustedKeyGroups,
     now: impl Fn() -> cfsign::EpochSeconds + Send + Sync + 'static,
 ) -> Router {
-    let gate = GateLayer::new(Gate::new().protect("/u/*", trusted)).clock(now).client_ip_from(
-        |parts: &axum::http::request::Parts| {
-            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
-        },
-    );
+    let gate = Gate::new().protect("/u/*", trusted).expect("a valid constant path pattern");
+    let gate = GateLayer::new(gate).clock(now).client_ip_from(|parts: &axum::http::request::Parts| {
+        parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+    });
     Router::new()
         .route("/", get(|| async { "cfsign local CDN: files under /u/{user}/ need signed cookies" }))
         .route("/u/{user}/{file}", get(cdn_file))

@@ -77,6 +77,27 @@ pub(crate) async fn sign_in_images_load_sign_out_refused(app_addr: SocketAddr, c
     assert_eq!(res.status(), 403);
     assert!(res.text().await.unwrap().contains("<Code>AccessDenied</Code>"));
 
+    // Every byte of a request is the client's: a Host that would move the checked path under
+    // alice's signed prefix (or cut it off), and spellings of bob's path that the CDN's router
+    // would read as bob's, never get bob's image with alice's cookies.
+    let alice_prefix = format!("{cdn_addr}/u/alice/");
+    let bob = "/u/bob/photo-1.svg";
+    for (host, target) in [
+        (alice_prefix.as_str(), bob),
+        (&format!("{alice_prefix}#"), bob),
+        (&format!("{alice_prefix}?"), bob),
+        (&format!("user@{cdn_addr}"), bob),
+        (&cdn_addr.to_string(), "/u/%62ob/photo-1.svg"),
+        (&cdn_addr.to_string(), "/u/alice/../bob/photo-1.svg"),
+        (&cdn_addr.to_string(), "/u/alice/%2e%2e/bob/photo-1.svg"),
+        (&cdn_addr.to_string(), "//u/bob/photo-1.svg"),
+        (&cdn_addr.to_string(), &format!("http://{alice_prefix}..{bob}")),
+    ] {
+        let (status, body) = raw_get(cdn_addr, host, target, &jar.header()).await;
+        assert!(matches!(status, 400 | 403), "Host {host:?} {target:?} -> {status} {body}");
+        assert!(!body.contains("bob/photo-1.svg"), "Host {host:?} {target:?} -> {body}");
+    }
+
     // Sign out: the cookies are removed, and the image is refused again.
     let res =
         http.post(format!("http://{app_addr}/logout")).header("cookie", jar.header()).send().await.unwrap();
@@ -84,4 +105,24 @@ pub(crate) async fn sign_in_images_load_sign_out_refused(app_addr: SocketAddr, c
     assert!(jar.0.is_empty(), "{:?}", jar.0);
     let res = http.get(&image).send().await.unwrap();
     assert_eq!(res.status(), 403);
+}
+
+/// `GET target` with the given raw `Host` and `Cookie` values over a fresh connection: no client
+/// library in between to refuse or normalise them. Returns the status and the body.
+async fn raw_get(addr: SocketAddr, host: &str, target: &str, cookie: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let request =
+        format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n");
+    let reply = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut reply = Vec::new();
+        let _ = stream.read_to_end(&mut reply);
+        String::from_utf8_lossy(&reply).into_owned()
+    })
+    .await
+    .unwrap();
+    let status = reply.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = reply.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
 }
