@@ -151,6 +151,13 @@ pub trait Signer {
     /// # Errors
     /// Whatever the signing backend reports, as [`Error::Signing`].
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error>;
+    /// The public half of this signer's key, to check signatures it made. `cfsign-issuer` uses
+    /// it to recognise cookie sets that another instance of the app signed with the same key
+    /// (otherwise it re-issues them). `None`, the default, when the signer cannot check its
+    /// signatures locally; the keys of this crate return themselves.
+    fn verifier(&self) -> Option<&dyn Verifier> {
+        None
+    }
 }
 
 /// `Signer` for references and smart pointers to signers.
@@ -168,6 +175,9 @@ macro_rules! forward_signer {
             }
             fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
                 (**self).sign(message)
+            }
+            fn verifier(&self) -> Option<&dyn Verifier> {
+                (**self).verifier()
             }
         }
     )*};

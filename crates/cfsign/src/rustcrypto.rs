@@ -231,6 +231,24 @@ impl Signer for SigningKey {
             }
         }
     }
+
+    fn verifier(&self) -> Option<&dyn Verifier> {
+        Some(self)
+    }
+}
+
+/// A private key checks its own signatures with its public half.
+impl Verifier for SigningKey {
+    fn key_kind(&self) -> KeyKind {
+        SigningKey::key_kind(self)
+    }
+
+    fn verify(&self, hash: HashAlgorithm, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+        match &self.secret {
+            Secret::Rsa(k) => verify_rsa(k.as_ref(), hash, message, signature),
+            Secret::P256(k) => verify_p256(k.verifying_key(), hash, message, signature),
+        }
+    }
 }
 
 /// A public key (what is pasted into CloudFront), for checking signatures.
@@ -321,29 +339,40 @@ impl Verifier for PublicKey {
     }
 
     fn verify(&self, hash: HashAlgorithm, message: &[u8], signature: &[u8]) -> Result<(), Error> {
-        let ok = match &self.0 {
-            Public::Rsa(k) => match hash {
-                HashAlgorithm::Sha1 => {
-                    k.verify(Pkcs1v15Sign::new::<Sha1>(), &Sha1::digest(message), signature)
-                }
-                HashAlgorithm::Sha256 => {
-                    k.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(message), signature)
-                }
-            }
-            .is_ok(),
-            Public::P256(k) => {
-                let Ok(sig) = p256::ecdsa::Signature::from_der(signature) else {
-                    return Err(Error::BadSignature);
-                };
-                match hash {
-                    HashAlgorithm::Sha1 => k.verify_prehash(&Sha1::digest(message), &sig),
-                    HashAlgorithm::Sha256 => k.verify_prehash(&Sha256::digest(message), &sig),
-                }
-                .is_ok()
-            }
-        };
-        if ok { Ok(()) } else { Err(Error::BadSignature) }
+        match &self.0 {
+            Public::Rsa(k) => verify_rsa(k, hash, message, signature),
+            Public::P256(k) => verify_p256(k, hash, message, signature),
+        }
     }
+}
+
+fn verify_rsa(
+    key: &rsa::RsaPublicKey,
+    hash: HashAlgorithm,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), Error> {
+    let r = match hash {
+        HashAlgorithm::Sha1 => key.verify(Pkcs1v15Sign::new::<Sha1>(), &Sha1::digest(message), signature),
+        HashAlgorithm::Sha256 => {
+            key.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(message), signature)
+        }
+    };
+    r.map_err(|_| Error::BadSignature)
+}
+
+fn verify_p256(
+    key: &p256::ecdsa::VerifyingKey,
+    hash: HashAlgorithm,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), Error> {
+    let sig = p256::ecdsa::Signature::from_der(signature).map_err(|_| Error::BadSignature)?;
+    let r = match hash {
+        HashAlgorithm::Sha1 => key.verify_prehash(&Sha1::digest(message), &sig),
+        HashAlgorithm::Sha256 => key.verify_prehash(&Sha256::digest(message), &sig),
+    };
+    r.map_err(|_| Error::BadSignature)
 }
 
 fn rsa_secret(k: rsa::RsaPrivateKey) -> Result<Secret, Error> {

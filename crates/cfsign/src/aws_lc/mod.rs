@@ -35,6 +35,8 @@ struct Inner {
     sha256: Sha256Key,
     evp: ffi::EvpKey,
     rng: SystemRandom,
+    /// The public half, parsed once (the key checks its own signatures with it).
+    public: PublicKey,
 }
 
 /// A private key ready to sign, with its CloudFront key-pair ID and hash algorithm (AWS-LC).
@@ -45,6 +47,27 @@ pub struct SigningKey {
     inner: Arc<Inner>,
     key_pair_id: KeyPairId,
     hash: HashAlgorithm,
+}
+
+/// The public half of a parsed private key.
+fn public_of(key: &Sha256Key) -> PublicKey {
+    let (spki, kind): (Option<Vec<u8>>, KeyKind) = match key {
+        Sha256Key::Rsa(k) => {
+            let der: Result<PublicKeyX509Der<'_>, _> = k.public_key().as_der();
+            (der.ok().map(|d| d.as_ref().to_vec()), KeyKind::Rsa)
+        }
+        Sha256Key::P256(k) => {
+            let der: Result<PublicKeyX509Der<'_>, _> = k.public_key().as_der();
+            (der.ok().map(|d| d.as_ref().to_vec()), KeyKind::EcdsaP256)
+        }
+    };
+    // Encoding an in-memory public key does not fail; an unusable key refuses everything.
+    PublicKey::from_der(&spki.unwrap_or_default()).unwrap_or(PublicKey {
+        evp: None,
+        sha256: None,
+        kind,
+        spki: Vec::new(),
+    })
 }
 
 fn unsupported_rsa() -> Error {
@@ -99,8 +122,9 @@ impl SigningKey {
                 reason: "RSA keys must be 1024 to 4096 bits (CloudFront key groups take 2048)",
             });
         }
+        let public = public_of(&sha256);
         Ok(SigningKey {
-            inner: Arc::new(Inner { sha256, evp, rng: SystemRandom::new() }),
+            inner: Arc::new(Inner { sha256, evp, rng: SystemRandom::new(), public }),
             key_pair_id,
             hash: HashAlgorithm::Sha256,
         })
@@ -162,23 +186,7 @@ impl SigningKey {
     /// The matching public key.
     #[must_use]
     pub fn public_key(&self) -> PublicKey {
-        let spki: Option<Vec<u8>> = match &self.inner.sha256 {
-            Sha256Key::Rsa(k) => {
-                let der: Result<PublicKeyX509Der<'_>, _> = k.public_key().as_der();
-                der.ok().map(|d| d.as_ref().to_vec())
-            }
-            Sha256Key::P256(k) => {
-                let der: Result<PublicKeyX509Der<'_>, _> = k.public_key().as_der();
-                der.ok().map(|d| d.as_ref().to_vec())
-            }
-        };
-        // Encoding an in-memory public key does not fail; an unusable key refuses everything.
-        PublicKey::from_der(&spki.unwrap_or_default()).unwrap_or(PublicKey {
-            evp: None,
-            sha256: None,
-            kind: self.key_kind(),
-            spki: Vec::new(),
-        })
+        self.inner.public.clone()
     }
 
     /// RSA or ECDSA.
@@ -241,6 +249,21 @@ impl Signer for SigningKey {
                 k.sign(&inner.rng, message).map(|s| s.as_ref().to_vec()).map_err(|_| failed())
             }
         }
+    }
+
+    fn verifier(&self) -> Option<&dyn Verifier> {
+        Some(self)
+    }
+}
+
+/// A private key checks its own signatures with its public half.
+impl Verifier for SigningKey {
+    fn key_kind(&self) -> KeyKind {
+        SigningKey::key_kind(self)
+    }
+
+    fn verify(&self, hash: HashAlgorithm, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+        self.inner.public.verify(hash, message, signature)
     }
 }
 
