@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use cfsign::{EpochSeconds, KeyKind};
-use cfsign_conformance::{Browser, Framework, SigningKey, T0, issuer, key, start};
-use cfsign_issuer::ManualClock;
+use cfsign::{CustomPolicy, EpochSeconds, KeyKind};
+use cfsign_conformance::{Browser, Framework, KEY_PAIR_ID, SigningKey, T0, issuer, key, start};
+use cfsign_issuer::{Access, ManualClock};
 
 /// Runs `scenario` against both frameworks and requires identical transcripts.
 async fn conform<F, Fut>(scenario: F) -> Vec<String>
@@ -135,6 +135,58 @@ async fn hostile_cookies() {
             }
             b.transcript
         }
+    })
+    .await;
+}
+
+/// Cookie sets that look fresh but that the app never signed: the middleware issues genuine
+/// ones instead (and a set signed with the same key by another instance is as good as its own).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_sets_are_never_taken_as_fresh() {
+    conform(|fw| async move {
+        let clock = ManualClock::new(T0);
+        let app_issuer = issuer(&clock, key());
+        let mut b = Browser::new(start(fw, app_issuer.clone()).await);
+        b.send("POST", "/login", "user=alice", None).await;
+        let alice = "https://cdn.example.com/u/alice/a.jpg";
+        let far = EpochSeconds::new(T0.as_secs() + 30 * 24 * 3600);
+        let forged_policy = CustomPolicy::builder()
+            .resource("https://cdn.example.com/u/alice/*")
+            .date_less_than(far)
+            .build()
+            .unwrap();
+        let forged_value = cfsign::encoding::encode(forged_policy.to_json().as_bytes());
+        let forged = format!(
+            "CloudFront-Policy={forged_value}; CloudFront-Signature=AAAA; CloudFront-Key-Pair-Id={KEY_PAIR_ID}; \
+             CloudFront-Hash-Algorithm=SHA256"
+        );
+
+        // Alone, in place of the user's cookies: treated as absent, genuine cookies issued.
+        let r = b.send("GET", "/me", "", Some(&format!("session=alice.u; {forged}"))).await;
+        assert_eq!(r.set_cookie.iter().filter(|c| !c.contains("Max-Age=0")).count(), 4);
+        assert!(b.cloudfront_allows(&key(), alice, T0));
+
+        // Beside the genuine set when that is due for refresh, before or after it: refreshed.
+        clock.advance(Duration::from_secs(50 * 60));
+        let genuine = b.cloudfront_cookies();
+        for header in [format!("session=alice.u; {forged}; {genuine}"), format!("session=alice.u; {genuine}; {forged}")] {
+            let r = b.send("GET", "/me", "", Some(&header)).await;
+            assert_eq!(r.set_cookie.iter().filter(|c| !c.contains("Max-Age=0")).count(), 4, "{header:.80}");
+        }
+        let later = EpochSeconds::new(T0.as_secs() + 75 * 60);
+        assert!(b.cloudfront_allows(&key(), alice, later));
+
+        // Signed with the app's key by another instance, in a window this one never signed:
+        // vouched for (verified once), nothing to do.
+        clock.advance(Duration::from_secs(5 * 60));
+        let other = issuer(&clock, key());
+        let access = Access::single("https://cdn.example.com/u/alice/*", "/").unwrap();
+        let theirs = other.decide(None, "/", Some(access), None, 200);
+        let theirs: Vec<&str> = theirs.iter().map(|c| c.split(';').next().unwrap()).collect();
+        let r = b.send("GET", "/me", "", Some(&format!("session=alice.u; {}", theirs.join("; ")))).await;
+        assert!(r.set_cookie.is_empty(), "{:?}", r.set_cookie);
+        assert_eq!(app_issuer.counters().malformed_cookies, 3);
+        b.transcript
     })
     .await;
 }

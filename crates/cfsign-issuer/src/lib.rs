@@ -410,14 +410,39 @@ impl Issuer {
             }),
             _ => request_cookies::Seen::All(request_cookies::RequestCookies::default()),
         };
-        if let Some(why) = seen.malformed() {
+        let mut malformed = seen.malformed();
+        let refresh = match &access {
+            Some(access) => self.due(&seen, &signer, access.scopes(), request_path, &mut malformed),
+            None => Vec::new(),
+        };
+        if let Some(why) = malformed {
             Counters::bump(&i.counters.malformed_cookies);
             self.warn_rate_limited(why);
         }
-        let mut pending = Pending { access: None, refresh: Vec::new(), names: seen.names() };
-        let Some(scopes) = access.as_ref().map(Access::scopes) else { return pending };
+        let names = seen.names();
+        drop(seen);
+        Pending { access, refresh, names }
+    }
+
+    /// The indices of the scopes visible at `request_path` that no cookie set of the request
+    /// keeps fresh. A set keeps a scope fresh when it is for that scope, key and hash, expires
+    /// after the refresh window — and the issuer can vouch for it: its signature is this key's
+    /// over exactly these bytes (made or verified here before, or verified now) and it expires
+    /// no later than a set issued now. A set that looks fresh but fails that is reported in
+    /// `malformed` (docs/security.md: forged sets).
+    fn due(
+        &self,
+        seen: &request_cookies::Seen<'_>,
+        signer: &CachingSigner,
+        scopes: &[Scope],
+        request_path: &str,
+        malformed: &mut Option<&'static str>,
+    ) -> Vec<usize> {
+        let i = &*self.inner;
         let now = i.clock.now().as_secs();
+        let latest = self.expiry().as_secs();
         let hash = signer.hash_algorithm();
+        let mut due = Vec::new();
         for (index, scope) in scopes.iter().enumerate() {
             // The browser only sends a scope's cookies under its path; elsewhere we cannot see
             // them and leave them alone.
@@ -425,25 +450,36 @@ impl Issuer {
                 continue;
             }
             let fresh = seen.any_set(|set| {
-                set.key_pair_id_matches
+                let looks_fresh = set.key_pair_id_matches
                     && set.hash == hash
                     && set.expires.as_secs() > now.saturating_add(i.refresh_before)
                     && match (set.resource, i.policy_kind) {
                         // The own set's resource is the scope's own string.
-                        (Some(r), PolicyKind::Custom) => {
-                            std::ptr::eq(r, scope.resource()) || r == scope.resource()
-                        }
+                        (Some(r), PolicyKind::Custom) => std::ptr::eq(r, scope.resource()) || r == scope.resource(),
                         (None, PolicyKind::Canned) => true,
                         _ => false,
-                    }
+                    };
+                if !looks_fresh {
+                    return false;
+                }
+                let vouched = set.expires.as_secs() <= latest
+                    && match set.policy {
+                        Some(policy) => signer.vouches_for(set.signature, cache::Signed::Policy(policy)),
+                        None => {
+                            let json = CannedPolicy::json_for(scope.resource(), set.expires);
+                            signer.vouches_for(set.signature, cache::Signed::Canned(&json))
+                        }
+                    };
+                if !vouched {
+                    *malformed = Some("a CloudFront cookie set this issuer did not sign (forged, or expiring later than it would issue)");
+                }
+                vouched
             });
             if !fresh {
-                pending.refresh.push(index);
+                due.push(index);
             }
         }
-        drop(seen);
-        pending.access = access;
-        pending
+        due
     }
 
     /// After the handler: the `Set-Cookie` header values for the response, given the

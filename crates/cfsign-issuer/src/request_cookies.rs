@@ -27,7 +27,8 @@ struct RawSet<'a> {
     values: [Option<&'a [u8]>; 5],
 }
 
-/// A readable set: what it grants and under which key and hash.
+/// A readable set: what it grants and under which key and hash, and the values its signature
+/// is checked on (nothing read from a set is trusted before that check).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SeenSet<'a> {
     /// `None` for a canned set (its resource is the request URL); borrowed from the session's
@@ -36,6 +37,10 @@ pub(crate) struct SeenSet<'a> {
     pub(crate) expires: EpochSeconds,
     pub(crate) key_pair_id_matches: bool,
     pub(crate) hash: HashAlgorithm,
+    /// The `CloudFront-Policy` value (`None` for a canned set).
+    pub(crate) policy: Option<&'a [u8]>,
+    /// The `CloudFront-Signature` value.
+    pub(crate) signature: &'a [u8],
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -310,6 +315,8 @@ pub(crate) struct OwnSet<'a> {
     expires: EpochSeconds,
     key_pair_id_matches: bool,
     hash: HashAlgorithm,
+    policy: &'a [u8],
+    signature: &'a [u8],
     names: u8,
 }
 
@@ -321,6 +328,10 @@ pub(crate) struct SetView<'s> {
     pub(crate) expires: EpochSeconds,
     pub(crate) key_pair_id_matches: bool,
     pub(crate) hash: HashAlgorithm,
+    /// The `CloudFront-Policy` value (`None` for a canned set).
+    pub(crate) policy: Option<&'s [u8]>,
+    /// The `CloudFront-Signature` value.
+    pub(crate) signature: &'s [u8],
 }
 
 impl<'a> OwnSet<'a> {
@@ -333,6 +344,8 @@ impl<'a> OwnSet<'a> {
             expires: self.expires,
             key_pair_id_matches: self.key_pair_id_matches,
             hash: self.hash,
+            policy: Some(self.policy),
+            signature: self.signature,
         });
         RequestCookies { sets, names: self.names, malformed: None }
     }
@@ -364,6 +377,8 @@ impl<'a> Seen<'a> {
                 expires: own.expires,
                 key_pair_id_matches: own.key_pair_id_matches,
                 hash: own.hash,
+                policy: Some(own.policy),
+                signature: own.signature,
             }),
             Seen::All(all) => all.sets.iter().any(|set| {
                 f(SetView {
@@ -371,6 +386,8 @@ impl<'a> Seen<'a> {
                     expires: set.expires,
                     key_pair_id_matches: set.key_pair_id_matches,
                     hash: set.hash,
+                    policy: set.policy,
+                    signature: set.signature,
                 })
             }),
         }
@@ -388,7 +405,7 @@ impl<'a> Seen<'a> {
 
 /// Reads the `CloudFront-*` cookies of `header`; `key_pair_id` is the issuer's own, `scopes`
 /// those of the session (their policies are recognised without decoding).
-pub(crate) fn read<'a>(header: &[u8], key_pair_id: &str, scopes: &'a [Scope]) -> Seen<'a> {
+pub(crate) fn read<'a>(header: &'a [u8], key_pair_id: &str, scopes: &'a [Scope]) -> Seen<'a> {
     match read_own_set(header, key_pair_id, scopes) {
         Some(own) => Seen::Own(own),
         None => Seen::All(read_all(header, key_pair_id, scopes)),
@@ -419,7 +436,7 @@ fn find_cloudfront(header: &[u8]) -> Option<usize> {
 /// policy this issuer does not write, a second `CloudFront-` anywhere — and the caller then
 /// reads the header in full ([`read_all`]). Whenever this answers, the answer is the one
 /// `read_all` gives (tested, and checked by the `issuer_cookies` fuzz target).
-fn read_own_set<'a>(header: &[u8], key_pair_id: &str, scopes: &'a [Scope]) -> Option<OwnSet<'a>> {
+fn read_own_set<'a>(header: &'a [u8], key_pair_id: &str, scopes: &'a [Scope]) -> Option<OwnSet<'a>> {
     if header.len() > MAX_HEADER {
         return None;
     }
@@ -460,7 +477,15 @@ fn read_own_set<'a>(header: &[u8], key_pair_id: &str, scopes: &'a [Scope]) -> Op
     if policy.len() > MAX_POLICY || !plain(signature) || !plain(key) {
         return None;
     }
-    Some(OwnSet { resource, expires, key_pair_id_matches: key == key_pair_id.as_bytes(), hash, names })
+    Some(OwnSet {
+        resource,
+        expires,
+        key_pair_id_matches: key == key_pair_id.as_bytes(),
+        hash,
+        policy,
+        signature,
+        names,
+    })
 }
 
 /// [`value`] when the value is likely `expected` (which holds no `;`): checked by comparison,
@@ -496,14 +521,14 @@ fn value(s: &[u8]) -> (&[u8], Option<&[u8]>) {
 /// Reads every `CloudFront-*` pair of `header`, grouped into sets. (Kept out of [`read`], so
 /// that the one-pass reading does not pay for this function's stack frame.)
 #[inline(never)]
-fn read_all<'a>(header: &[u8], key_pair_id: &str, scopes: &'a [Scope]) -> RequestCookies<'a> {
+fn read_all<'a>(header: &'a [u8], key_pair_id: &str, scopes: &'a [Scope]) -> RequestCookies<'a> {
     let mut out = RequestCookies::default();
     if header.len() > MAX_HEADER {
         out.malformed = Some("Cookie header over 20,480 bytes");
         return out;
     }
     let mut current = RawSet::default();
-    let finish_set = |set: &RawSet<'_>, out: &mut RequestCookies<'a>| match read_set(set, key_pair_id, scopes)
+    let finish_set = |set: &RawSet<'a>, out: &mut RequestCookies<'a>| match read_set(set, key_pair_id, scopes)
     {
         Ok(seen) => out.sets.push(seen),
         Err(why) => out.malformed = Some(why),
@@ -531,7 +556,7 @@ fn read_all<'a>(header: &[u8], key_pair_id: &str, scopes: &'a [Scope]) -> Reques
 }
 
 fn read_set<'a>(
-    set: &RawSet<'_>,
+    set: &RawSet<'a>,
     key_pair_id: &str,
     scopes: &'a [Scope],
 ) -> Result<SeenSet<'a>, &'static str> {
@@ -571,7 +596,14 @@ fn read_set<'a>(
         (Some(_), Some(_)) => return Err("both CloudFront-Policy and CloudFront-Expires"),
         (None, None) => return Err("cookie set without CloudFront-Policy or CloudFront-Expires"),
     };
-    Ok(SeenSet { resource, expires, key_pair_id_matches: key == key_pair_id.as_bytes(), hash })
+    Ok(SeenSet {
+        resource,
+        expires,
+        key_pair_id_matches: key == key_pair_id.as_bytes(),
+        hash,
+        policy,
+        signature,
+    })
 }
 
 #[cfg(test)]

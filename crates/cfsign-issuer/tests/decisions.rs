@@ -240,3 +240,164 @@ fn canned_policies_for_exact_urls() {
     // A wildcard scope cannot be canned: no cookies, logged as an error, response unharmed.
     assert!(issuer.decide(None, "/", Some(alice()), None, 200).is_empty());
 }
+
+/// A `CloudFront-Policy` cookie set for `resource` expiring at `expires`, signed by `key`.
+fn set_for(key: &SigningKey, resource: &str, expires: EpochSeconds) -> String {
+    let policy = cfsign::CustomPolicy::builder().resource(resource).date_less_than(expires).build().unwrap();
+    cfsign::SignedPolicy::new(policy, key).unwrap().cookies().cookie_header()
+}
+
+fn value_of<'a>(header: &'a str, name: &str) -> &'a str {
+    header.split("; ").find_map(|p| p.strip_prefix(name)?.strip_prefix('=')).unwrap()
+}
+
+/// Fresh cookies (not removals) in a decision.
+fn issued(set_cookie: &[String]) -> usize {
+    set_cookie.iter().filter(|c| !c.contains("Max-Age=0")).count()
+}
+
+#[test]
+fn sets_the_issuer_cannot_vouch_for_count_as_absent() {
+    let (issuer, clock) = setup();
+    let resource = "https://cdn.example.com/u/alice/*";
+    let far = EpochSeconds::new(T0.as_secs() + 30 * 24 * 3600);
+    let genuine_far = set_for(&key(), resource, far);
+    let impostor = SigningKey::generate(KeyKind::EcdsaP256, ID).unwrap();
+    let other_policy = set_for(&key(), "https://cdn.example.com/u/*", EpochSeconds::new(T0.as_secs() + 600));
+    let mut forged = vec![
+        // A policy for the user's own scope, far-future, with a junk signature.
+        genuine_far.replace(value_of(&genuine_far, "CloudFront-Signature"), "AAAA"),
+        // ... with a genuine signature of another policy of the same key.
+        genuine_far.replace(
+            value_of(&genuine_far, "CloudFront-Signature"),
+            value_of(&other_policy, "CloudFront-Signature"),
+        ),
+        // ... signed by another key under the trusted key-pair ID.
+        set_for(&impostor, resource, far),
+        // Genuinely signed by this key, but expiring later than this issuer would issue (a
+        // leaked test key, another app, a misconfigured instance): not vouched for either.
+        genuine_far.clone(),
+    ];
+    // Every one-character change of a genuine, fresh-looking set's policy or signature.
+    let genuine = set_for(&key(), resource, EpochSeconds::new(T0.as_secs() + 3600));
+    for name in ["CloudFront-Policy", "CloudFront-Signature"] {
+        let value = value_of(&genuine, name);
+        for at in 0..value.len() {
+            for c in ['A', 'z', '0', '-', '~', '_'] {
+                let mut changed = value.to_owned();
+                changed.replace_range(at..=at, &c.to_string());
+                if changed != value {
+                    forged.push(genuine.replace(value, &changed));
+                }
+            }
+        }
+    }
+    let before = issuer.counters().malformed_cookies;
+    for (n, set) in forged.iter().enumerate() {
+        let out = issuer.decide(Some(set.as_bytes()), "/", Some(alice()), None, 200);
+        assert_eq!(issued(&out), 4, "#{n}: {set}");
+        // Beside a genuine set that is due for refresh, in either order: still refreshed.
+        clock.set(T0);
+        let due = jar(&issuer.decide(None, "/", Some(alice()), None, 200));
+        clock.advance(Duration::from_secs(50 * 60));
+        for header in [format!("{set}; {due}"), format!("{due}; {set}")] {
+            let out = issuer.decide(Some(header.as_bytes()), "/", Some(alice()), None, 200);
+            assert_eq!(issued(&out), 4, "#{n} beside a due set: {header}");
+        }
+        clock.set(T0);
+    }
+    // Each forged set that looked fresh was counted (the one-character changes that break the
+    // encoding were already counted as unreadable).
+    assert!(issuer.counters().malformed_cookies - before >= forged.len() as u64, "{:?}", issuer.counters());
+    // The genuine set itself is vouched for (it verifies with the issuer's key).
+    assert!(issuer.decide(Some(genuine.as_bytes()), "/", Some(alice()), None, 200).is_empty());
+}
+
+/// A signer that counts how often its verifier is asked: the issuer checks a set once.
+struct CountingKey {
+    key: SigningKey,
+    verifies: std::sync::atomic::AtomicUsize,
+    can_verify: bool,
+}
+
+impl cfsign::Signer for CountingKey {
+    fn key_pair_id(&self) -> &cfsign::KeyPairId {
+        self.key.key_pair_id()
+    }
+    fn key_kind(&self) -> KeyKind {
+        self.key.key_kind()
+    }
+    fn hash_algorithm(&self) -> HashAlgorithm {
+        self.key.hash_algorithm()
+    }
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, cfsign::Error> {
+        cfsign::Signer::sign(&self.key, message)
+    }
+    fn verifier(&self) -> Option<&dyn cfsign::Verifier> {
+        self.can_verify.then_some(self as &dyn cfsign::Verifier)
+    }
+}
+
+impl cfsign::Verifier for CountingKey {
+    fn key_kind(&self) -> KeyKind {
+        self.key.key_kind()
+    }
+    fn verify(&self, hash: HashAlgorithm, message: &[u8], signature: &[u8]) -> Result<(), cfsign::Error> {
+        self.verifies.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        cfsign::Verifier::verify(&self.key, hash, message, signature)
+    }
+}
+
+#[test]
+fn another_instance_with_the_same_key_is_vouched_for_once() {
+    let clock = ManualClock::new(T0);
+    let counting =
+        |can_verify| Arc::new(CountingKey { key: key(), verifies: Default::default(), can_verify });
+    let build = |signer: Arc<CountingKey>| {
+        Issuer::builder(signer).domain("example.com").clock(clock.clone()).build().unwrap()
+    };
+    let (a_key, b_key) = (counting(true), counting(true));
+    let (a, b) = (build(a_key.clone()), build(b_key.clone()));
+    // Logged in on instance B; the next requests land on A, then on either.
+    let cookies = jar(&b.decide(None, "/login", None, Some(&Directive::Issue(alice())), 303));
+    for n in 0..100 {
+        let instance = if n % 3 == 0 { &b } else { &a };
+        assert!(instance.decide(Some(cookies.as_bytes()), "/", Some(alice()), None, 200).is_empty(), "#{n}");
+        clock.advance(Duration::from_secs(20));
+    }
+    assert_eq!(a_key.verifies.load(std::sync::atomic::Ordering::Relaxed), 1, "checked once, then remembered");
+    assert_eq!(b_key.verifies.load(std::sync::atomic::Ordering::Relaxed), 0, "its own set: no check");
+    assert_eq!((a.counters().signatures_made, a.counters().malformed_cookies), (0, 0));
+
+    // A signer that cannot verify vouches only for what it signed itself.
+    let blind = build(counting(false));
+    assert_eq!(issued(&blind.decide(Some(cookies.as_bytes()), "/", Some(alice()), None, 200)), 4);
+    let own = jar(&blind.decide(None, "/", Some(alice()), None, 200));
+    assert!(blind.decide(Some(own.as_bytes()), "/", Some(alice()), None, 200).is_empty());
+}
+
+#[test]
+fn canned_sets_are_vouched_for_their_own_url_only() {
+    let clock = ManualClock::new(T0);
+    let issuer =
+        Issuer::builder(Arc::new(key())).policy_kind(PolicyKind::Canned).clock(clock).build().unwrap();
+    let report = Access::single("https://cdn.example.com/report.pdf", "/").unwrap();
+    let other = Access::single("https://cdn.example.com/other.pdf", "/").unwrap();
+    let for_other = jar(&issuer.decide(None, "/", Some(other), None, 200));
+    // A genuine canned set for another URL says nothing about this one.
+    assert_eq!(issued(&issuer.decide(Some(for_other.as_bytes()), "/", Some(report.clone()), None, 200)), 4);
+    // A canned set with a forged signature or a later expiry neither.
+    let own = jar(&issuer.decide(None, "/", Some(report.clone()), None, 200));
+    let expires = value_of(&own, "CloudFront-Expires");
+    for forged in [
+        own.replace(value_of(&own, "CloudFront-Signature"), "AAAA"),
+        own.replace(expires, &(expires.parse::<u64>().unwrap() + 60).to_string()),
+    ] {
+        assert_eq!(
+            issued(&issuer.decide(Some(forged.as_bytes()), "/", Some(report.clone()), None, 200)),
+            4,
+            "{forged}"
+        );
+    }
+    assert!(issuer.decide(Some(own.as_bytes()), "/", Some(report), None, 200).is_empty());
+}
