@@ -292,6 +292,7 @@ fn sets_the_issuer_cannot_vouch_for_count_as_absent() {
             }
         }
     }
+    eprintln!("{} forged sets", forged.len());
     let before = issuer.counters().malformed_cookies;
     for (n, set) in forged.iter().enumerate() {
         let out = issuer.decide(Some(set.as_bytes()), "/", Some(alice()), None, 200);

@@ -33,6 +33,10 @@
 //! The checks and their order are those of cloudfront-format.md §6; `docs/verifying.md` in the
 //! repository lists each one, what AWS documents and where this crate takes a stricter reading.
 //!
+//! In front of an origin, build the URL to check with [`target::RequestUrl`] from the
+//! request's `Host` and target as sent: it refuses hosts that would move the checked path and
+//! paths a decoding origin would read as another file.
+//!
 //! `no_std` + `alloc`. Features: `std` (default), `rustcrypto` (default: PEM public keys via
 //! [`KeyGroup::with_pem`]; without it, bring any [`cfsign::Verifier`]).
 #![no_std]
