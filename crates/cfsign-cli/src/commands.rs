@@ -439,8 +439,7 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
     let layer = GateLayer::new(gate).client_ip_from(|parts: &axum::http::request::Parts| {
         parts.extensions.get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
     });
-    let app =
-        axum::Router::new().fallback_service(tower_http::services::ServeDir::new(&args.dir)).layer(layer);
+    let app = axum::Router::new().fallback_service(cfsign_tower::gate::serve_dir(&args.dir)).layer(layer);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -410,6 +410,15 @@ fn serve_is_a_local_cloudfront() {
         assert_eq!(status, 400, "{trick}: {body}");
         assert!(body.starts_with("400 Bad Request: "), "{body}");
     }
+    // Names the file system cannot hold are files that do not exist, not server errors.
+    for missing in [
+        format!("/public/{}", "a".repeat(256)),
+        format!("/public/{}", "%C3%A9".repeat(128)),
+        format!("/public/{}y", "x/".repeat(2100)),
+        "/public/hello.txt/x".to_owned(),
+    ] {
+        assert_eq!(get(format!("{base}{missing}")).0, 404, "{missing:.60}");
+    }
     child.kill().unwrap();
     let _ = child.wait();
 }

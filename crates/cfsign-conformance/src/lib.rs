@@ -416,7 +416,7 @@ pub async fn start_gate_with(
         GateLayer::new(gate).https().clock(now).client_ip_from(|parts: &axum::http::request::Parts| {
             parts.extensions.get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
         });
-    let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir)).layer(layer);
+    let app = axum::Router::new().fallback_service(cfsign_tower::gate::serve_dir(dir)).layer(layer);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     // Replies go out at once (a reply's head and body are two writes; with Nagle's algorithm

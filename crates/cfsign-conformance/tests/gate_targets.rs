@@ -35,10 +35,14 @@ const FILES: &[&str] = &[
     "private/50%.txt",
     "private/q\"uote.txt",
     "private/semi;colon=1.txt",
+    "sp ce/f.txt",
+    "sp\u{e9}ce/f.txt",
+    "sp\u{e9}\u{e9}ce/f.txt",
 ];
 
+/// What `--protect private/* --protect 'sp?ce/*'` protects: '?' is one character of the name.
 fn protected(file: &str) -> bool {
-    file.starts_with("private/")
+    file.starts_with("private/") || file.starts_with("sp ce/") || file.starts_with("sp\u{e9}ce/")
 }
 
 /// The tree in a directory of its own per test (tests of one binary run at once).
@@ -290,12 +294,15 @@ fn read_reply(stream: &mut BufReader<TcpStream>) -> (Option<Reply>, bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_the_gate_lets_through_is_what_the_signature_covers() {
     let dir = tree("targets");
-    let gate = Gate::new().protect("private/*", trusted(&[&key()])).unwrap();
+    let trusted = trusted(&[&key()]);
+    let gate =
+        Gate::new().protect("private/*", trusted.clone()).unwrap().protect("sp?ce/*", trusted).unwrap();
     let addr = start_gate_with(&dir, gate, || NOW).await;
     let creds = vec![
         cookies_for(&format!("{BASE}/private/alice/*")),
         cookies_for(&format!("{BASE}/public/*")),
         cookies_for(&format!("{BASE}/private/x")),
+        cookies_for(&format!("{BASE}/sp%C3%A9ce/*")),
         url_params_for(&format!("{BASE}/private/a!b/*")),
         url_params_for(&format!("{BASE}/private/%C3%BC.txt")),
         canned_for("private/bob/pic.txt"),

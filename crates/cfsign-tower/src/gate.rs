@@ -52,8 +52,10 @@ use tower_service::Service;
 /// optional (`images/*` and `/images/*` are the same pattern, as at CloudFront).
 ///
 /// Patterns hold only the characters CloudFront allows in them — `A-Z a-z 0-9 _ - . * ? $ / ~
-/// " ' @ : + &` — and at most 255 of them. They are matched against the request path in
-/// normal form ([`RequestUrl`]), where a `"` is written `%22`.
+/// " ' @ : + &` — and at most 255 of them. They are matched against the request's path
+/// decoded (the path the origin opens), so a pattern names files as they are called: other
+/// characters of a path (a space, `é`, `%`, `!`) can only be matched by `?` (one character)
+/// or `*`.
 ///
 /// ```
 /// use cfsign_tower::gate::PathPattern;
@@ -61,24 +63,26 @@ use tower_service::Service;
 /// let pattern: PathPattern = "images/*.jpg".parse()?;
 /// assert_eq!(pattern.as_str(), "/images/*.jpg");
 /// assert!(pattern.matches("/images/a/b.jpg"));
+/// assert!(PathPattern::new("/sp?ce/*")?.matches("/sp%20ce/x")); // the decoded path: "/sp ce/x"
 /// assert!("/images/%2A".parse::<PathPattern>().unwrap_err().to_string().contains("'%'"));
 /// # Ok::<(), cfsign_tower::gate::InvalidPathPattern>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PathPattern {
-    /// With its leading `/`, in the spelling of a normal-form path.
-    normal: String,
+    /// With its leading `/`.
+    pattern: String,
 }
 
 /// CloudFront's limit on a path pattern's length.
 const MAX_PATTERN_LEN: usize = 255;
 
 impl PathPattern {
-    /// Checks `pattern` and puts it in the form it is matched in.
+    /// Checks `pattern` and adds the leading `/` if it has none.
     ///
     /// # Errors
-    /// [`InvalidPathPattern`] for an empty or too long pattern, or a character CloudFront does
-    /// not allow in path patterns (the error says which and where).
+    /// [`InvalidPathPattern`] for an empty or too long pattern, a character CloudFront does
+    /// not allow in path patterns (the error says which and where), or an empty, `.` or `..`
+    /// segment, which no request path the gate accepts can have.
     pub fn new(pattern: &str) -> Result<Self, InvalidPathPattern> {
         let invalid = |why| InvalidPathPattern { pattern: pattern.to_owned(), why };
         if pattern.is_empty() {
@@ -90,33 +94,66 @@ impl PathPattern {
         if let Some((at, c)) = pattern.char_indices().find(|&(_, c)| !is_pattern_char(c)) {
             return Err(invalid(PatternProblem::Character { at, c }));
         }
-        let mut normal = String::with_capacity(pattern.len() + 1);
-        if !pattern.starts_with('/') {
-            normal.push('/');
+        let pattern = if pattern.starts_with('/') { pattern.to_owned() } else { format!("/{pattern}") };
+        let segments: Vec<&str> = pattern[1..].split('/').collect();
+        let last = segments.len() - 1;
+        if segments.iter().enumerate().any(|(i, s)| matches!(*s, "." | "..") || (s.is_empty() && i != last)) {
+            return Err(invalid(PatternProblem::NeverMatches));
         }
-        for c in pattern.chars() {
-            // The one allowed character a normal-form path cannot hold as itself.
-            if c == '"' { normal.push_str("%22") } else { normal.push(c) }
-        }
-        Ok(PathPattern { normal })
+        Ok(PathPattern { pattern })
     }
 
     /// Whether a path in normal form (e.g. [`RequestUrl::path`]) matches.
     #[must_use]
     pub fn matches(&self, path: &str) -> bool {
-        cfsign::policy::wildcard_match(&self.normal, path)
+        self.matches_decoded(&MatchablePath::of(path))
     }
 
-    /// The pattern as matched: with its leading `/`, `"` written `%22`.
+    fn matches_decoded(&self, path: &MatchablePath) -> bool {
+        cfsign::policy::wildcard_match(&self.pattern, &path.0)
+    }
+
+    /// The pattern as matched, with its leading `/`.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.normal
+        &self.pattern
     }
 }
 
 /// `A-Z a-z 0-9 _ - . * ? $ / ~ " ' @ : + &`: the characters CloudFront takes in path patterns.
 fn is_pattern_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "_-.*?$/~\"'@:+&".contains(c)
+}
+
+/// A path as patterns see it: percent-decoded, with every character a pattern cannot name
+/// written as one placeholder that no pattern holds — so `?` stands for one character of the
+/// file's name, whatever its encoding took on the wire.
+struct MatchablePath(String);
+
+impl MatchablePath {
+    fn of(normal_form: &str) -> Self {
+        let bytes = normal_form.as_bytes();
+        let mut decoded = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            let hex = |at: usize| bytes.get(at).and_then(|&d| char::from(d).to_digit(16));
+            match (b, hex(i + 1), hex(i + 2)) {
+                (b'%', Some(hi), Some(lo)) => {
+                    decoded.push(u8::try_from(hi * 16 + lo).unwrap_or_default());
+                    i += 3;
+                }
+                _ => {
+                    decoded.push(b);
+                    i += 1;
+                }
+            }
+        }
+        let text = String::from_utf8_lossy(&decoded)
+            .chars()
+            .map(|c| if is_pattern_char(c) && c != '*' && c != '?' { c } else { '\u{1}' })
+            .collect();
+        MatchablePath(text)
+    }
 }
 
 impl std::str::FromStr for PathPattern {
@@ -129,7 +166,7 @@ impl std::str::FromStr for PathPattern {
 
 impl std::fmt::Display for PathPattern {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.normal)
+        f.write_str(&self.pattern)
     }
 }
 
@@ -145,6 +182,7 @@ enum PatternProblem {
     Empty,
     TooLong { len: usize },
     Character { at: usize, c: char },
+    NeverMatches,
 }
 
 impl std::fmt::Display for InvalidPathPattern {
@@ -159,8 +197,13 @@ impl std::fmt::Display for InvalidPathPattern {
             PatternProblem::Character { at, c } => write!(
                 f,
                 "path pattern '{pattern}' holds {c:?} at {at}, which CloudFront does not allow in path patterns \
-                 (allowed: A-Z a-z 0-9 _ - . * ? $ / ~ \" ' @ : + &; write other characters as they appear \
-                 decoded, or match them with '?' or '*')"
+                 (allowed: A-Z a-z 0-9 _ - . * ? $ / ~ \" ' @ : + &; match other characters of a file name \
+                 with '?' for one character or '*')"
+            ),
+            PatternProblem::NeverMatches => write!(
+                f,
+                "path pattern '{pattern}' has an empty, '.' or '..' segment, which no request path the gate \
+                 accepts has: it would never match"
             ),
         }
     }
@@ -288,9 +331,10 @@ impl Gate {
     /// is public.
     #[must_use]
     pub fn behaviour_for(&self, path: &str) -> Option<&TrustedKeyGroups> {
+        let path = MatchablePath::of(path);
         self.behaviours
             .iter()
-            .find(|(pattern, _)| pattern.matches(path))
+            .find(|(pattern, _)| pattern.matches_decoded(&path))
             .map_or(self.default.as_deref(), |(_, t)| t.as_deref())
     }
 }
@@ -497,6 +541,78 @@ where
     }
 }
 
+/// A directory behind the gate, as `cfsign serve` serves it: tower-http's `ServeDir` for
+/// `dir`, with every file-system error a request itself can cause — no such file, no
+/// permission, a name or path too long for the file system, a file where a directory was
+/// expected — answered `404 Not Found`. `ServeDir` answers some of those with 500, and a
+/// client must never be able to make a 5xx. Other I/O errors are the server's own and stay 500.
+///
+/// ```
+/// # let public = include_str!("../../cfsign/tests/data/ecdsa-p256-public.pem");
+/// use cfsign_tower::gate::{Gate, GateLayer, serve_dir};
+/// use cfsign_verify::{KeyGroup, TrustedKeyGroups};
+/// use tower_layer::Layer;
+///
+/// let trusted = TrustedKeyGroups::from(KeyGroup::new().with_pem("K2JCJMDEHXQW5F", public)?);
+/// let site = GateLayer::new(Gate::new().protect("/private/*", trusted)?).layer(serve_dir("./site"));
+/// # let _ = site;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn serve_dir(dir: impl AsRef<std::path::Path>) -> ServeDirectory {
+    ServeDirectory(tower_http::services::ServeDir::new(dir))
+}
+
+/// The service [`serve_dir`] makes.
+#[derive(Clone, Debug)]
+pub struct ServeDirectory(tower_http::services::ServeDir);
+
+type FileBody = tower_http::services::fs::ServeFileSystemResponseBody;
+
+impl<B: Send + 'static> Service<Request<B>> for ServeDirectory {
+    type Response = Response<GateBody<FileBody>>;
+    type Error = std::convert::Infallible;
+    type Future =
+        Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send + 'static>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let file = self.0.try_call(request);
+        Box::pin(async move {
+            Ok(match file.await {
+                Ok(response) => response.map(|body| GateBody::Inner { body }),
+                Err(error) => {
+                    let status = if caused_by_request(&error) {
+                        StatusCode::NOT_FOUND
+                    } else {
+                        tracing::error!(%error, "cfsign gate: could not read a file");
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    };
+                    let mut response = Response::new(GateBody::Denied { body: None });
+                    *response.status_mut() = status;
+                    response
+                }
+            })
+        })
+    }
+}
+
+/// Whether a file-system error comes from the path the client asked for.
+fn caused_by_request(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind as K;
+    matches!(
+        error.kind(),
+        K::NotFound
+            | K::PermissionDenied
+            | K::NotADirectory
+            | K::IsADirectory
+            | K::InvalidFilename
+            | K::InvalidInput
+    )
+}
+
 pub use types::{GateBody, GateFuture};
 
 // pin-project-lite cannot document the fields of enum variants; the variants are documented.
@@ -540,7 +656,7 @@ mod types {
         pub enum GateBody<B> {
             /// The inner service's body.
             Inner { #[pin] body: B },
-            /// CloudFront's XML (until sent).
+            /// A body of the gate's own: CloudFront's XML, a 400 or 404 (until sent).
             Denied { body: Option<Bytes> },
         }
     }

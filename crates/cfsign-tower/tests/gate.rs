@@ -143,13 +143,22 @@ async fn behaviours_are_ordered() {
 fn path_patterns_as_cloudfront_takes_them() {
     use cfsign_tower::gate::PathPattern;
     for (written, matched) in
-        [("private/*", "/private/*"), ("/private/*", "/private/*"), ("*", "/*"), ("a\"b", "/a%22b")]
+        [("private/*", "/private/*"), ("/private/*", "/private/*"), ("*", "/*"), ("a\"b", "/a\"b")]
     {
         assert_eq!(PathPattern::new(written).unwrap().as_str(), matched);
     }
-    assert!(PathPattern::new("images/*.jpg").unwrap().matches("/images/a/b.jpg"));
-    assert!(PathPattern::new("/a?c").unwrap().matches("/abc"));
-    assert!(!PathPattern::new("/Images/*").unwrap().matches("/images/a"), "case-sensitive");
+    let matches = |pattern: &str, path: &str| PathPattern::new(pattern).unwrap().matches(path);
+    assert!(matches("images/*.jpg", "/images/a/b.jpg"));
+    assert!(matches("/a?c", "/abc"));
+    assert!(!matches("/Images/*", "/images/a"), "case-sensitive");
+    // Matched on the decoded path: '?' is one character of the file's name, however encoded.
+    for path in ["/sp%20ce/f", "/sp%C3%A9ce/f", "/sp%25ce/f", "/sp!ce/f", "/sp%E2%82%ACce/f"] {
+        assert!(matches("/sp?ce/*", path), "{path}");
+        assert!(!matches("/sp??ce/*", path), "{path}");
+    }
+    assert!(matches("/a\"b/*", "/a%22b/x"));
+    // A literal '*' or '?' in a file name is matched only by wildcards.
+    assert!(matches("/a?b", "/a%3Fb") && matches("/a*", "/a*b"));
     for (bad, says) in [
         ("/private/%2A", "'%' at 9"),
         ("/a b", "' ' at 2"),
@@ -157,6 +166,10 @@ fn path_patterns_as_cloudfront_takes_them() {
         ("/é", "'é' at 1"),
         ("/a#b", "'#' at 2"),
         ("", "cannot be empty"),
+        ("//private/*", "would never match"),
+        ("/private/../x", "would never match"),
+        ("/a/./b", "would never match"),
+        ("/a/..", "would never match"),
     ] {
         let err = PathPattern::new(bad).unwrap_err().to_string();
         assert!(err.contains(says), "{bad:?}: {err}");
