@@ -56,7 +56,7 @@ libfuzzer_sys::fuzz_target!(|input: Input| {
     };
     let now = EpochSeconds::new(start + 1);
     let (request_url, cookie) = if input.cookies {
-        if cfsign::policy::signing_parameter_in(&url).is_some() {
+        if cfsign::wire::signing_parameter_in(&url).is_some() {
             // The page's own query names a signing parameter (say `?Expires`): CloudFront judges
             // it as a signed URL and never looks at the cookies (§6 step 1), so they cannot
             // grant it. Found by this target; see the regression test in cfsign-verify.

@@ -166,6 +166,15 @@ async fn forged_sets_are_never_taken_as_fresh() {
         assert_eq!(r.set_cookie.iter().filter(|c| !c.contains("Max-Age=0")).count(), 4);
         assert!(b.cloudfront_allows(&key(), alice, T0));
 
+        // Read by CloudFront before a genuine fresh set — a forged set, or a stray Expires
+        // beside its Policy — the CDN would refuse: refreshed (the stray name removed).
+        let genuine = b.cloudfront_cookies();
+        for header in [format!("session=alice.u; {forged}; {genuine}"), format!("session=alice.u; {genuine}; CloudFront-Expires=1")] {
+            let r = b.send("GET", "/me", "", Some(&header)).await;
+            assert_eq!(r.set_cookie.iter().filter(|c| !c.contains("Max-Age=0")).count(), 4, "{header:.80}");
+            assert!(b.cloudfront_allows(&key(), alice, T0));
+        }
+
         // Beside the genuine set when that is due for refresh, before or after it: refreshed.
         clock.advance(Duration::from_secs(50 * 60));
         let genuine = b.cloudfront_cookies();
@@ -185,7 +194,8 @@ async fn forged_sets_are_never_taken_as_fresh() {
         let theirs: Vec<&str> = theirs.iter().map(|c| c.split(';').next().unwrap()).collect();
         let r = b.send("GET", "/me", "", Some(&format!("session=alice.u; {}", theirs.join("; ")))).await;
         assert!(r.set_cookie.is_empty(), "{:?}", r.set_cookie);
-        assert_eq!(app_issuer.counters().malformed_cookies, 3);
+        // Counted: each forged set CloudFront would have read (not the one behind a genuine set).
+        assert_eq!(app_issuer.counters().malformed_cookies, 4);
         b.transcript
     })
     .await;

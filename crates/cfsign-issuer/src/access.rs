@@ -1,46 +1,16 @@
 //! What a session may see, and what a handler asks for.
 
-use std::fmt;
-use std::hash::{Hash, Hasher};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use cfsign::{CookieAttributes, CustomPolicy, EpochSeconds};
 
 use crate::IssuerError;
-use crate::request_cookies::PolicyPrefix;
 
 /// One protected tree: a resource pattern and the cookie `Path` its cookie set is sent under.
-#[derive(Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Scope {
     resource: String,
     cookie_path: String,
-    /// Made on first use and shared by every clone of the [`Access`] holding this scope, so
-    /// that an app reusing its sessions' `Access` values pays for it once; it also holds the
-    /// last policy recognised for this scope (a lock-free memo, see `request_cookies`).
-    policy_prefix: OnceLock<Option<PolicyPrefix>>,
-}
-
-impl fmt::Debug for Scope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Scope")
-            .field("resource", &self.resource)
-            .field("cookie_path", &self.cookie_path)
-            .finish()
-    }
-}
-
-impl PartialEq for Scope {
-    fn eq(&self, other: &Self) -> bool {
-        (&self.resource, &self.cookie_path) == (&other.resource, &other.cookie_path)
-    }
-}
-
-impl Eq for Scope {}
-
-impl Hash for Scope {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        (&self.resource, &self.cookie_path).hash(state);
-    }
 }
 
 impl Scope {
@@ -58,7 +28,7 @@ impl Scope {
             .build()
             .map_err(IssuerError::InvalidScope)?;
         CookieAttributes::new().path(cookie_path.as_str()).validate().map_err(IssuerError::InvalidScope)?;
-        Ok(Scope { resource, cookie_path, policy_prefix: OnceLock::new() })
+        Ok(Scope { resource, cookie_path })
     }
 
     /// The resource pattern signed into the policy.
@@ -71,11 +41,6 @@ impl Scope {
     #[must_use]
     pub fn cookie_path(&self) -> &str {
         &self.cookie_path
-    }
-
-    /// How the issuer's policies for this resource start (see `request_cookies`).
-    pub(crate) fn policy_prefix(&self) -> Option<&PolicyPrefix> {
-        self.policy_prefix.get_or_init(|| PolicyPrefix::new(&self.resource)).as_ref()
     }
 
     /// Whether the browser sends this scope's cookies with a request for `request_path`
@@ -94,10 +59,7 @@ impl Scope {
 }
 
 /// What a session may see: one or more [`Scope`]s (several scopes = several cookie sets under
-/// different paths). Cheap to clone (one atomic increment), and worth keeping: each scope
-/// remembers how the issuer's policies for it start and the last one it recognised, so the
-/// check of a request that brings fresh cookies back is cheapest with an `Access` that is
-/// reused rather than rebuilt.
+/// different paths). Cheap to clone (one atomic increment).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Access(Arc<[Scope]>);
 

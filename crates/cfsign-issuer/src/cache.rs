@@ -1,11 +1,12 @@
 //! The issuer's signer: a bounded cache of policy bytes → signature with single-flight
-//! (concurrent requests for the same policy sign once), and the memory of which cookie sets it
-//! can vouch for.
+//! (concurrent requests for the same policy sign once), and the memory of the cookie sets it
+//! vouches for.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
-use cfsign::{Error, HashAlgorithm, KeyKind, KeyPairId, Signer, Verifier};
+use cfsign::wire::SigningParameter;
+use cfsign::{EpochSeconds, Error, HashAlgorithm, KeyKind, KeyPairId, SignedCookies, Signer, Verifier};
 
 use crate::counters::Counters;
 
@@ -17,23 +18,22 @@ struct Entries {
     order: VecDeque<Vec<u8>>,
 }
 
-/// What a cookie set's signature is over, as the set carries it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Signed<'a> {
-    /// A custom policy: the `CloudFront-Policy` value (CloudFront base64 of the policy bytes).
-    Policy(&'a [u8]),
-    /// A canned policy: its JSON, rebuilt from the scope's resource and `CloudFront-Expires`.
-    Canned(&'a str),
-}
-
-/// Signatures known to be this key's over exactly the given message: signature value (as sent,
-/// CloudFront base64) → the message in CloudFront base64. Filled when this signer signs and
-/// when a set from elsewhere (another instance of the app) verifies; bounded, oldest first out.
-/// Only genuine signatures get in, so a client cannot fill it.
+/// Cookie sets this issuer vouches for, by their `CloudFront-Signature` value (as sent): sets it
+/// issued, and sets from elsewhere (another instance of the app) whose signature verified with
+/// its key. Bounded, oldest first out; only genuine signatures get in, so a client cannot fill
+/// it.
 #[derive(Default)]
 struct Vouched {
-    map: HashMap<Box<[u8]>, Box<[u8]>, foldhash::fast::RandomState>,
+    map: HashMap<Box<[u8]>, VouchedSet, foldhash::fast::RandomState>,
     order: VecDeque<Box<[u8]>>,
+}
+
+/// What a vouched set's signature covers.
+struct VouchedSet {
+    /// The `CloudFront-Policy` or `CloudFront-Expires` value the signature goes with.
+    carrier: Box<[u8]>,
+    resource: Box<str>,
+    expires: EpochSeconds,
 }
 
 /// A [`Signer`] that remembers what it signed.
@@ -87,40 +87,32 @@ impl CachingSigner {
         }
     }
 
-    /// Whether `signature` (a `CloudFront-Signature` value) is this key's signature over
-    /// `signed`: a signature this signer made or checked before is recognised by comparison;
-    /// anything else is verified with the signer's public key once, and remembered if good.
-    /// A signer without a [`Verifier`] vouches only for its own signatures.
-    pub(crate) fn vouches_for(&self, signature: &[u8], signed: Signed<'_>) -> bool {
-        let canned;
-        let encoded = match signed {
-            Signed::Policy(value) => value,
-            Signed::Canned(json) => {
-                canned = cfsign::encoding::encode(json.as_bytes());
-                canned.as_bytes()
-            }
-        };
-        {
-            let vouched = self.vouched.read().unwrap_or_else(PoisonError::into_inner);
-            if vouched.map.get(signature).is_some_and(|m| **m == *encoded) {
-                return true;
-            }
-        }
-        let Some(verifier) = self.inner.verifier() else { return false };
-        let decoded = |v: &[u8]| cfsign::encoding::decode_bytes(v).ok();
-        let (Some(signature_bytes), Some(message)) = (decoded(signature), decoded(encoded)) else {
-            return false;
-        };
-        if verifier.verify(self.inner.hash_algorithm(), &message, &signature_bytes).is_err() {
-            return false;
-        }
-        self.remember(signature.into(), encoded.into());
-        true
+    /// When the set with this signature and `carrier` (its `CloudFront-Policy` or
+    /// `CloudFront-Expires` value) is one this signer vouches for: whether it is for
+    /// `resource`, and its expiry. A lookup: no decoding, no verification.
+    pub(crate) fn vouched(
+        &self,
+        signature: &[u8],
+        carrier: &[u8],
+        resource: &str,
+    ) -> Option<(bool, EpochSeconds)> {
+        let vouched = self.vouched.read().unwrap_or_else(PoisonError::into_inner);
+        let set = vouched.map.get(signature).filter(|set| *set.carrier == *carrier)?;
+        Some((*set.resource == *resource, set.expires))
     }
 
-    fn remember(&self, signature: Box<[u8]>, message: Box<[u8]>) {
+    /// Whether `signature` (a `CloudFront-Signature` value) verifies over `message` with this
+    /// signer's own key. False when the signer has no [`Verifier`].
+    pub(crate) fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
+        let Some(verifier) = self.inner.verifier() else { return false };
+        let Ok(signature) = cfsign::encoding::decode_bytes(signature) else { return false };
+        verifier.verify(self.inner.hash_algorithm(), message, &signature).is_ok()
+    }
+
+    /// Remembers a set whose signature this signer made or verified.
+    pub(crate) fn vouch(&self, signature: &[u8], carrier: &[u8], resource: &str, expires: EpochSeconds) {
         let mut v = self.vouched.write().unwrap_or_else(PoisonError::into_inner);
-        if v.map.contains_key(&signature) {
+        if v.map.contains_key(signature) {
             return;
         }
         while v.order.len() >= self.capacity {
@@ -131,8 +123,20 @@ impl CachingSigner {
                 None => break,
             }
         }
-        v.order.push_back(signature.clone());
-        v.map.insert(signature, message);
+        let set = VouchedSet { carrier: carrier.into(), resource: resource.into(), expires };
+        v.order.push_back(signature.into());
+        v.map.insert(signature.into(), set);
+    }
+
+    /// Remembers a set this issuer is about to send for `resource`.
+    pub(crate) fn vouch_for_own(&self, cookies: &SignedCookies, resource: &str) {
+        let carrier = cookies.value(if cookies.parameters().any(|p| p == SigningParameter::Expires) {
+            SigningParameter::Expires
+        } else {
+            SigningParameter::Policy
+        });
+        let signature = cookies.value(SigningParameter::Signature);
+        self.vouch(signature.as_bytes(), carrier.as_bytes(), resource, cookies.expires());
     }
 }
 
@@ -161,15 +165,9 @@ impl Signer for CachingSigner {
         if !signed_here {
             Counters::bump(&self.counters.cache_hits);
         }
-        match result {
-            // The set this signature goes out in is vouched for when it comes back (also when
-            // it came from the cache: the memory of vouched sets may have let it go).
-            Ok(signature) => {
-                let encode = |b: &[u8]| cfsign::encoding::encode(b).into_bytes().into_boxed_slice();
-                self.remember(encode(signature), encode(message));
-            }
+        if result.is_err() {
             // Do not cache failures (a KMS may be back in a moment).
-            Err(_) => self.forget(message, &cell),
+            self.forget(message, &cell);
         }
         result.clone()
     }

@@ -56,7 +56,7 @@ mod access;
 mod cache;
 mod clock;
 mod counters;
-mod request_cookies;
+mod freshness;
 
 use std::fmt;
 use std::sync::Arc;
@@ -65,9 +65,10 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
+use cfsign::wire::ParameterSet;
 use cfsign::{
-    CannedPolicy, CookieAttributes, CustomPolicy, EpochSeconds, HashAlgorithm, Policy, SameSite,
-    SignedCookies, SignedPolicy, Signer, cookie,
+    CannedPolicy, CookieAttributes, CustomPolicy, EpochSeconds, Policy, SameSite, SignedCookies,
+    SignedPolicy, Signer,
 };
 
 pub use access::{Access, Directive, Scope};
@@ -298,17 +299,8 @@ pub struct Pending {
     access: Option<Access>,
     /// Indices of the scopes that need fresh cookies.
     refresh: Vec<usize>,
-    /// `CloudFront-*` names the request carried (bit i: `cookie::NAMES[i]`).
-    names: u8,
-}
-
-/// For the `issuer_cookies` fuzz target: whether the one-pass reading of the issuer's own
-/// cookie set, whenever it answers for `header`, gives what the full reader gives.
-#[cfg(fuzzing)]
-#[doc(hidden)]
-#[must_use]
-pub fn fuzz_own_set_agrees(header: &[u8], key_pair_id: &str, access: &Access) -> bool {
-    request_cookies::own_set_agrees(header, key_pair_id, access.scopes())
+    /// The `CloudFront-*` names the request carried.
+    names: ParameterSet,
 }
 
 impl Issuer {
@@ -398,88 +390,30 @@ impl Issuer {
         access: Option<Access>,
     ) -> Pending {
         let i = &*self.inner;
-        let signer = i.signer.load();
-        let seen = match (cookie_header, &access) {
-            (Some(h), Some(access)) if !h.is_empty() => {
-                request_cookies::read(h, signer.key_pair_id().as_str(), access.scopes())
-            }
-            // Without a session only the names matter (for a login's stale-cookie removals).
-            (Some(h), None) => request_cookies::Seen::All(request_cookies::RequestCookies {
-                names: request_cookies::names(h),
-                ..Default::default()
-            }),
-            _ => request_cookies::Seen::All(request_cookies::RequestCookies::default()),
-        };
-        let mut malformed = seen.malformed();
+        let header = cookie_header.unwrap_or_default();
+        let mut malformed = (header.len() > cfsign::wire::MAX_COOKIE_HEADER_LEN)
+            .then_some("Cookie header over 20,480 bytes (CloudFront reads none of it)");
+        // What CloudFront reads: the first value of each name. It holds every name the request
+        // carries (for the removal of stale ones when cookies are issued).
+        let read = cfsign::wire::cookie_credentials(header);
         let refresh = match &access {
-            Some(access) => self.due(&seen, &signer, access.scopes(), request_path, &mut malformed),
+            Some(access) => {
+                let signer = i.signer.load();
+                let judge = freshness::Judge {
+                    signer: &signer,
+                    policy_kind: i.policy_kind,
+                    refresh_after: i.clock.now().as_secs().saturating_add(i.refresh_before),
+                    latest: self.expiry(),
+                };
+                judge.due(header, &read, access.scopes(), request_path, &mut malformed)
+            }
             None => Vec::new(),
         };
         if let Some(why) = malformed {
             Counters::bump(&i.counters.malformed_cookies);
             self.warn_rate_limited(why);
         }
-        let names = seen.names();
-        drop(seen);
-        Pending { access, refresh, names }
-    }
-
-    /// The indices of the scopes visible at `request_path` that no cookie set of the request
-    /// keeps fresh. A set keeps a scope fresh when it is for that scope, key and hash, expires
-    /// after the refresh window — and the issuer can vouch for it: its signature is this key's
-    /// over exactly these bytes (made or verified here before, or verified now) and it expires
-    /// no later than a set issued now. A set that looks fresh but fails that is reported in
-    /// `malformed` (docs/security.md: forged sets).
-    fn due(
-        &self,
-        seen: &request_cookies::Seen<'_>,
-        signer: &CachingSigner,
-        scopes: &[Scope],
-        request_path: &str,
-        malformed: &mut Option<&'static str>,
-    ) -> Vec<usize> {
-        let i = &*self.inner;
-        let now = i.clock.now().as_secs();
-        let latest = self.expiry().as_secs();
-        let hash = signer.hash_algorithm();
-        let mut due = Vec::new();
-        for (index, scope) in scopes.iter().enumerate() {
-            // The browser only sends a scope's cookies under its path; elsewhere we cannot see
-            // them and leave them alone.
-            if !scope.visible_at(request_path) {
-                continue;
-            }
-            let fresh = seen.any_set(|set| {
-                let looks_fresh = set.key_pair_id_matches
-                    && set.hash == hash
-                    && set.expires.as_secs() > now.saturating_add(i.refresh_before)
-                    && match (set.resource, i.policy_kind) {
-                        // The own set's resource is the scope's own string.
-                        (Some(r), PolicyKind::Custom) => std::ptr::eq(r, scope.resource()) || r == scope.resource(),
-                        (None, PolicyKind::Canned) => true,
-                        _ => false,
-                    };
-                if !looks_fresh {
-                    return false;
-                }
-                let vouched = set.expires.as_secs() <= latest
-                    && match set.policy {
-                        Some(policy) => signer.vouches_for(set.signature, cache::Signed::Policy(policy)),
-                        None => {
-                            let json = CannedPolicy::json_for(scope.resource(), set.expires);
-                            signer.vouches_for(set.signature, cache::Signed::Canned(&json))
-                        }
-                    };
-                if !vouched {
-                    *malformed = Some("a CloudFront cookie set this issuer did not sign (forged, or expiring later than it would issue)");
-                }
-                vouched
-            });
-            if !fresh {
-                due.push(index);
-            }
-        }
-        due
+        Pending { access, refresh, names: read.names() }
     }
 
     /// After the handler: the `Set-Cookie` header values for the response, given the
@@ -557,7 +491,7 @@ impl Issuer {
         EpochSeconds::new(target.div_ceil(i.granularity).saturating_mul(i.granularity))
     }
 
-    fn issue(&self, access: &Access, scopes: &[usize], names_in_request: u8) -> Vec<String> {
+    fn issue(&self, access: &Access, scopes: &[usize], names_in_request: ParameterSet) -> Vec<String> {
         let i = &*self.inner;
         // One signer for the whole response, even if a rotation happens meanwhile.
         let signer = i.signer.load_full();
@@ -573,15 +507,19 @@ impl Issuer {
                 PolicyKind::Canned => CannedPolicy::new(scope.resource(), expires).map(Policy::from),
             };
             let attrs = self.attributes(scope.cookie_path());
-            let headers = policy
-                .and_then(|p| SignedPolicy::new(p, &*signer))
-                .and_then(|signed| signed.cookies().set_cookie_headers(&attrs));
+            let cookies = policy.and_then(|p| SignedPolicy::new(p, &*signer)).map(|signed| signed.cookies());
+            let headers = cookies.and_then(|cookies| {
+                let stale = names_in_request.without(cookies.parameters().collect());
+                let mut headers = cookies.set_cookie_headers(&attrs)?;
+                headers.extend(SignedCookies::removal_headers_for(&attrs, stale)?);
+                // When the set comes back, it is one this issuer vouches for.
+                signer.vouch_for_own(&cookies, scope.resource());
+                Ok(headers)
+            });
             match headers {
                 Ok(headers) => {
                     Counters::bump(&i.counters.cookies_issued);
-                    let new_names = new_names(i.policy_kind, signer.hash_algorithm());
                     out.extend(headers);
-                    out.extend(removals(&attrs, names_in_request & !new_names));
                 }
                 Err(e) => tracing::error!(
                     scope = scope.resource(),
@@ -629,31 +567,4 @@ impl Issuer {
             tracing::debug!(reason = why, "cfsign: ignoring malformed CloudFront cookies");
         }
     }
-}
-
-/// The names (bit i: `cookie::NAMES[i]`) a freshly issued set carries.
-fn new_names(kind: PolicyKind, hash: HashAlgorithm) -> u8 {
-    let first = match kind {
-        PolicyKind::Custom => 0,
-        PolicyKind::Canned => 1,
-    };
-    let hash_bit = if hash == HashAlgorithm::Sha256 { 1 << 4 } else { 0 };
-    (1 << first) | (1 << 2) | (1 << 3) | hash_bit
-}
-
-/// Removal headers for the names in `mask`, at the attributes' path.
-fn removals(attrs: &CookieAttributes, mask: u8) -> Vec<String> {
-    if mask == 0 {
-        return Vec::new();
-    }
-    SignedCookies::removal_headers(attrs)
-        .map(|all| {
-            all.into_iter()
-                .zip(cookie::NAMES)
-                .enumerate()
-                .filter(|(i, _)| mask & (1 << i) != 0)
-                .map(|(_, (h, _))| h)
-                .collect()
-        })
-        .unwrap_or_default()
 }

@@ -402,3 +402,46 @@ fn canned_sets_are_vouched_for_their_own_url_only() {
     }
     assert!(issuer.decide(Some(own.as_bytes()), "/", Some(report), None, 200).is_empty());
 }
+
+/// The issuer judges the set CloudFront will read — the first value of each name — so nothing
+/// a client adds around a genuine set can leave the user with cookies the CDN refuses.
+#[test]
+fn the_set_judged_is_the_set_cloudfront_reads() {
+    let (issuer, _) = setup();
+    let genuine = jar(&issuer.decide(None, "/", Some(alice()), None, 200));
+    let impostor = SigningKey::generate(KeyKind::EcdsaP256, ID).unwrap();
+    let forged =
+        set_for(&impostor, "https://cdn.example.com/u/alice/*", EpochSeconds::new(T0.as_secs() + 3000));
+    let other_scope =
+        set_for(&key(), "https://cdn.example.com/u/bob/*", EpochSeconds::new(T0.as_secs() + 3000));
+    let trusted = TrustedKeyGroups::from(KeyGroup::new().with_key(ID, key().public_key()).unwrap());
+    let cdn_allows = |header: &str| {
+        let request = Request::new("https://cdn.example.com/u/alice/a.jpg", [192, 0, 2, 1].into(), T0);
+        trusted.verify(&request.cookie_header(header)).is_ok()
+    };
+    for (header, cdn_ok) in [
+        // What CloudFront reads first is the genuine set: nothing to do.
+        (format!("{genuine}; {forged}"), true),
+        (format!("{genuine}; {other_scope}"), true),
+        // Read first: a forged set, another scope's set, or a stray Expires beside the Policy
+        // (CloudFront: MalformedPolicy) — the CDN refuses, so the issuer re-issues.
+        (format!("{forged}; {genuine}"), false),
+        (format!("{other_scope}; {genuine}"), false),
+        (format!("{genuine}; CloudFront-Expires=1"), false),
+        (format!("CloudFront-Key-Pair-Id=KOTHER; {genuine}"), false),
+        (format!("CloudFront-Hash-Algorithm=SHA1; {genuine}"), false),
+    ] {
+        assert_eq!(cdn_allows(&header), cdn_ok, "{header}");
+        let out = issuer.decide(Some(header.as_bytes()), "/", Some(alice()), None, 200);
+        assert_eq!(out.is_empty(), cdn_ok, "{header}: {out:?}");
+        if !cdn_ok {
+            // The fresh set is exactly what the CDN then reads (stray names removed).
+            let fixed = jar(&out);
+            assert!(cdn_allows(&fixed), "{header} -> {fixed}");
+        }
+    }
+    // Split over two Cookie headers (HTTP/2): the same reading.
+    let split = [forged.as_bytes(), genuine.as_bytes()];
+    let pending = issuer.inspect_headers(split, "/", Some(alice()));
+    assert_eq!(issuer.finish(pending, None, 200).len(), 4);
+}

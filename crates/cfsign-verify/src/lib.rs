@@ -70,10 +70,9 @@ pub use credentials::{Source, strip_signing_parameters};
 pub use denial::{Denial, DenialCode, Reason};
 pub use keys::{KeyConfigError, KeyGroup, SharedVerifier, TrustedKeyGroups};
 
-/// Requests with a longer URL are refused before any parsing (CloudFront's limit).
-pub const MAX_URL_LEN: usize = 8_192;
-/// Requests with a longer `Cookie` header are refused before any parsing (CloudFront's limit).
-pub const MAX_COOKIE_HEADER_LEN: usize = 20_480;
+/// Requests with a longer URL or `Cookie` header are refused before any parsing (CloudFront's
+/// limits).
+pub use cfsign::wire::{MAX_COOKIE_HEADER_LEN, MAX_URL_LEN};
 
 /// What is checked: the request as CloudFront sees it.
 #[derive(Debug, Clone, Copy)]
@@ -169,17 +168,6 @@ fn deny<T>(reason: Reason) -> Result<T, Denial> {
     Err(Denial::new(reason))
 }
 
-/// `Expires`: ASCII digits only, no leading zero, fits in 64 bits.
-fn parse_epoch(value: &[u8]) -> Option<EpochSeconds> {
-    let valid = !value.is_empty()
-        && value.iter().all(u8::is_ascii_digit)
-        && (value.len() == 1 || value.first() != Some(&b'0'));
-    if !valid {
-        return None;
-    }
-    core::str::from_utf8(value).ok()?.parse().ok().map(EpochSeconds::new)
-}
-
 impl TrustedKeyGroups {
     /// Decides a request as CloudFront does (cloudfront-format.md §6):
     ///
@@ -233,7 +221,9 @@ impl TrustedKeyGroups {
             (Some(_), Some(_)) => return deny(Reason::BothExpiresAndPolicy),
             (None, None) => return deny(Reason::MissingPolicy),
             (Some(expires), None) => {
-                let Some(expires) = parse_epoch(expires) else { return deny(Reason::InvalidExpires) };
+                let Some(expires) = cfsign::wire::parse_epoch(expires) else {
+                    return deny(Reason::InvalidExpires);
+                };
                 let json = CannedPolicy::json_for(&resource_url, expires);
                 (None, GrantedPolicy::Canned { json, expires })
             }

@@ -21,21 +21,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
 
+use crate::wire::{ParameterSet, SigningParameter};
 use crate::{EpochSeconds, Error, HashAlgorithm, KeyPairId};
-
-/// `CloudFront-Policy`.
-pub const POLICY: &str = "CloudFront-Policy";
-/// `CloudFront-Expires`.
-pub const EXPIRES: &str = "CloudFront-Expires";
-/// `CloudFront-Signature`.
-pub const SIGNATURE: &str = "CloudFront-Signature";
-/// `CloudFront-Key-Pair-Id`.
-pub const KEY_PAIR_ID: &str = "CloudFront-Key-Pair-Id";
-/// `CloudFront-Hash-Algorithm`.
-pub const HASH_ALGORITHM: &str = "CloudFront-Hash-Algorithm";
-/// Every cookie name CloudFront reads, in the order this crate emits them. The names are fixed:
-/// never suffixed with the key-pair ID.
-pub const NAMES: [&str; 5] = [POLICY, EXPIRES, SIGNATURE, KEY_PAIR_ID, HASH_ALGORITHM];
 
 /// The values of a signed cookie set: `CloudFront-Expires` (canned) or `CloudFront-Policy`
 /// (custom), `CloudFront-Signature`, `CloudFront-Key-Pair-Id`, and
@@ -64,14 +51,30 @@ impl SignedCookies {
 
     /// `(name, value)` pairs in the order `Policy|Expires, Signature, Key-Pair-Id[, Hash-Algorithm]`.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        [
-            Some((if self.canned { EXPIRES } else { POLICY }, self.policy_value.as_str())),
-            Some((SIGNATURE, self.signature.as_str())),
-            Some((KEY_PAIR_ID, self.key_pair_id.as_str())),
-            (self.hash == HashAlgorithm::Sha256).then_some((HASH_ALGORITHM, "SHA256")),
-        ]
-        .into_iter()
-        .flatten()
+        self.parameters().map(|p| (p.cookie_name(), self.value(p)))
+    }
+
+    /// The parameters the set carries: `Expires` or `Policy`, `Signature`, `Key-Pair-Id`, and
+    /// `Hash-Algorithm` when signed with SHA-256.
+    pub fn parameters(&self) -> impl Iterator<Item = SigningParameter> + use<> {
+        let policy = if self.canned { SigningParameter::Expires } else { SigningParameter::Policy };
+        let hash = (self.hash == HashAlgorithm::Sha256).then_some(SigningParameter::HashAlgorithm);
+        [Some(policy), Some(SigningParameter::Signature), Some(SigningParameter::KeyPairId), hash]
+            .into_iter()
+            .flatten()
+    }
+
+    /// The value of a parameter the set carries (empty for one it does not carry).
+    #[must_use]
+    pub fn value(&self, p: SigningParameter) -> &str {
+        match p {
+            SigningParameter::Expires if self.canned => &self.policy_value,
+            SigningParameter::Policy if !self.canned => &self.policy_value,
+            SigningParameter::Signature => &self.signature,
+            SigningParameter::KeyPairId => self.key_pair_id.as_str(),
+            SigningParameter::HashAlgorithm if self.hash == HashAlgorithm::Sha256 => "SHA256",
+            _ => "",
+        }
     }
 
     /// The policy's `DateLessThan`.
@@ -123,9 +126,17 @@ impl SignedCookies {
     /// # Errors
     /// As [`set_cookie_headers`](Self::set_cookie_headers).
     pub fn removal_headers(attrs: &CookieAttributes) -> Result<Vec<String>, Error> {
+        Self::removal_headers_for(attrs, SigningParameter::ALL.into_iter().collect())
+    }
+
+    /// [`removal_headers`](Self::removal_headers) for the given cookies only.
+    ///
+    /// # Errors
+    /// As [`set_cookie_headers`](Self::set_cookie_headers).
+    pub fn removal_headers_for(attrs: &CookieAttributes, names: ParameterSet) -> Result<Vec<String>, Error> {
         attrs.validate()?;
         let removal = CookieAttributes { lifetime: CookieLifetime::Remove, ..attrs.clone() };
-        Ok(NAMES.iter().map(|n| removal.render(n, "", None)).collect())
+        Ok(names.iter().map(|p| removal.render(p.cookie_name(), "", None)).collect())
     }
 }
 
@@ -347,7 +358,7 @@ mod tests {
     fn names_and_order() {
         let c = sample(true, HashAlgorithm::Sha1);
         let names: Vec<_> = c.iter().map(|(n, _)| n).collect();
-        assert_eq!(names, [EXPIRES, SIGNATURE, KEY_PAIR_ID]);
+        assert_eq!(names, ["CloudFront-Expires", "CloudFront-Signature", "CloudFront-Key-Pair-Id"]);
         let c = sample(false, HashAlgorithm::Sha256);
         assert_eq!(
             c.cookie_header(),

@@ -32,7 +32,8 @@
 //!   [`cookies`](SignedPolicy::cookies); shortcuts [`sign_url`], [`sign_url_canned`],
 //!   [`sign_cookies`].
 //! - [`SignedCookies`] + [`CookieAttributes`]: cookie values and `Set-Cookie` headers.
-//! - [`encoding`]: CloudFront's base64; [`EpochSeconds`]: time.
+//! - [`encoding`]: CloudFront's base64; [`EpochSeconds`]: time; [`wire`]: the signing
+//!   parameters' names and how requests carry them (read by the verifier and the issuer).
 //!
 //! ## Features
 //!
@@ -79,6 +80,7 @@ pub mod policy;
 #[cfg(feature = "rustcrypto")]
 pub mod rustcrypto;
 mod signed;
+pub mod wire;
 
 pub use cookie::{CookieAttributes, CookieLifetime, SameSite, SignedCookies};
 pub use epoch::EpochSeconds;

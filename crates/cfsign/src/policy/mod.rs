@@ -30,7 +30,7 @@ mod source_ip;
 
 use alloc::string::String;
 
-pub use resource::{SIGNING_PARAMETERS, resource_matches, signing_parameter_in, wildcard_match};
+pub use resource::{resource_matches, wildcard_match};
 pub use source_ip::SourceIp;
 
 use crate::{EpochSeconds, Error};

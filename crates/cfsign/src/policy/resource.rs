@@ -5,9 +5,6 @@ use alloc::string::ToString;
 
 use crate::Error;
 
-/// The query parameters CloudFront consumes; a URL to be signed must not carry them.
-pub const SIGNING_PARAMETERS: [&str; 5] = ["Expires", "Policy", "Signature", "Key-Pair-Id", "Hash-Algorithm"];
-
 /// What a resource string is used as.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Use {
@@ -37,8 +34,8 @@ pub(crate) fn validate(resource: &str, kind: Use) -> Result<(), Error> {
     if kind == Use::Canned && resource.contains('*') {
         return Err(Error::WildcardInCannedPolicy);
     }
-    if let Some(name) = signing_parameter_in(resource) {
-        return Err(Error::SigningParameterInUrl { name });
+    if let Some(p) = crate::wire::signing_parameter_in(resource) {
+        return Err(Error::SigningParameterInUrl { name: p.query_name() });
     }
     Ok(())
 }
@@ -54,16 +51,6 @@ fn check_scheme(resource: &str, canned: bool) -> Result<(), Error> {
             Err(Error::UnsupportedScheme { found, canned })
         }
     }
-}
-
-/// The first CloudFront signing parameter in the URL's query, if any.
-#[must_use]
-pub fn signing_parameter_in(url: &str) -> Option<&'static str> {
-    let (_, query) = url.split_once('?')?;
-    query.split('&').find_map(|pair| {
-        let name = pair.split_once('=').map_or(pair, |(n, _)| n);
-        SIGNING_PARAMETERS.iter().find(|&&p| p == name).copied()
-    })
 }
 
 /// Whether `url` (the raw request URL, `scheme://host/path?query`) is covered by the policy
