@@ -25,8 +25,15 @@
 //! examples use) every response is judged. With several scopes,
 //! issue them all at login ([`Directive::Issue`]) and give each a cookie path the app's own
 //! pages also live under, or they are refreshed only on requests under their paths. When a
-//! request carries several sets, browsers send longer paths first; the issuer groups the
-//! cookies into sets in that order and matches sets to scopes by the resource in the policy.
+//! request carries several sets, browsers send longer paths first and CloudFront reads the
+//! first value of each name: the scope with the longest visible cookie path is judged on what
+//! CloudFront reads from the header's start, a scope with a shorter one on the first set that
+//! claims its resource.
+//!
+//! Nothing a request carries is trusted: a set keeps its scope fresh only when the issuer can
+//! vouch for it — its policy is exactly what the issuer writes for the scope, and its
+//! signature is one the issuer made, or one that verifies with the issuer's key
+//! ([`cfsign::Signer::verifier`]) — and it expires no later than a set issued now.
 //!
 //! ```
 //! # let pem = include_str!("../../cfsign/tests/data/ecdsa-p256-pkcs8.pem");
