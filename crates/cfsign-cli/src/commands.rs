@@ -10,7 +10,7 @@ use cfsign::{
     SignedPolicy, SigningKey,
 };
 use cfsign_tower::gate::{Gate, GateLayer, PathPattern};
-use cfsign_verify::{KeyGroup, Request, TrustedKeyGroups};
+use cfsign_verify::{GrantedPolicy, KeyGroup, Reason, Request, TrustedKeyGroups};
 use serde_json::json;
 
 use crate::{
@@ -179,10 +179,6 @@ pub(crate) fn cookies(args: &CookiesArgs) -> Result<ExitCode> {
 
 // ---------------------------------------------------------------------------------- decode
 
-fn text(bytes: Option<&[u8]>) -> Option<String> {
-    bytes.map(|b| String::from_utf8_lossy(b).into_owned())
-}
-
 fn when(t: EpochSeconds, now: EpochSeconds, future: &str, past: &str) -> String {
     match t.duration_since(now) {
         Some(d) if d.as_secs() > 0 => format!("{future} {}", crate::duration::human(d.as_secs())),
@@ -198,119 +194,72 @@ pub(crate) fn decode(args: &DecodeArgs) -> Result<ExitCode> {
         input.strip_prefix("Cookie:").or_else(|| input.strip_prefix("cookie:")).unwrap_or(input).trim();
     let now = args.now.map_or_else(EpochSeconds::now, EpochSeconds::new);
     let is_url = input.contains("://");
-    let creds = if is_url {
-        cfsign_verify::credentials::url_credentials(input)
-            .map_err(|e| format!("cannot decode the URL: {e}"))?
-            .ok_or("the URL carries no signing parameters (Expires/Policy, Signature, Key-Pair-Id)")?
+    // The verifier's own checks, without a key: `decode` and `verify` cannot disagree. Cookies
+    // on their own have no URL, so their resource is shown, not checked.
+    let request = if is_url {
+        Request::unknown_client(input, now)
     } else {
-        let c = cfsign_verify::credentials::cookie_credentials(input.as_bytes());
-        if c.is_empty() {
-            return Err("no CloudFront-* cookies found in the input".to_owned());
+        Request::unknown_client("", now).cookie_header(input)
+    };
+    let seen = cfsign_verify::explain(&request);
+    let source = match seen.source() {
+        Some(source) => source,
+        None if is_url => {
+            return Err(
+                "the URL carries no signing parameters (Expires/Policy, Signature, Key-Pair-Id)".to_owned()
+            );
         }
-        c
+        None => return Err("no CloudFront-* cookies found in the input".to_owned()),
     };
     let mut warnings: Vec<String> = Vec::new();
-    let key_pair_id = text(creds.key_pair_id.as_deref());
-    if key_pair_id.as_deref().is_none_or(str::is_empty) {
-        warnings.push("no Key-Pair-Id: CloudFront answers MissingKey".into());
-    }
-    let hash = match creds.hash_algorithm.as_deref() {
-        None => "SHA1".to_owned(),
-        Some(b"SHA1") => "SHA1".to_owned(),
-        Some(b"SHA256") => "SHA256".to_owned(),
-        Some(other) => {
-            warnings.push("Hash-Algorithm is neither SHA1 nor SHA256: CloudFront refuses it".into());
-            String::from_utf8_lossy(other).into_owned()
-        }
-    };
-    match creds.signature.as_deref() {
-        None | Some(b"") => warnings.push("no Signature: CloudFront answers MalformedSignature".into()),
-        Some(s) if cfsign::encoding::decode_bytes(s).is_err() => {
-            warnings.push("Signature is not CloudFront base64: CloudFront answers MalformedSignature".into());
-        }
-        _ => {}
+    if let Some(denial) = seen.denial() {
+        warnings.push(match denial.reason() {
+            Reason::Expired { at } => format!(
+                "expired {} ago: CloudFront answers AccessDenied",
+                crate::duration::human(now.duration_since(*at).map_or(0, |d| d.as_secs()))
+            ),
+            Reason::BothExpiresAndPolicy => {
+                "both Expires and Policy are present: send exactly one (CloudFront answers MalformedPolicy)"
+                    .into()
+            }
+            reason => format!("CloudFront answers {} ({}): {reason}", denial.code(), denial.message()),
+        });
     }
     let stripped = is_url.then(|| cfsign_verify::strip_signing_parameters(input).into_owned());
-    let mut policy_json = None;
-    let (kind, policy) = match (creds.expires.as_deref(), creds.policy.as_deref()) {
-        (Some(_), Some(_)) => {
-            warnings.push("both Expires and Policy are present: send exactly one".into());
-            ("invalid", None)
+    let (kind, policy) = match seen.policy() {
+        Some(GrantedPolicy::Canned { expires, .. }) => {
+            ("canned", CustomPolicy::builder().any_resource().date_less_than(*expires).build().ok())
         }
-        (None, None) => {
-            warnings.push("neither Expires nor Policy: CloudFront answers MalformedPolicy".into());
-            ("none", None)
-        }
-        (Some(e), None) => {
-            let expires =
-                std::str::from_utf8(e).ok().and_then(|s| s.parse::<u64>().ok()).map(EpochSeconds::new);
-            match expires {
-                Some(t) => {
-                    let url = stripped.clone().unwrap_or_else(|| "<the requested URL>".to_owned());
-                    policy_json = Some(CannedPolicy::json_for(&url, t));
-                    ("canned", CustomPolicy::builder().any_resource().date_less_than(t).build().ok())
-                }
-                None => {
-                    warnings.push("Expires is not a number: CloudFront answers MalformedPolicy".into());
-                    ("canned", None)
-                }
-            }
-        }
-        (None, Some(p)) => match cfsign::encoding::decode_bytes(p) {
-            Ok(bytes) => {
-                policy_json = Some(String::from_utf8_lossy(&bytes).into_owned());
-                match CustomPolicy::parse(&bytes) {
-                    Ok(p) => ("custom", Some(p)),
-                    Err(e) => {
-                        warnings.push(format!(
-                            "the policy is malformed ({e}): CloudFront answers MalformedPolicy"
-                        ));
-                        ("custom", None)
-                    }
-                }
-            }
-            Err(_) => {
-                warnings.push("Policy is not CloudFront base64: CloudFront answers MalformedPolicy".into());
-                ("custom", None)
-            }
-        },
+        Some(GrantedPolicy::Custom(p)) => ("custom", Some(p.clone())),
+        None if seen.policy_text().is_some() => ("custom", None),
+        None => ("none", None),
     };
-    if let Some(p) = &policy {
-        if p.date_less_than() <= now {
-            let ago = now.duration_since(p.date_less_than()).map_or(0, |d| d.as_secs());
-            warnings.push(format!(
-                "expired {} ago: CloudFront answers AccessDenied",
-                crate::duration::human(ago)
-            ));
-        }
-        if let Some(start) = p.date_greater_than()
-            && start >= now
-        {
-            warnings.push(format!("not valid yet: starts after {}", http_date(start)));
-        }
-        if p.source_ip().is_some() {
-            warnings.push("has an IP condition: viewers reaching CloudFront over IPv6 never match it".into());
-        }
-        if kind == "custom"
-            && let (Some(url), Some(resource)) = (&stripped, p.resource())
-            && !cfsign::resource_matches(resource, url)
-        {
-            warnings.push(format!("the policy's resource {resource:?} does not match this URL"));
-        }
+    let policy_json = match (kind, &policy, &stripped) {
+        ("canned", Some(p), None) => Some(CannedPolicy::json_for("<the requested URL>", p.date_less_than())),
+        _ => seen.policy_text().map(str::to_owned),
+    };
+    if policy.as_ref().is_some_and(|p| p.source_ip().is_some()) {
+        warnings.push("has an IP condition: viewers reaching CloudFront over IPv6 never match it".into());
     }
     if input.split(';').any(|a| a.trim().strip_prefix("Path=").is_some_and(|p| p.contains('*'))) {
         warnings.push(
             "a cookie Path contains `*`: browsers match paths literally; use /images/, not /images/*".into(),
         );
     }
+    let hash = match seen.hash_algorithm() {
+        Some(h) => h.as_str().to_owned(),
+        None => "unsupported".to_owned(),
+    };
+    let key_pair_id = seen.key_pair_id().map(str::to_owned);
 
     let pretty = policy_json
         .as_deref()
         .and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
         .map(|v| serde_json::to_string_pretty(&v).unwrap_or_default());
+    let is_url_source = source == cfsign_verify::Source::Url;
     if args.json {
         print_json(&json!({
-            "source": if is_url { "url" } else { "cookies" },
+            "source": if is_url_source { "url" } else { "cookies" },
             "key_pair_id": key_pair_id,
             "hash_algorithm": hash,
             "policy_kind": kind,
@@ -319,11 +268,12 @@ pub(crate) fn decode(args: &DecodeArgs) -> Result<ExitCode> {
             "expires": policy.as_ref().map(|p| p.date_less_than().as_secs()),
             "not_before": policy.as_ref().and_then(|p| p.date_greater_than().map(EpochSeconds::as_secs)),
             "source_ip": policy.as_ref().and_then(|p| p.source_ip().map(|ip| ip.to_string())),
+            "denial": seen.denial().map(|d| json!({ "code": d.code().as_str(), "message": d.message(), "reason": d.reason().to_string(), "reason_kind": d.reason().kind() })),
             "warnings": warnings,
         }));
         return Ok(ExitCode::SUCCESS);
     }
-    println!("source:       {}", if is_url { "signed URL" } else { "signed cookies" });
+    println!("source:       {}", if is_url_source { "signed URL" } else { "signed cookies" });
     println!("key-pair ID:  {}", key_pair_id.unwrap_or_else(|| "(missing)".into()));
     println!("hash:         {hash}");
     println!("policy:       {kind}");

@@ -295,6 +295,10 @@ fn decode_explains_without_a_key() {
     let out = stdout(&run(&["decode", path, "--now", "1"]));
     assert!(out.contains("Path contains `*`") && out.contains("policy:       canned"), "{out}");
 
+    // What verify refuses, decode reports the same way (one reader of the wire format).
+    let zero = "CloudFront-Expires=02000000000; CloudFront-Signature=AAAA; CloudFront-Key-Pair-Id=K";
+    let out = stdout(&run(&["decode", zero, "--now", "1"]));
+    assert!(out.contains("CloudFront answers MalformedPolicy (Malformed Policy)"), "{out}");
     fails_cleanly(&run(&["decode", "https://cdn.example.com/a.jpg"]), "no signing parameters");
     fails_cleanly(&run(&["decode", "session=abc"]), "no CloudFront-* cookies");
 }

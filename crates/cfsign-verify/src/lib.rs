@@ -55,7 +55,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-pub mod credentials;
+mod decide;
 mod denial;
 mod keys;
 pub mod target;
@@ -64,9 +64,10 @@ use alloc::string::String;
 use core::net::IpAddr;
 use core::time::Duration;
 
-use cfsign::{CannedPolicy, CustomPolicy, EpochSeconds, HashAlgorithm, KeyPairId};
+use cfsign::{CustomPolicy, EpochSeconds, HashAlgorithm, KeyPairId};
 
-pub use credentials::{Source, strip_signing_parameters};
+pub use cfsign::wire::strip_signing_parameters;
+pub use decide::{Explanation, explain};
 pub use denial::{Denial, DenialCode, Reason};
 pub use keys::{KeyConfigError, KeyGroup, SharedVerifier, TrustedKeyGroups};
 
@@ -74,12 +75,21 @@ pub use keys::{KeyConfigError, KeyGroup, SharedVerifier, TrustedKeyGroups};
 /// limits).
 pub use cfsign::wire::{MAX_COOKIE_HEADER_LEN, MAX_URL_LEN};
 
+/// Where a request's credentials were found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// Signed-URL query parameters.
+    Url,
+    /// `CloudFront-*` cookies.
+    Cookies,
+}
+
 /// What is checked: the request as CloudFront sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
     url: &'a str,
     cookie_header: Option<&'a [u8]>,
-    client_ip: IpAddr,
+    client_ip: Option<IpAddr>,
     now: EpochSeconds,
     leeway: u64,
 }
@@ -87,9 +97,17 @@ pub struct Request<'a> {
 impl<'a> Request<'a> {
     /// A request for `url` — the full URL as sent, `scheme://host/path?query`, with the path
     /// and query exactly as on the request line (not decoded) — from `client_ip` at `now`.
+    /// In front of an origin, build `url` with [`target::RequestUrl`].
     #[must_use]
     pub fn new(url: &'a str, client_ip: IpAddr, now: EpochSeconds) -> Self {
-        Request { url, cookie_header: None, client_ip, now, leeway: 0 }
+        Request { url, cookie_header: None, client_ip: Some(client_ip), now, leeway: 0 }
+    }
+
+    /// A request whose viewer's address is not known: [`explain`] then shows an IP condition
+    /// without checking it, and [`TrustedKeyGroups::verify`] refuses it (no address matches).
+    #[must_use]
+    pub fn unknown_client(url: &'a str, now: EpochSeconds) -> Self {
+        Request { url, cookie_header: None, client_ip: None, now, leeway: 0 }
     }
 
     /// The request's `Cookie` header, as raw bytes (it may not be UTF-8).
@@ -164,10 +182,6 @@ impl Grant {
     }
 }
 
-fn deny<T>(reason: Reason) -> Result<T, Denial> {
-    Err(Denial::new(reason))
-}
-
 impl TrustedKeyGroups {
     /// Decides a request as CloudFront does (cloudfront-format.md §6):
     ///
@@ -187,111 +201,10 @@ impl TrustedKeyGroups {
     /// # Errors
     /// The [`Denial`], with code, message and [`Reason`].
     pub fn verify(&self, request: &Request<'_>) -> Result<Grant, Denial> {
-        if request.url.len() > MAX_URL_LEN {
-            return deny(Reason::TooLarge { what: "URL", len: request.url.len(), limit: MAX_URL_LEN });
+        match decide::check(request, Some(self), None)? {
+            Some(grant) => Ok(grant),
+            // The keys were given, so a request that passes every check has a grant.
+            None => decide::deny(Reason::BadSignature),
         }
-        let cookie_header = request.cookie_header.unwrap_or_default();
-        if cookie_header.len() > MAX_COOKIE_HEADER_LEN {
-            return deny(Reason::TooLarge {
-                what: "Cookie header",
-                len: cookie_header.len(),
-                limit: MAX_COOKIE_HEADER_LEN,
-            });
-        }
-        // Fragments are never sent; ignore one if the caller left it on.
-        let url = request.url.split('#').next().unwrap_or_default();
-
-        // 1. Signed-URL parameters take precedence over cookies.
-        let (source, creds) = match credentials::url_credentials(url).map_err(Denial::new)? {
-            Some(c) => (Source::Url, c),
-            None => (Source::Cookies, credentials::cookie_credentials(cookie_header)),
-        };
-        let resource_url = strip_signing_parameters(url);
-
-        // 2. and 3. The key.
-        let key_pair_id = creds.key_pair_id.as_deref().filter(|id| !id.is_empty());
-        let Some(key_pair_id) = key_pair_id else { return deny(Reason::MissingKeyPairId) };
-        let Some((key_pair_id, key)) = self.get(key_pair_id) else {
-            let shown = key_pair_id.get(..128).unwrap_or(key_pair_id);
-            return deny(Reason::UnknownKeyPairId { id: String::from_utf8_lossy(shown).into_owned() });
-        };
-
-        // 4. The policy bytes.
-        let (policy_bytes, policy) = match (creds.expires.as_deref(), creds.policy.as_deref()) {
-            (Some(_), Some(_)) => return deny(Reason::BothExpiresAndPolicy),
-            (None, None) => return deny(Reason::MissingPolicy),
-            (Some(expires), None) => {
-                let Some(expires) = cfsign::wire::parse_epoch(expires) else {
-                    return deny(Reason::InvalidExpires);
-                };
-                let json = CannedPolicy::json_for(&resource_url, expires);
-                (None, GrantedPolicy::Canned { json, expires })
-            }
-            (None, Some(encoded)) => {
-                let Ok(bytes) = cfsign::encoding::decode_bytes(encoded) else {
-                    return deny(Reason::PolicyNotBase64);
-                };
-                let policy =
-                    CustomPolicy::parse(&bytes).map_err(|e| Denial::new(Reason::InvalidPolicy(e)))?;
-                (Some(bytes), GrantedPolicy::Custom(policy))
-            }
-        };
-        let policy_bytes = match (&policy_bytes, &policy) {
-            (Some(bytes), _) => bytes.as_slice(),
-            (None, GrantedPolicy::Canned { json, .. }) => json.as_bytes(),
-            (None, GrantedPolicy::Custom(_)) => &[],
-        };
-
-        // 5. The signature.
-        let Some(signature) = creds.signature.as_deref().filter(|s| !s.is_empty()) else {
-            return deny(Reason::MissingSignature);
-        };
-        let Ok(signature) = cfsign::encoding::decode_bytes(signature) else {
-            return deny(Reason::SignatureNotBase64);
-        };
-
-        // 6. Hash and signature.
-        let hash = match creds.hash_algorithm.as_deref() {
-            None => HashAlgorithm::Sha1,
-            Some(v) => match HashAlgorithm::from_wire(v) {
-                Some(h) => h,
-                None => return deny(Reason::UnsupportedHash),
-            },
-        };
-        if key.verify(hash, policy_bytes, &signature).is_err() {
-            return deny(Reason::BadSignature);
-        }
-
-        // 7. The conditions.
-        let (expires, not_before, source_ip, resource) = match &policy {
-            GrantedPolicy::Canned { expires, .. } => (*expires, None, None, None),
-            GrantedPolicy::Custom(p) => {
-                (p.date_less_than(), p.date_greater_than(), p.source_ip(), p.resource())
-            }
-        };
-        let now = request.now.as_secs();
-        if now >= expires.as_secs().saturating_add(request.leeway) {
-            return deny(Reason::Expired { at: expires });
-        }
-        if let Some(start) = not_before
-            && now.saturating_add(request.leeway) <= start.as_secs()
-        {
-            return deny(Reason::NotYetValid { until: start });
-        }
-        if let Some(allowed) = source_ip {
-            let client = match request.client_ip {
-                IpAddr::V4(a) => Some(a),
-                IpAddr::V6(a) => a.to_ipv4_mapped(),
-            };
-            if !client.is_some_and(|a| allowed.contains(a)) {
-                return deny(Reason::IpNotAllowed { allowed, client: request.client_ip });
-            }
-        }
-        if let Some(pattern) = resource
-            && !cfsign::resource_matches(pattern, &resource_url)
-        {
-            return deny(Reason::ResourceMismatch);
-        }
-        Ok(Grant { source, key_pair_id: key_pair_id.clone(), hash, policy, expires })
     }
 }

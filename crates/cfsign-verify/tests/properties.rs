@@ -329,3 +329,42 @@ mod reference {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// `explain` runs the verifier's own checks without the keys: for any request — genuine,
+    /// edited, expired, moved — it names exactly the denial `verify` gives, unless that denial
+    /// is one only the keys can tell (an unknown key, a bad signature), where it finds nothing.
+    #[test]
+    fn explain_agrees_with_verify(
+        c in case(),
+        edit in (0u8..3, any::<prop::sample::Index>(), any::<u8>()),
+        which in 0usize..4,
+        shift in 0u64..3_000_000,
+    ) {
+        let signed = c.signed();
+        let (url, cookie) = c.request_parts(&signed);
+        let (url, cookie) = match which {
+            0 => (url, cookie),
+            1 => match &cookie {
+                Some(h) => (url, mutate_value(h, "CloudFront-Policy", edit).or(Some(h.clone()))),
+                None => (mutate_value(&url, "Signature", edit).unwrap_or(url), None),
+            },
+            2 => (url.replacen("cdn.example.com/", "cdn.example.com/x", 1), cookie),
+            _ => (url, cookie.map(|h| h.replace("CloudFront-Key-Pair-Id=K", "CloudFront-Key-Pair-Id=Q"))),
+        };
+        let now = EpochSeconds::new(c.start + shift);
+        let r = Request::new(&url, IpAddr::V4(c.client), now);
+        let r = match &cookie { Some(h) => r.cookie_header(h), None => r };
+        let verified = trusted().verify(&r).err().map(|d| d.reason().clone());
+        let explained = cfsign_verify::explain(&r).denial().map(|d| d.reason().clone());
+        use cfsign_verify::Reason;
+        match &verified {
+            Some(Reason::UnknownKeyPairId { .. } | Reason::BadSignature) => {
+                prop_assert!(explained.is_none() || explained == verified || matches!(explained, Some(Reason::Expired { .. } | Reason::NotYetValid { .. } | Reason::ResourceMismatch | Reason::IpNotAllowed { .. })), "{explained:?} vs {verified:?}");
+            }
+            _ => prop_assert_eq!(explained, verified),
+        }
+    }
+}

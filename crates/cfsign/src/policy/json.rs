@@ -43,9 +43,12 @@ pub(crate) fn write_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-pub(crate) fn write_policy(out: &mut String, p: &CustomPolicy) {
+/// The one place a policy's bytes are written (cloudfront-format.md §1): no whitespace,
+/// conditions in the order `DateLessThan, DateGreaterThan, IpAddress`. A canned policy is the
+/// same text with a resource and `DateLessThan` only.
+pub(crate) fn write_policy(out: &mut String, p: PolicyParts<'_>) {
     out.push_str("{\"Statement\":[{");
-    if let Some(r) = &p.resource {
+    if let Some(r) = p.resource {
         out.push_str("\"Resource\":");
         write_string(out, r);
         out.push(',');
@@ -55,10 +58,19 @@ pub(crate) fn write_policy(out: &mut String, p: &CustomPolicy) {
     if let Some(t) = p.date_greater_than {
         let _ = write!(out, ",\"DateGreaterThan\":{{\"AWS:EpochTime\":{}}}", t.as_secs());
     }
-    if let Some(ip) = &p.source_ip {
+    if let Some(ip) = p.source_ip {
         let _ = write!(out, ",\"IpAddress\":{{\"AWS:SourceIp\":\"{ip}\"}}");
     }
     out.push_str("}}]}");
+}
+
+/// What a policy's bytes say, borrowed.
+#[derive(Clone, Copy)]
+pub(crate) struct PolicyParts<'a> {
+    pub(crate) resource: Option<&'a str>,
+    pub(crate) date_less_than: EpochSeconds,
+    pub(crate) date_greater_than: Option<EpochSeconds>,
+    pub(crate) source_ip: Option<&'a SourceIp>,
 }
 
 /// Deepest nesting a policy has: object > array > object > object > object.
@@ -309,9 +321,11 @@ fn epoch(v: (usize, &Value<'_>)) -> Result<EpochSeconds, Error> {
     let m = fields(v, &["AWS:EpochTime"], WHAT)?;
     let (pos, t) = get(m, "AWS:EpochTime").ok_or(err(v.0, WHAT))?;
     match t {
-        Value::Num(n) if n.bytes().all(|b| b.is_ascii_digit()) => {
-            n.parse::<u64>().map(EpochSeconds::new).map_err(|_| err(pos, "AWS:EpochTime is too large"))
-        }
+        Value::Num(n) => match crate::wire::parse_epoch(n.as_bytes()) {
+            Some(t) => Ok(t),
+            None if n.bytes().all(|b| b.is_ascii_digit()) => Err(err(pos, "AWS:EpochTime is too large")),
+            None => Err(err(pos, "AWS:EpochTime must be a non-negative whole number of seconds")),
+        },
         _ => Err(err(pos, "AWS:EpochTime must be a non-negative whole number of seconds")),
     }
 }

@@ -73,9 +73,7 @@ impl CannedPolicy {
     /// The exact policy bytes CloudFront rebuilds and checks the signature against.
     #[must_use]
     pub fn to_json(&self) -> String {
-        let mut out = String::with_capacity(96 + self.url.len());
-        json::write_policy(&mut out, &self.as_custom());
-        out
+        Self::json_for(&self.url, self.expires)
     }
 
     /// The canned policy CloudFront rebuilds for a request: `url` is the request URL without
@@ -84,25 +82,14 @@ impl CannedPolicy {
     #[must_use]
     pub fn json_for(url: &str, expires: EpochSeconds) -> String {
         let mut out = String::with_capacity(96 + url.len());
-        out.push_str("{\"Statement\":[{\"Resource\":");
-        json::write_string(&mut out, url);
-        let _ = core::fmt::Write::write_fmt(
-            &mut out,
-            format_args!(
-                ",\"Condition\":{{\"DateLessThan\":{{\"AWS:EpochTime\":{}}}}}}}]}}",
-                expires.as_secs()
-            ),
-        );
-        out
-    }
-
-    fn as_custom(&self) -> CustomPolicy {
-        CustomPolicy {
-            resource: Some(self.url.clone()),
-            date_less_than: self.expires,
+        let parts = json::PolicyParts {
+            resource: Some(url),
+            date_less_than: expires,
             date_greater_than: None,
             source_ip: None,
-        }
+        };
+        json::write_policy(&mut out, parts);
+        out
     }
 }
 
@@ -174,7 +161,15 @@ impl CustomPolicy {
     #[must_use]
     pub fn to_json(&self) -> String {
         let mut out = String::with_capacity(160 + self.resource.as_ref().map_or(0, String::len));
-        json::write_policy(&mut out, self);
+        json::write_policy(
+            &mut out,
+            json::PolicyParts {
+                resource: self.resource.as_deref(),
+                date_less_than: self.date_less_than,
+                date_greater_than: self.date_greater_than,
+                source_ip: self.source_ip.as_ref(),
+            },
+        );
         out
     }
 
