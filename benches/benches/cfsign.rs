@@ -11,7 +11,7 @@ use cfsign::{
     CannedPolicy, CookieAttributes, CustomPolicy, EpochSeconds, HashAlgorithm, SignedPolicy, Signer,
     Verifier, aws_lc, rustcrypto,
 };
-use cfsign_issuer::{Access, Issuer, ManualClock};
+use cfsign_issuer::{Access, Issuer, ManualClock, RequestView};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 const RSA: &str = include_str!("../../crates/cfsign/tests/data/rsa-2048-pkcs8.pem");
@@ -106,15 +106,33 @@ fn issuer(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1));
     g.bench_function("no_refresh_due", |b| {
         b.iter(|| {
-            assert!(issuer.decide(Some(cookie.as_bytes()), "/", Some(access.clone()), None, 200).is_empty())
+            assert!(
+                issuer
+                    .decide(
+                        RequestView::new("/").cookie_header(cookie.as_bytes()).access(access.clone()),
+                        None,
+                        200
+                    )
+                    .is_empty()
+            )
         });
     });
-    g.bench_function("anonymous", |b| b.iter(|| issuer.decide(Some(b"session=abc"), "/", None, None, 200)));
+    g.bench_function("anonymous", |b| {
+        b.iter(|| issuer.decide(RequestView::new("/").cookie_header(b"session=abc"), None, 200))
+    });
     // Refresh due, signature already cached for this window: the cost of re-issuing.
     let due = issuer.clone();
     g.bench_function("refresh_due_cached", |b| {
         b.iter(|| {
-            assert_eq!(due.decide(Some(b"session=abc"), "/", Some(access.clone()), None, 200).len(), 4)
+            assert_eq!(
+                due.decide(
+                    RequestView::new("/").cookie_header(b"session=abc").access(access.clone()),
+                    None,
+                    200
+                )
+                .len(),
+                4
+            )
         });
     });
     g.finish();

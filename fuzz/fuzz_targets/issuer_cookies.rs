@@ -6,7 +6,7 @@
 use std::sync::{Arc, OnceLock};
 
 use cfsign::EpochSeconds;
-use cfsign_issuer::{Access, Issuer, ManualClock};
+use cfsign_issuer::{Access, Issuer, ManualClock, RequestView};
 use cfsign_verify::{KeyGroup, Request, TrustedKeyGroups};
 
 const NOW: EpochSeconds = EpochSeconds::new(1_767_250_000);
@@ -34,7 +34,8 @@ fn setup() -> &'static Setup {
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let Setup { issuer, access, trusted } = setup();
-    let set_cookie = issuer.decide(Some(data), "/", Some(access.clone()), None, 200);
+    let set_cookie =
+        issuer.decide(RequestView::new("/").cookie_header(data).access(access.clone()), None, 200);
     for header in &set_cookie {
         assert!(header.starts_with("CloudFront-"), "{header}");
         assert!(header.contains("; Domain=example.com; Path=/"), "{header}");
@@ -44,7 +45,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         assert!(trusted.verify(&request.cookie_header(data)).is_ok(), "left alone, yet CloudFront refuses");
     }
     // Without a session only the names are read (for removals at login).
-    let _ = issuer.decide(Some(data), "/", None, None, 200);
+    let _ = issuer.decide(RequestView::new("/").cookie_header(data), None, 200);
 });
 
 #[path = "keys.rs"]

@@ -1,6 +1,6 @@
 //! # cfsign-actix — CloudFront cookies for actix-web
 //!
-//! [`CloudFrontCookies`] is an actix-web middleware that attaches fresh `CloudFront-*` signed
+//! [`CloudFrontCookieMiddleware`] is an actix-web middleware that attaches fresh `CloudFront-*` signed
 //! cookies to authenticated responses, refreshes them before they expire and clears them on
 //! logout. It is thin glue: every decision is made by [`cfsign_issuer::Issuer`], exactly as in
 //! `cfsign-tower` — one conformance suite runs the same scenarios against both and requires
@@ -9,7 +9,7 @@
 //! ```
 //! use std::sync::Arc;
 //! use actix_web::{App, HttpResponse, dev::ServiceRequest, web};
-//! use cfsign_actix::{CloudFrontCookies, CloudFrontResponseExt};
+//! use cfsign_actix::{CloudFrontCookieMiddleware, CloudFrontResponseExt};
 //! use cfsign_issuer::{Access, Issuer};
 //!
 //! fn access_for(user: &str) -> Option<Access> {
@@ -30,14 +30,14 @@
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let pem = include_str!("../../cfsign/tests/data/ecdsa-p256-pkcs8.pem");
-//! let key = cfsign::SigningKey::from_pem(pem, "K2JCJMDEHXQW5F")?;
+//! let key = cfsign::rustcrypto::SigningKey::from_pem(pem, "K2JCJMDEHXQW5F")?;
 //! let issuer = Issuer::builder(Arc::new(key)).domain("example.com").build()?;
 //!
 //! let app = App::new()
 //!     .route("/login", web::post().to(login))
 //!     .route("/logout", web::post().to(logout))
 //!     // Read the signed-in user however your auth does it (here: a request header).
-//!     .wrap(CloudFrontCookies::new(issuer, |req: &ServiceRequest| {
+//!     .wrap(CloudFrontCookieMiddleware::new(issuer, |req: &ServiceRequest| {
 //!         req.headers().get("x-user").and_then(|u| u.to_str().ok()).and_then(access_for)
 //!     }));
 //! # let _ = app; Ok(()) }
@@ -51,12 +51,12 @@
 //!
 //! ```text
 //! App::new()
-//!     .wrap(CloudFrontCookies::with_identity(issuer, access_for)) // innermost: sees the identity
+//!     .wrap(CloudFrontCookieMiddleware::with_identity(issuer, access_for)) // innermost: sees the identity
 //!     .wrap(IdentityMiddleware::default())                        // reads the identity from the session
 //!     .wrap(SessionMiddleware::new(store, session_key))           // outermost: loads the session
 //! ```
 //!
-//! With the `identity` feature, [`CloudFrontCookies::with_identity`] reads the user ID from
+//! With the `identity` feature, [`CloudFrontCookieMiddleware::with_identity`] reads the user ID from
 //! `actix-identity` and asks your function which [`Access`] it has.
 //!
 //! Errors returned by handlers (`Err(actix_web::Error)`) pass through untouched and get no
@@ -71,34 +71,19 @@ use std::rc::Rc;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{COOKIE, HeaderValue, SET_COOKIE};
 use actix_web::{Error, HttpResponseBuilder};
-use cfsign_issuer::{Access, Directive, Issuer};
-
-/// Decides what a request's session may see; implemented for every
-/// `Fn(&ServiceRequest) -> Option<Access> + 'static`.
-pub trait AccessFn: 'static {
-    /// The session's access, or `None` for an anonymous request.
-    fn access(&self, request: &ServiceRequest) -> Option<Access>;
-}
-
-impl<F> AccessFn for F
-where
-    F: Fn(&ServiceRequest) -> Option<Access> + 'static,
-{
-    fn access(&self, request: &ServiceRequest) -> Option<Access> {
-        self(request)
-    }
-}
+use cfsign_issuer::{Access, Issuer, RequestView};
+pub use cfsign_issuer::{AccessFn, Directive};
 
 /// [`AccessFn`] that reads the user ID from `actix-identity`; see
-/// [`CloudFrontCookies::with_identity`].
+/// [`CloudFrontCookieMiddleware::with_identity`].
 #[cfg(feature = "identity")]
 #[derive(Debug, Clone)]
 pub struct FromIdentity<G>(G);
 
 #[cfg(feature = "identity")]
-impl<G> AccessFn for FromIdentity<G>
+impl<G> AccessFn<ServiceRequest> for FromIdentity<G>
 where
-    G: Fn(&str) -> Option<Access> + 'static,
+    G: Fn(&str) -> Option<Access>,
 {
     fn access(&self, request: &ServiceRequest) -> Option<Access> {
         use actix_identity::IdentityExt;
@@ -108,50 +93,57 @@ where
 }
 
 /// The middleware; see the [crate docs](crate).
-pub struct CloudFrontCookies<F> {
+pub struct CloudFrontCookieMiddleware<F> {
     issuer: Issuer,
     access: Rc<F>,
 }
 
-impl<F> Clone for CloudFrontCookies<F> {
+impl<F> Clone for CloudFrontCookieMiddleware<F> {
     fn clone(&self) -> Self {
-        CloudFrontCookies { issuer: self.issuer.clone(), access: self.access.clone() }
+        CloudFrontCookieMiddleware { issuer: self.issuer.clone(), access: self.access.clone() }
     }
 }
 
-impl<F: AccessFn> CloudFrontCookies<F> {
-    /// A middleware issuing with `issuer`, asking `access` what each request's session may see.
+impl<F> std::fmt::Debug for CloudFrontCookieMiddleware<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloudFrontCookieMiddleware").field("issuer", &self.issuer).finish_non_exhaustive()
+    }
+}
+
+impl<F: AccessFn<ServiceRequest> + 'static> CloudFrontCookieMiddleware<F> {
+    /// A middleware issuing with `issuer`, asking `access` (an [`AccessFn`], e.g.
+    /// `|req: &ServiceRequest| ...`) what each request's session may see.
     pub fn new(issuer: Issuer, access: F) -> Self {
-        CloudFrontCookies { issuer, access: Rc::new(access) }
+        CloudFrontCookieMiddleware { issuer, access: Rc::new(access) }
     }
 }
 
 #[cfg(feature = "identity")]
-impl<G> CloudFrontCookies<FromIdentity<G>>
+impl<G> CloudFrontCookieMiddleware<FromIdentity<G>>
 where
     G: Fn(&str) -> Option<Access> + 'static,
 {
     /// A middleware for apps using `actix-identity`: `access` maps the signed-in user's ID to
     /// what they may see. Register it before `IdentityMiddleware` (see the crate docs).
     pub fn with_identity(issuer: Issuer, access: G) -> Self {
-        CloudFrontCookies::new(issuer, FromIdentity(access))
+        CloudFrontCookieMiddleware::new(issuer, FromIdentity(access))
     }
 }
 
-impl<S, B, F> Transform<S, ServiceRequest> for CloudFrontCookies<F>
+impl<S, B, F> Transform<S, ServiceRequest> for CloudFrontCookieMiddleware<F>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
-    F: AccessFn,
+    F: AccessFn<ServiceRequest> + 'static,
 {
     type Response = ServiceResponse<B>;
     type Error = Error;
-    type Transform = CloudFrontCookiesMiddleware<S, F>;
+    type Transform = CloudFrontCookieService<S, F>;
     type InitError = ();
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(CloudFrontCookiesMiddleware {
+        ready(Ok(CloudFrontCookieService {
             service: Rc::new(service),
             issuer: self.issuer.clone(),
             access: self.access.clone(),
@@ -159,19 +151,19 @@ where
     }
 }
 
-/// The service [`CloudFrontCookies`] wraps around yours.
+/// The service [`CloudFrontCookieMiddleware`] wraps around yours.
 #[doc(hidden)]
-pub struct CloudFrontCookiesMiddleware<S, F> {
+pub struct CloudFrontCookieService<S, F> {
     service: Rc<S>,
     issuer: Issuer,
     access: Rc<F>,
 }
 
-impl<S, B, F> Service<ServiceRequest> for CloudFrontCookiesMiddleware<S, F>
+impl<S, B, F> Service<ServiceRequest> for CloudFrontCookieService<S, F>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
-    F: AccessFn,
+    F: AccessFn<ServiceRequest> + 'static,
 {
     type Response = ServiceResponse<B>;
     type Error = Error;
@@ -180,9 +172,10 @@ where
     forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        let access = self.access.access(&request);
-        let cookies = request.headers().get_all(COOKIE).map(HeaderValue::as_bytes);
-        let pending = self.issuer.inspect_headers(cookies, request.path(), access);
+        let view = RequestView::new(request.path())
+            .cookie_headers(request.headers().get_all(COOKIE).map(HeaderValue::as_bytes))
+            .access(self.access.access(&request));
+        let pending = self.issuer.inspect(view);
         let issuer = self.issuer.clone();
         let service = self.service.clone();
         Box::pin(async move {
@@ -200,7 +193,8 @@ where
     }
 }
 
-/// Sets an explicit CloudFront cookie directive on a response being built.
+/// Sets an explicit CloudFront cookie [`Directive`] on a response being built (or insert one
+/// into a response's extensions yourself).
 pub trait CloudFrontResponseExt {
     /// Issue cookies for `access` on this response (at login).
     fn cloudfront_issue(&mut self, access: Access) -> &mut Self;
@@ -219,7 +213,3 @@ impl CloudFrontResponseExt for HttpResponseBuilder {
         self
     }
 }
-
-/// The directive can also be inserted directly:
-/// `response.extensions_mut().insert(Directive::Revoke)`.
-pub use cfsign_issuer::Directive as CloudFrontDirective;

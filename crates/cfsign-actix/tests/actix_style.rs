@@ -12,7 +12,7 @@ use actix_web::cookie::{Cookie, Key, SameSite};
 use actix_web::dev::ServiceRequest;
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, test, web};
 use cfsign::{EpochSeconds, SigningKey};
-use cfsign_actix::{CloudFrontCookies, CloudFrontResponseExt};
+use cfsign_actix::{CloudFrontCookieMiddleware, CloudFrontResponseExt};
 use cfsign_issuer::{Access, Issuer, ManualClock};
 
 const T0: EpochSeconds = EpochSeconds::new(1_767_200_000);
@@ -37,7 +37,7 @@ async fn cookie_attributes_and_steady_state() {
     let clock = ManualClock::new(T0);
     let app = test::init_service(
         App::new()
-            .wrap(CloudFrontCookies::new(issuer(&clock), from_header))
+            .wrap(CloudFrontCookieMiddleware::new(issuer(&clock), from_header))
             .route("/me", web::get().to(|| async { HttpResponse::Ok().body("me") }))
             .route("/logout", web::post().to(|| async { HttpResponse::Ok().cloudfront_revoke().finish() })),
     )
@@ -115,7 +115,7 @@ async fn with_actix_session_and_identity() {
                 }),
             )
             // Innermost first: the CloudFront middleware must see the identity...
-            .wrap(CloudFrontCookies::with_identity(issuer(&clock), access_for))
+            .wrap(CloudFrontCookieMiddleware::with_identity(issuer(&clock), access_for))
             // ...which the identity middleware reads from the session...
             .wrap(IdentityMiddleware::default())
             // ...which the outermost session middleware loads.

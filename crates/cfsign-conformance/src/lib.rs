@@ -111,26 +111,28 @@ fn session_cookie(user: &User) -> String {
 }
 
 mod axum_app {
+    use axum::Extension;
     use axum::Router;
     use axum::extract::Request;
     use axum::http::StatusCode;
     use axum::response::{IntoResponse, Redirect};
     use axum::routing::{get, post};
-    use cfsign_tower::{CloudFrontCookieLayer, CloudFrontCookies};
+    use cfsign_issuer::Directive;
+    use cfsign_tower::CloudFrontCookieLayer;
 
     use super::*;
 
     async fn login(body: String) -> impl IntoResponse {
         let user = login_user(&body);
         (
-            CloudFrontCookies::issue(access(&user).unwrap()),
+            Extension(Directive::issue(access(&user).unwrap())),
             [("set-cookie", session_cookie(&user))],
             Redirect::to("/"),
         )
     }
 
     async fn logout() -> impl IntoResponse {
-        (CloudFrontCookies::revoke(), [("set-cookie", LOGOUT_SESSION)], Redirect::to("/"))
+        (Extension(Directive::revoke()), [("set-cookie", LOGOUT_SESSION)], Redirect::to("/"))
     }
 
     pub(crate) fn app(issuer: Issuer) -> Router {
@@ -160,7 +162,7 @@ mod axum_app {
 mod actix_app {
     use actix_web::dev::ServiceRequest;
     use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, web};
-    use cfsign_actix::{CloudFrontCookies, CloudFrontResponseExt};
+    use cfsign_actix::{CloudFrontCookieMiddleware, CloudFrontResponseExt};
 
     use super::*;
 
@@ -200,7 +202,7 @@ mod actix_app {
                         .route("/login", web::post().to(login))
                         .route("/logout", web::post().to(logout))
                         // Registered first = inner: runs after the session middleware below.
-                        .wrap(CloudFrontCookies::new(issuer.clone(), |req: &ServiceRequest| {
+                        .wrap(CloudFrontCookieMiddleware::new(issuer.clone(), |req: &ServiceRequest| {
                             req.extensions().get::<User>().and_then(access)
                         }))
                         .wrap(actix_web::middleware::from_fn(

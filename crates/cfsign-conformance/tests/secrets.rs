@@ -13,7 +13,7 @@ use cfsign::{Error, HashAlgorithm, KeyKind, KeyPairId, Signer};
 use cfsign_conformance::{
     Browser, Framework, SigningKey, T0, issuer, key, raw_request, start, start_gate, trusted,
 };
-use cfsign_issuer::{Access, Directive, Issuer, ManualClock};
+use cfsign_issuer::{Access, Directive, Issuer, ManualClock, RequestView};
 use cfsign_verify::{KeyGroup, TrustedKeyGroups};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -258,9 +258,7 @@ async fn no_key_material_in_debug_errors_or_logs_at_any_level() {
     let direct = Issuer::builder(Arc::new(key())).build().unwrap();
     let alice = Access::single("https://cdn.example.com/u/alice/*", "/").unwrap();
     let _ = direct.decide(
-        Some(b"CloudFront-Policy=\xff\xfe"),
-        "/",
-        Some(alice.clone()),
+        RequestView::new("/").cookie_header(b"CloudFront-Policy=\xff\xfe").access(alice.clone()),
         Some(&Directive::Issue(alice)),
         200,
     );

@@ -1,5 +1,6 @@
 //! What a session may see, and what a handler asks for.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use cfsign::{CookieAttributes, CustomPolicy, EpochSeconds};
@@ -107,4 +108,93 @@ pub enum Directive {
     Issue(Access),
     /// Remove the cookies (at logout).
     Revoke,
+}
+
+impl Directive {
+    /// [`Directive::Issue`]: cookies for `access` on this response.
+    #[must_use]
+    pub fn issue(access: Access) -> Self {
+        Directive::Issue(access)
+    }
+
+    /// [`Directive::Revoke`]: remove the cookies on this response.
+    #[must_use]
+    pub fn revoke() -> Self {
+        Directive::Revoke
+    }
+}
+
+/// What a middleware asks of the app for each request: what the request's session may see, or
+/// `None` for an anonymous request. Implemented for every `Fn(&R) -> Option<Access>`, where `R`
+/// is the framework's request type (`http::Request<B>` for tower, `ServiceRequest` for
+/// actix-web). Called once per request, before the handler, with the request as the app's
+/// auth layer left it.
+pub trait AccessFn<R: ?Sized> {
+    /// The session's access, or `None` for an anonymous request.
+    fn access(&self, request: &R) -> Option<Access>;
+}
+
+impl<R: ?Sized, F> AccessFn<R> for F
+where
+    F: Fn(&R) -> Option<Access>,
+{
+    fn access(&self, request: &R) -> Option<Access> {
+        self(request)
+    }
+}
+
+/// What the issuer reads from a request: its path, its `Cookie` header(s), and what its
+/// session may see.
+///
+/// ```
+/// use cfsign_issuer::{Access, RequestView};
+///
+/// let alice = Access::single("https://cdn.example.com/u/alice/*", "/")?;
+/// // HTTP/2 may split cookies over several headers (RFC 9113 §8.2.3): pass them all.
+/// let request = RequestView::new("/")
+///     .cookie_headers([&b"a=1"[..], b"CloudFront-Key-Pair-Id=K2JCJMDEHXQW5F"])
+///     .access(alice);
+/// # let _ = request;
+/// # Ok::<(), cfsign_issuer::IssuerError>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct RequestView<'a> {
+    pub(crate) path: &'a str,
+    pub(crate) cookie_header: Cow<'a, [u8]>,
+    pub(crate) access: Option<Access>,
+}
+
+impl<'a> RequestView<'a> {
+    /// A request for `path` (the URL path, which cookie paths are matched against), with no
+    /// cookies and no session.
+    pub fn new(path: &'a str) -> Self {
+        RequestView { path, cookie_header: Cow::Borrowed(&[]), access: None }
+    }
+
+    /// The request's `Cookie` header.
+    pub fn cookie_header(self, header: &'a [u8]) -> Self {
+        self.cookie_headers([header])
+    }
+
+    /// The request's `Cookie` headers, in order: joined with `; ` when there are several (one is
+    /// read in place).
+    pub fn cookie_headers(mut self, headers: impl IntoIterator<Item = &'a [u8]>) -> Self {
+        let mut headers = headers.into_iter();
+        self.cookie_header = match (headers.next(), headers.next()) {
+            (None, _) => Cow::Borrowed(&[]),
+            (Some(one), None) => Cow::Borrowed(one),
+            (Some(first), Some(second)) => {
+                let all: Vec<&[u8]> = [first, second].into_iter().chain(headers).collect();
+                Cow::Owned(all.join(&b"; "[..]))
+            }
+        };
+        self
+    }
+
+    /// What the request's session may see (`None`: anonymous).
+    pub fn access(mut self, access: impl Into<Option<Access>>) -> Self {
+        self.access = access.into();
+        self
+    }
 }

@@ -38,7 +38,7 @@
 //! ```
 //! # let pem = include_str!("../../cfsign/tests/data/ecdsa-p256-pkcs8.pem");
 //! use std::sync::Arc;
-//! use cfsign_issuer::{Access, Directive, Issuer, ManualClock};
+//! use cfsign_issuer::{Access, Directive, Issuer, ManualClock, RequestView};
 //!
 //! let key = cfsign::SigningKey::from_pem(pem, "K2JCJMDEHXQW5F")?;
 //! let clock = ManualClock::new(cfsign::EpochSeconds::new(1_767_200_000));
@@ -46,13 +46,13 @@
 //! let alice = Access::single("https://cdn.example.com/u/alice/*", "/")?;
 //!
 //! // Login: the handler asks for cookies.
-//! let set_cookie = issuer.decide(None, "/login", None, Some(&Directive::Issue(alice.clone())), 303);
+//! let set_cookie = issuer.decide(RequestView::new("/login"), Some(&Directive::Issue(alice.clone())), 303);
 //! assert_eq!(set_cookie.len(), 4); // Policy, Signature, Key-Pair-Id, Hash-Algorithm
 //!
 //! // Next request with those cookies: nothing to do.
 //! let cookie_header: Vec<_> = set_cookie.iter().map(|c| c.split(';').next().unwrap()).collect();
 //! let cookie_header = cookie_header.join("; ");
-//! assert!(issuer.decide(Some(cookie_header.as_bytes()), "/", Some(alice), None, 200).is_empty());
+//! assert!(issuer.decide(RequestView::new("/").cookie_header(cookie_header.as_bytes()).access(alice), None, 200).is_empty());
 //! assert_eq!(issuer.counters().signatures_made, 1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -78,7 +78,7 @@ use cfsign::{
     SignedPolicy, Signer,
 };
 
-pub use access::{Access, Directive, Scope};
+pub use access::{Access, AccessFn, Directive, RequestView, Scope};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use counters::CounterSnapshot;
 
@@ -351,15 +351,15 @@ impl Issuer {
     /// # let pem = include_str!("../../cfsign/tests/data/ecdsa-p256-pkcs8.pem");
     /// use std::sync::Arc;
     /// use cfsign::{KeyKind, SigningKey};
-    /// use cfsign_issuer::{Access, Issuer};
+    /// use cfsign_issuer::{Access, Issuer, RequestView};
     ///
     /// let issuer = Issuer::builder(Arc::new(SigningKey::from_pem(pem, "K2JCJMDEHXQW5F")?)).build()?;
     /// let alice = Access::single("https://cdn.example.com/u/alice/*", "/")?;
-    /// let before = issuer.decide(None, "/", Some(alice.clone()), None, 200);
+    /// let before = issuer.decide(RequestView::new("/").access(alice.clone()), None, 200);
     /// let cookies: Vec<_> = before.iter().map(|c| c.split(';').next().unwrap()).collect();
     ///
     /// issuer.rotate(Arc::new(SigningKey::generate(KeyKind::EcdsaP256, "KNEWKEY")?));
-    /// let after = issuer.decide(Some(cookies.join("; ").as_bytes()), "/", Some(alice), None, 200);
+    /// let after = issuer.decide(RequestView::new("/").cookie_header(cookies.join("; ").as_bytes()).access(alice), None, 200);
     /// assert!(after.iter().any(|c| c.starts_with("CloudFront-Key-Pair-Id=KNEWKEY;")));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -387,17 +387,12 @@ impl Issuer {
         self.inner.clock.now()
     }
 
-    /// Before the handler runs: reads the request's cookies (`cookie_header`: all `Cookie`
-    /// headers joined with `; `) for the session's `access` at `request_path`. No signing
-    /// happens here.
-    pub fn inspect(
-        &self,
-        cookie_header: Option<&[u8]>,
-        request_path: &str,
-        access: Option<Access>,
-    ) -> Pending {
+    /// Before the handler runs: reads the request's cookies for the session's access. No
+    /// signing happens here.
+    pub fn inspect(&self, request: RequestView<'_>) -> Pending {
         let i = &*self.inner;
-        let header = cookie_header.unwrap_or_default();
+        let RequestView { path: request_path, cookie_header, access } = request;
+        let header: &[u8] = &cookie_header;
         let mut malformed = (header.len() > cfsign::wire::MAX_COOKIE_HEADER_LEN)
             .then_some("Cookie header over 20,480 bytes (CloudFront reads none of it)");
         // What CloudFront reads: the first value of each name. It holds every name the request
@@ -454,37 +449,15 @@ impl Issuer {
         }
     }
 
-    /// [`inspect`](Self::inspect) for a request with any number of `Cookie` headers (HTTP/2
-    /// may split cookies over several, RFC 9113 §8.2.3): they are joined with `; `. A single
-    /// header is read in place, without copying.
-    pub fn inspect_headers<'a>(
-        &self,
-        cookie_headers: impl IntoIterator<Item = &'a [u8]>,
-        request_path: &str,
-        access: Option<Access>,
-    ) -> Pending {
-        let mut headers = cookie_headers.into_iter();
-        match (headers.next(), headers.next()) {
-            (None, _) => self.inspect(None, request_path, access),
-            (Some(one), None) => self.inspect(Some(one), request_path, access),
-            (Some(first), Some(second)) => {
-                let all: Vec<&[u8]> = [first, second].into_iter().chain(headers).collect();
-                self.inspect(Some(&all.join(&b"; "[..])), request_path, access)
-            }
-        }
-    }
-
     /// [`inspect`](Self::inspect) and [`finish`](Self::finish) in one call.
     #[must_use]
     pub fn decide(
         &self,
-        cookie_header: Option<&[u8]>,
-        request_path: &str,
-        access: Option<Access>,
+        request: RequestView<'_>,
         directive: Option<&Directive>,
         status: u16,
     ) -> Vec<String> {
-        let pending = self.inspect(cookie_header, request_path, access);
+        let pending = self.inspect(request);
         self.finish(pending, directive, status)
     }
 

@@ -10,7 +10,7 @@ use axum_app::{
     AccessCache, BAD_USER, CdnOrigin, SESSION_REMOVAL, User, access_for, login_user, me_json, page,
     session_cookie,
 };
-use cfsign_actix::{CloudFrontCookies, CloudFrontResponseExt};
+use cfsign_actix::{CloudFrontCookieMiddleware, CloudFrontResponseExt};
 use cfsign_issuer::Issuer;
 
 #[derive(serde::Deserialize)]
@@ -65,7 +65,7 @@ pub fn serve(listener: std::net::TcpListener, issuer: Issuer, cdn: CdnOrigin) ->
             .route("/login", web::post().to(login))
             .route("/logout", web::post().to(logout))
             // Registered first = innermost: runs after the auth middleware below.
-            .wrap(CloudFrontCookies::new(issuer.clone(), move |req: &ServiceRequest| {
+            .wrap(CloudFrontCookieMiddleware::new(issuer.clone(), move |req: &ServiceRequest| {
                 req.extensions().get::<User>().and_then(|u| access.get(&u.0))
             }))
             .wrap(actix_web::middleware::from_fn(

@@ -14,15 +14,17 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, PoisonError, RwLock};
 
+use axum::Extension;
 use axum::extract::{ConnectInfo, Form, Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use cfsign_issuer::Directive;
 use cfsign_issuer::{Access, Issuer};
+use cfsign_tower::CloudFrontCookieLayer;
 use cfsign_tower::gate::{Gate, GateLayer};
-use cfsign_tower::{CloudFrontCookieLayer, CloudFrontCookies};
 use cfsign_verify::TrustedKeyGroups;
 use tower::ServiceBuilder;
 
@@ -137,12 +139,12 @@ async fn login(State(cdn): State<CdnOrigin>, Form(form): Form<LoginForm>) -> Res
     let Some(access) = access_for(&cdn, &user).filter(|_| valid_user(&user)) else {
         return (StatusCode::BAD_REQUEST, BAD_USER).into_response();
     };
-    (CloudFrontCookies::issue(access), [(header::SET_COOKIE, session_cookie(&user))], Redirect::to("/"))
+    (Extension(Directive::issue(access)), [(header::SET_COOKIE, session_cookie(&user))], Redirect::to("/"))
         .into_response()
 }
 
 async fn logout() -> impl IntoResponse {
-    (CloudFrontCookies::revoke(), [(header::SET_COOKIE, SESSION_REMOVAL)], Redirect::to("/"))
+    (Extension(Directive::revoke()), [(header::SET_COOKIE, SESSION_REMOVAL)], Redirect::to("/"))
 }
 
 /// The `/me` document.
