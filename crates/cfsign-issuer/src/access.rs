@@ -173,8 +173,9 @@ impl<'a> RequestView<'a> {
     }
 
     /// The request's `Cookie` header.
-    pub fn cookie_header(self, header: &'a [u8]) -> Self {
-        self.cookie_headers([header])
+    pub fn cookie_header(mut self, header: &'a [u8]) -> Self {
+        self.cookie_header = Cow::Borrowed(header);
+        self
     }
 
     /// The request's `Cookie` headers, in order: joined with `; ` when there are several (one is

@@ -401,11 +401,12 @@ impl Issuer {
         let refresh = match &access {
             Some(access) => {
                 let signer = i.signer.load();
+                let now = i.clock.now();
                 let judge = freshness::Judge {
                     signer: &signer,
                     policy_kind: i.policy_kind,
-                    refresh_after: i.clock.now().as_secs().saturating_add(i.refresh_before),
-                    latest: self.expiry(),
+                    refresh_after: now.as_secs().saturating_add(i.refresh_before),
+                    latest: self.expiry_at(now),
                 };
                 judge.due(header, &read, access.scopes(), request_path, &mut malformed)
             }
@@ -465,9 +466,10 @@ impl Issuer {
         self.inner.attributes.clone().path(path)
     }
 
-    fn expiry(&self) -> EpochSeconds {
+    /// What a set issued at `now` expires at: `now` + TTL, rounded up to the granularity.
+    fn expiry_at(&self, now: EpochSeconds) -> EpochSeconds {
         let i = &self.inner;
-        let target = i.clock.now().as_secs().saturating_add(i.ttl);
+        let target = now.as_secs().saturating_add(i.ttl);
         EpochSeconds::new(target.div_ceil(i.granularity).saturating_mul(i.granularity))
     }
 
@@ -475,7 +477,7 @@ impl Issuer {
         let i = &*self.inner;
         // One signer for the whole response, even if a rotation happens meanwhile.
         let signer = i.signer.load_full();
-        let expires = self.expiry();
+        let expires = self.expiry_at(i.clock.now());
         let mut out = Vec::new();
         for scope in scopes.iter().filter_map(|&k| access.scopes().get(k)) {
             let policy: Result<Policy, cfsign::Error> = match i.policy_kind {

@@ -57,11 +57,7 @@ impl SignedCookies {
     /// The parameters the set carries: `Expires` or `Policy`, `Signature`, `Key-Pair-Id`, and
     /// `Hash-Algorithm` when signed with SHA-256.
     pub fn parameters(&self) -> impl Iterator<Item = SigningParameter> + use<> {
-        let policy = if self.canned { SigningParameter::Expires } else { SigningParameter::Policy };
-        let hash = (self.hash == HashAlgorithm::Sha256).then_some(SigningParameter::HashAlgorithm);
-        [Some(policy), Some(SigningParameter::Signature), Some(SigningParameter::KeyPairId), hash]
-            .into_iter()
-            .flatten()
+        SigningParameter::carried(self.canned, self.hash)
     }
 
     /// The value of a parameter the set carries (empty for one it does not carry).

@@ -6,6 +6,7 @@ use alloc::string::String;
 use crate::cookie::SignedCookies;
 use crate::encoding;
 use crate::policy::resource::{self, Use};
+use crate::wire::SigningParameter;
 use crate::{EpochSeconds, Error, HashAlgorithm, KeyPairId, Policy, Signer};
 
 /// A policy with its signature: sign once, then produce any number of signed URLs (for a
@@ -102,18 +103,16 @@ impl SignedPolicy {
     /// `Expires` (canned) or `Policy` (custom), `Signature`, `Key-Pair-Id`, and
     /// `Hash-Algorithm=SHA256` when the hash is SHA-256. Values need no further escaping.
     pub fn query_parameters(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        let first = match self.policy {
-            Policy::Canned(_) => "Expires",
-            Policy::Custom(_) => "Policy",
-        };
-        [
-            Some((first, self.policy_value.as_str())),
-            Some(("Signature", self.signature.as_str())),
-            Some(("Key-Pair-Id", self.key_pair_id.as_str())),
-            (self.hash == HashAlgorithm::Sha256).then_some(("Hash-Algorithm", "SHA256")),
-        ]
-        .into_iter()
-        .flatten()
+        let canned = matches!(self.policy, Policy::Canned(_));
+        SigningParameter::carried(canned, self.hash).map(move |p| {
+            let value = match p {
+                SigningParameter::Policy | SigningParameter::Expires => self.policy_value.as_str(),
+                SigningParameter::Signature => self.signature.as_str(),
+                SigningParameter::KeyPairId => self.key_pair_id.as_str(),
+                SigningParameter::HashAlgorithm => self.hash.as_str(),
+            };
+            (p.query_name(), value)
+        })
     }
 
     /// A signed URL for `url`: the URL as given (its own query kept verbatim) plus the

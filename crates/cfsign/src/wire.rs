@@ -79,6 +79,17 @@ impl SigningParameter {
         }
     }
 
+    /// The parameters a signed URL or cookie set carries, in order: `Expires` (canned) or
+    /// `Policy` (custom), `Signature`, `Key-Pair-Id`, and `Hash-Algorithm` when the hash is
+    /// SHA-256 (CloudFront's default, SHA-1, goes without it).
+    pub fn carried(canned: bool, hash: crate::HashAlgorithm) -> impl Iterator<Item = SigningParameter> {
+        let policy = if canned { SigningParameter::Expires } else { SigningParameter::Policy };
+        let hash = (hash == crate::HashAlgorithm::Sha256).then_some(SigningParameter::HashAlgorithm);
+        [Some(policy), Some(SigningParameter::Signature), Some(SigningParameter::KeyPairId), hash]
+            .into_iter()
+            .flatten()
+    }
+
     /// The parameter a query name stands for (case-sensitive).
     #[must_use]
     pub fn from_query_name(name: &[u8]) -> Option<Self> {
@@ -169,6 +180,7 @@ impl FromIterator<SigningParameter> for ParameterSet {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RawCredentials<'a> {
     values: [Option<&'a [u8]>; 5],
+    names: ParameterSet,
 }
 
 impl<'a> RawCredentials<'a> {
@@ -181,7 +193,7 @@ impl<'a> RawCredentials<'a> {
     /// Which parameters are present.
     #[must_use]
     pub fn names(&self) -> ParameterSet {
-        SigningParameter::ALL.into_iter().filter(|&p| self.get(p).is_some()).collect()
+        self.names
     }
 
     /// Whether no parameter is present.
@@ -193,6 +205,7 @@ impl<'a> RawCredentials<'a> {
     fn set_first(&mut self, p: SigningParameter, value: &'a [u8]) {
         if let Some(slot @ None) = self.values.get_mut(p.index()) {
             *slot = Some(value);
+            self.names = self.names.with(p);
         }
     }
 }
@@ -291,7 +304,11 @@ fn cloudfront_pairs(header: &[u8]) -> impl Iterator<Item = (SigningParameter, &[
 /// [`MAX_COOKIE_HEADER_LEN`].
 #[must_use]
 pub fn cookie_credentials(header: &[u8]) -> RawCredentials<'_> {
-    cookie_sets(header).next().unwrap_or_default()
+    let mut read = RawCredentials::default();
+    for (p, value) in cloudfront_pairs(header) {
+        read.set_first(p, value);
+    }
+    read
 }
 
 /// Which `CloudFront-*` names a `Cookie` header carries (nothing for a header over
