@@ -1,6 +1,6 @@
 //! Benches: signing (backend × key kind × hash; raw, a signed URL, a cookie set), verifying,
-//! policy parsing, the issuer's decision, and a request through axum with and without the
-//! layer. `cargo xtask bench-report` runs them beside `openssl speed` and writes
+//! policy parsing and the issuer's decision (the middleware beside its peers: `peers.rs`).
+//! `cargo xtask bench-report` runs them beside `openssl speed` and writes
 //! `target/bench-report.md`. Throughput is counted in operations, so criterion reports ops/s.
 #![allow(missing_docs, clippy::unwrap_used)]
 
@@ -138,57 +138,5 @@ fn issuer(c: &mut Criterion) {
     g.finish();
 }
 
-fn axum_layer(c: &mut Criterion) {
-    use axum::Router;
-    use axum::routing::get;
-    use tower::ServiceExt;
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    let clock = ManualClock::new(EpochSeconds::new(1_767_200_000));
-    let key = rustcrypto::SigningKey::from_pem(EC, "KBENCH").unwrap();
-    let issuer = Issuer::builder(Arc::new(key)).clock(clock).build().unwrap();
-    let access = Access::single("https://cdn.example.com/u/alice/*", "/").unwrap();
-    let cookie = cfsign_benches::cookie_header(&issuer, &access);
-    let bare: Router = Router::new().route("/me", get(|| async { "alice" }));
-    let layered: Router = bare
-        .clone()
-        .layer(cfsign_tower::CloudFrontCookieLayer::new(issuer, move |_: &axum::extract::Request| {
-            Some(access.clone())
-        }));
-    let mut g = c.benchmark_group("axum_request");
-    g.throughput(Throughput::Elements(1));
-    g.bench_function("bare", |b| b.iter(|| rt.block_on(bare.clone().oneshot(get_me(&cookie))).unwrap()));
-    g.bench_function("with_layer_no_refresh", |b| {
-        b.iter(|| rt.block_on(layered.clone().oneshot(get_me(&cookie))).unwrap())
-    });
-    // The axum example (demo auth, JSON `/me`) with and without the layer, as `cargo xtask load`.
-    let cdn = axum_app::CdnOrigin("http://127.0.0.1:9".to_owned());
-    let ex_issuer =
-        Issuer::builder(Arc::new(rustcrypto::SigningKey::from_pem(EC, "KBENCH").unwrap())).build().unwrap();
-    let alice = axum_app::access_for(&cdn, "alice").unwrap();
-    let ex_cookie = format!("demo_user=alice; {}", cfsign_benches::cookie_header(&ex_issuer, &alice));
-    let ex_bare = axum_app::app_without_cookies(cdn.clone());
-    let ex_layered = axum_app::app(ex_issuer, cdn);
-    g.bench_function("example_bare", |b| {
-        b.iter(|| rt.block_on(ex_bare.clone().oneshot(get_me(&ex_cookie))).unwrap())
-    });
-    g.bench_function("example_layered", |b| {
-        b.iter(|| {
-            let r = rt.block_on(ex_layered.clone().oneshot(get_me(&ex_cookie))).unwrap();
-            assert!(!r.headers().contains_key(axum::http::header::SET_COOKIE));
-            r
-        })
-    });
-    g.finish();
-}
-
-/// `GET /me` with a `Cookie` header.
-fn get_me(cookie: &str) -> axum::http::Request<axum::body::Body> {
-    axum::http::Request::builder()
-        .uri("/me")
-        .header("cookie", cookie)
-        .body(axum::body::Body::empty())
-        .unwrap()
-}
-
-criterion_group!(benches, signing, parsing, issuer, axum_layer);
+criterion_group!(benches, signing, parsing, issuer);
 criterion_main!(benches);

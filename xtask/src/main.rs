@@ -9,17 +9,12 @@
 //! - `e2e`: the browser test — starts `examples/axum-app` and drives real headless Chromium
 //!   (Debian's `chromium`, installed with apt-get when missing) with `playwright-core` (installed
 //!   with npm into `target/e2e/`, never committed). Writes `target/e2e-logged-in.png`.
-//! - `bench-report`: runs the criterion benches and `openssl speed rsa2048 ecdsap256` on one
-//!   core in the same run, plus botocore and `@aws-sdk/cloudfront-signer` where Python and Node
-//!   exist (installed into `target/bench/`, never committed), and writes
-//!   `target/bench-report.md` with ops/s and the ratios.
-//! - `load`: loopback load test with `wrk` (installed with apt-get when missing): `GET /me` with
-//!   valid cookies on the same axum app with and without the layer, alternating runs, server on
-//!   CPU 0 and wrk on CPU 1; reports throughput, the ratio and p99.
-//! - `instr`: the same twins under callgrind (valgrind, installed with apt-get when missing):
-//!   user-space instructions per request, bare and layered — repeatable to about ten,
-//!   where throughput on a shared machine moves by a point or two between runs. Writes
-//!   `target/instr-report.md`.
+//! - `bench-report`: runs the criterion benches, the middleware beside its peers
+//!   (`benches/peers.rs`: tower-cookies, axum-extra's `CookieJar`, tower-sessions; written to
+//!   `target/peer-bench.md`) and `openssl speed rsa2048 ecdsap256` on one core in the same run,
+//!   plus botocore and `@aws-sdk/cloudfront-signer` where Python and Node exist (installed into
+//!   `target/bench/`, never committed), and writes `target/bench-report.md` with ops/s and the
+//!   ratios.
 //! - `fuzz [--secs N] [--target NAME]`: builds and runs every cargo-fuzz target in `fuzz/` for
 //!   N seconds each (default 60) on the nightly toolchain, installing `cargo-fuzz` if missing.
 //!   New inputs go to `target/fuzz-corpus/`; the committed seeds in `fuzz/corpus/` are read
@@ -42,13 +37,11 @@ fn main() -> ExitCode {
         Some("nostd") => nostd(),
         Some("e2e") => e2e(),
         Some("bench-report") => bench_report(),
-        Some("load") => load(),
-        Some("instr") => instr(),
         Some("audit") => audit(),
         Some("fuzz") => parse_fuzz_args(&args[1..]).and_then(|(secs, target)| fuzz(secs, target.as_deref())),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | nostd | e2e | bench-report | load | instr | audit | fuzz [--secs N] [--target NAME]>"
+                "usage: cargo xtask <ci | nostd | e2e | bench-report | audit | fuzz [--secs N] [--target NAME]>"
             );
             return ExitCode::from(2);
         }
@@ -572,6 +565,20 @@ fn bench_report() -> Result<(), String> {
     let means = criterion_means();
     let ops = |id: &str| means.iter().find(|(i, _)| i == id).map(|(_, ns)| 1e9 / ns);
 
+    // 1b. The middleware beside its peers (tower-cookies, axum-extra, tower-sessions), same core.
+    eprintln!("\n==> cargo bench -p cfsign-benches --bench peers (pinned to CPU 0)");
+    let peers_path = root().join("target/peer-bench.md");
+    let status = pinned(&cargo_bin)
+        .args(["bench", "-p", "cfsign-benches", "--bench", "peers", "--locked"])
+        .env("PEER_BENCH_OUT", &peers_path)
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cargo bench --bench peers: {e}"))?;
+    if !status.success() {
+        return Err("the peer bench failed".into());
+    }
+    let peers = std::fs::read_to_string(&peers_path).map_err(|e| format!("{}: {e}", peers_path.display()))?;
+
     // 2. openssl speed, same core, right after.
     eprintln!("\n==> openssl speed -seconds 5 rsa2048 ecdsap256 (pinned to CPU 0)");
     let out = pinned("openssl")
@@ -687,14 +694,8 @@ fn bench_report() -> Result<(), String> {
             ns(id).map_or_else(|| "n/a".into(), |v| format!("{v:.0}"))
         ));
     }
-    let bare = ops("axum_request/bare");
-    let layered = ops("axum_request/with_layer_no_refresh");
-    md.push_str(&format!(
-        "| axum oneshot: bare / with layer ops/s | {} / {} (layered keeps {}) |\n",
-        f(bare),
-        f(layered),
-        ratio(layered, bare)
-    ));
+    // The peer bench's own report, one heading level down.
+    md.push_str(&format!("\n#{peers}"));
     md.push_str("\n## Every bench\n\n| bench | mean | ops/s |\n|---|---|---|\n");
     for (id, mean) in &means {
         md.push_str(&format!("| {id} | {mean:.0} ns | {:.0} |\n", 1e9 / mean));
@@ -703,316 +704,6 @@ fn bench_report() -> Result<(), String> {
     std::fs::write(&path, &md).map_err(|e| format!("{}: {e}", path.display()))?;
     println!("{md}");
     eprintln!("wrote {}", path.display());
-    Ok(())
-}
-
-/// `(requests/s, p99 in µs)` of one `wrk -t1 -c32` run on CPU 1.
-fn wrk(url: &str, cookie: &str, secs: u32) -> Result<(f64, f64), String> {
-    let mut cmd = if command_exists("taskset", "--version") {
-        let mut c = Command::new("taskset");
-        c.args(["-c", "1", "wrk"]);
-        c
-    } else {
-        Command::new("wrk")
-    };
-    let out = cmd
-        .args(["-t1", "-c32", &format!("-d{secs}s"), "--latency", "-H", &format!("Cookie: {cookie}"), url])
-        .output()
-        .map_err(|e| format!("wrk: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let rps = text
-        .lines()
-        .find_map(|l| l.strip_prefix("Requests/sec:"))
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| format!("cannot read wrk output:\n{text}"))?;
-    let p99 = text
-        .lines()
-        .find_map(|l| l.trim_start().strip_prefix("99%"))
-        .and_then(|v| micros(v.trim()))
-        .ok_or_else(|| format!("cannot read the p99 in wrk output:\n{text}"))?;
-    Ok((rps, p99))
-}
-
-/// A wrk duration (`340.00us`, `1.20ms`, `2.00s`) in microseconds.
-fn micros(text: &str) -> Option<f64> {
-    let split = text.find(|c: char| c.is_ascii_alphabetic())?;
-    let (number, unit) = text.split_at(split);
-    let factor = match unit {
-        "us" => 1.0,
-        "ms" => 1e3,
-        "s" => 1e6,
-        _ => return None,
-    };
-    number.parse::<f64>().ok().map(|n| n * factor)
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    match values.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => values[n / 2],
-        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
-    }
-}
-
-fn env_u32(name: &str, default: u32) -> Result<u32, String> {
-    match std::env::var(name) {
-        Ok(v) => v.parse().map_err(|_| format!("{name}={v:?} is not a whole number")),
-        Err(_) => Ok(default),
-    }
-}
-
-/// One wrk run: requests/s and p99 in µs.
-type Run = (f64, f64);
-/// One pair's rounds: `(bare, layered)` per round.
-type Rounds = Vec<(Run, Run)>;
-
-/// A round's layered throughput as a percentage of its bare one.
-fn kept_percent((bare, layered): &(Run, Run)) -> f64 {
-    100.0 * layered.0 / bare.0
-}
-
-/// The load-test server's pairs of twins: name and what the pair shows.
-const LOAD_PAIRS: [(&str, &str); 3] = [
-    ("example", "the axum example's `GET /me` (demo auth; JSON)"),
-    ("minimal", "a handler returning a constant (worst case for the layer's share)"),
-    ("noop", "the same handler under a do-nothing layer (what `Router::layer` itself costs)"),
-];
-
-/// Builds and starts `load-server` through `start` (e.g. [`pinned`]), and reads what it prints:
-/// each pair's bare and layered address and its cookie, by `<pair>-<what>`.
-fn start_load_server(
-    start: impl FnOnce(&str) -> Command,
-) -> Result<(KillOnDrop, std::collections::HashMap<String, String>), String> {
-    use std::io::{BufRead, BufReader};
-    run(&["build", "--release", "-p", "cfsign-benches", "--bin", "load-server", "--locked"], &[])?;
-    let server = start(&root().join("target/release/load-server").to_string_lossy())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("load-server: {e}"))?;
-    let mut server = KillOnDrop(server);
-    let stdout = server.0.stdout.take().ok_or("no stdout from load-server")?;
-    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
-    let mut said = std::collections::HashMap::new();
-    for _ in 0..3 * LOAD_PAIRS.len() {
-        let line = lines.next().ok_or("load-server did not start")?;
-        let (key, value) = line.split_once(' ').ok_or_else(|| format!("unexpected line {line:?}"))?;
-        said.insert(key.to_owned(), value.to_owned());
-    }
-    Ok((server, said))
-}
-
-fn load() -> Result<(), String> {
-    let rounds = env_u32("CFSIGN_LOAD_ROUNDS", 10)?;
-    let secs = env_u32("CFSIGN_LOAD_SECS", 3)?;
-    if !command_exists("wrk", "--version") && !Path::new("/usr/bin/wrk").exists() {
-        apt_install(&["wrk"])?;
-    }
-    let (server, said) = start_load_server(pinned)?;
-    let pairs = LOAD_PAIRS;
-    let get = |key: &str| said.get(key).cloned().ok_or_else(|| format!("load-server did not say {key}"));
-    let mut results: Vec<(&str, &str, Rounds)> = Vec::new();
-    for (name, what) in pairs {
-        let (bare, layered) = (
-            format!("http://{}/me", get(&format!("{name}-bare"))?),
-            format!("http://{}/me", get(&format!("{name}-layered"))?),
-        );
-        let cookie = get(&format!("{name}-cookie"))?;
-        wrk(&bare, &cookie, 2)?;
-        wrk(&layered, &cookie, 2)?;
-        let mut runs = Rounds::new();
-        for round in 0..rounds {
-            // Pairs of runs back to back, in alternating order: the host's speed drifts, and a
-            // ratio within a pair is far steadier than one between averages.
-            let (b, l) = if round % 2 == 0 {
-                let b = wrk(&bare, &cookie, secs)?;
-                (b, wrk(&layered, &cookie, secs)?)
-            } else {
-                let l = wrk(&layered, &cookie, secs)?;
-                (wrk(&bare, &cookie, secs)?, l)
-            };
-            runs.push((b, l));
-            eprintln!(
-                "{name} round {}: bare {:.0} req/s, layered {:.0} req/s ({:.1} %)",
-                round + 1,
-                b.0,
-                l.0,
-                kept_percent(&(b, l))
-            );
-        }
-        results.push((name, what, runs));
-    }
-    drop(server);
-    let mut md = format!(
-        "# cfsign loopback load test\n\n`GET /me` with valid, fresh CloudFront cookies (the no-refresh path); server on CPU 0 (one tokio worker), `wrk -t1 -c32` on CPU 1. Per pair, {rounds} rounds of a bare run and a layered run, {secs} s each, back to back in alternating order, after a 2 s warm-up of each.\n\n| app | median ratio layered / bare | ratios, min – max | median req/s bare / layered | median p99 bare / layered |\n|---|---|---|---|---|\n",
-    );
-    for (name, what, runs) in &results {
-        let mut ratios: Vec<f64> = runs.iter().map(kept_percent).collect();
-        let (min, max) = ratios.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &r| (lo.min(r), hi.max(r)));
-        let column = |f: fn(&(Run, Run)) -> f64| median(&mut runs.iter().map(f).collect::<Vec<_>>());
-        let (brps, lrps, bp99, lp99) =
-            (column(|r| r.0.0), column(|r| r.1.0), column(|r| r.0.1), column(|r| r.1.1));
-        md.push_str(&format!(
-            "| {name}: {what} | **{:.1} %** | {min:.1} – {max:.1} % | {brps:.0} / {lrps:.0} | {bp99:.0} / {lp99:.0} µs |\n",
-            median(&mut ratios)
-        ));
-    }
-    md.push_str("\nPer round (layered / bare, %):\n\n");
-    for (name, _, runs) in &results {
-        let all: Vec<String> = runs.iter().map(|r| format!("{:.1}", kept_percent(r))).collect();
-        md.push_str(&format!("- {name}: {}\n", all.join(", ")));
-    }
-    let path = root().join("target/load-report.md");
-    std::fs::write(&path, &md).map_err(|e| format!("{}: {e}", path.display()))?;
-    println!("{md}");
-    Ok(())
-}
-
-/// The instructions a callgrind dump counts in the C allocator's own functions (self cost,
-/// not what they call): they depend on the heap's state as much as on the code measured.
-fn allocator_instructions(dump: &str) -> f64 {
-    const ALLOCATOR: [&str; 14] = [
-        "malloc",
-        "_int_malloc",
-        "free",
-        "cfree",
-        "_int_free",
-        "realloc",
-        "_int_realloc",
-        "malloc_consolidate",
-        "unlink_chunk.constprop.0",
-        "_int_free_merge_chunk",
-        "_int_free_create_chunk",
-        "_int_free_maybe_consolidate",
-        "sysmalloc",
-        "tcache_init",
-    ];
-    // Names are compressed: `fn=(id) name` the first time, `fn=(id)` after; `cfn=` names a
-    // callee. A cost line after `calls=` is the call's inclusive cost, not the function's own.
-    let mut names = std::collections::HashMap::new();
-    let (mut current, mut after_call, mut sum) = (None, false, 0.0);
-    for line in dump.lines() {
-        if let Some(rest) = line.strip_prefix("fn=").or_else(|| line.strip_prefix("cfn=")) {
-            let (id, name) = rest.split_once(' ').map_or((rest, None), |(i, n)| (i, Some(n)));
-            if let Some(name) = name {
-                names.insert(id.to_owned(), name.to_owned());
-            }
-            if line.starts_with("fn=") {
-                current = names.get(id).map(|n| ALLOCATOR.contains(&n.as_str()));
-            }
-        } else if line.starts_with("calls=") {
-            after_call = true;
-        } else if line.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-' || c == '*')
-            && !std::mem::take(&mut after_call)
-            && current == Some(true)
-        {
-            sum += line.split_whitespace().nth(1).and_then(|c| c.parse::<f64>().ok()).unwrap_or(0.0);
-        }
-    }
-    sum
-}
-
-/// `GET /me` `n` times on one keep-alive connection to `addr`; every answer must be a 200
-/// without `Set-Cookie` (the no-refresh path).
-fn get_me(addr: &str, cookie: &str, n: u32) -> Result<(), String> {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let io = |e: std::io::Error| format!("{addr}: {e}");
-    let mut stream = std::net::TcpStream::connect(addr).map_err(io)?;
-    let mut reader = BufReader::new(stream.try_clone().map_err(io)?);
-    let request = format!("GET /me HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\n\r\n");
-    let mut line = String::new();
-    for _ in 0..n {
-        stream.write_all(request.as_bytes()).map_err(io)?;
-        line.clear();
-        reader.read_line(&mut line).map_err(io)?;
-        if !line.starts_with("HTTP/1.1 200") {
-            return Err(format!("{addr}: answered {line:?}"));
-        }
-        let mut length = 0;
-        loop {
-            line.clear();
-            reader.read_line(&mut line).map_err(io)?;
-            let header = line.trim_end().to_ascii_lowercase();
-            if header.is_empty() {
-                break;
-            }
-            if header.starts_with("set-cookie:") {
-                return Err(format!("{addr}: set cookies, so this is not the no-refresh path"));
-            }
-            if let Some(v) = header.strip_prefix("content-length:") {
-                length = v.trim().parse().map_err(|_| format!("{addr}: bad {header:?}"))?;
-            }
-        }
-        reader.read_exact(&mut vec![0; length]).map_err(io)?;
-    }
-    Ok(())
-}
-
-/// `cargo xtask instr`: user-space instructions per request of each load-test twin, counted
-/// by callgrind — unlike throughput, the same on every run of the same binary, whatever else
-/// the machine does, so it shows small changes the loopback test's noise hides.
-fn instr() -> Result<(), String> {
-    let requests = env_u32("CFSIGN_INSTR_REQUESTS", 2000)?;
-    if !command_exists("valgrind", "--version") {
-        apt_install(&["valgrind"])?;
-    }
-    let dir = root().join("target/instr");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let out_file = format!("--callgrind-out-file={}", dir.join("callgrind.out").display());
-    let (server, said) = start_load_server(|server| {
-        let mut c = Command::new("valgrind");
-        c.args(["-q", "--tool=callgrind", &out_file, server]);
-        c
-    })?;
-    let pid = server.0.id().to_string();
-    let get = |key: &str| said.get(key).cloned().ok_or_else(|| format!("load-server did not say {key}"));
-    let control = |args: &[&str]| -> Result<(), String> {
-        let out =
-            Command::new("callgrind_control").args(args).arg(&pid).output().map_err(|e| e.to_string())?;
-        out.status.success().then_some(()).ok_or_else(|| format!("callgrind_control {args:?} failed"))
-    };
-    for (name, _) in LOAD_PAIRS {
-        let cookie = get(&format!("{name}-cookie"))?;
-        for kind in ["bare", "layered"] {
-            let addr = get(&format!("{name}-{kind}"))?;
-            get_me(&addr, &cookie, 200)?;
-            control(&["--zero"])?;
-            get_me(&addr, &cookie, requests)?;
-            control(&["--dump", &format!("{name}-{kind}")])?;
-        }
-    }
-    drop(server);
-    // Each dump: `desc: Trigger: ... <name>` and `summary: <instructions>`.
-    let mut counts = std::collections::HashMap::new();
-    for entry in std::fs::read_dir(&dir).map_err(|e| e.to_string())?.flatten() {
-        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-        let field = |key: &str| text.lines().find_map(|l| l.strip_prefix(key)).map(str::trim);
-        let name = field("desc: Trigger:").and_then(|t| t.split_whitespace().last());
-        let total = field("summary:").or_else(|| field("totals:")).and_then(|t| t.parse::<f64>().ok());
-        if let (Some(name), Some(total)) = (name, total) {
-            let per = |n: f64| n / f64::from(requests);
-            counts.insert(name.to_owned(), (per(total), per(allocator_instructions(&text))));
-        }
-    }
-    let mut md = format!(
-        "# cfsign instructions per request\n\n`GET /me` with valid, fresh cookies, {requests} requests on one keep-alive connection after 200 to warm up; user-space instructions of the server (callgrind: the kernel's share is not counted), per request. The allocator's share (glibc `malloc`, `free` and their helpers) moves by a few hundred instructions between twins and builds with the heap's state, so the last column leaves it out: that is the code's own cost.\n\n| app | bare | layered | added by the layer | added, allocator left out |\n|---|---|---|---|---|\n"
-    );
-    for (name, what) in LOAD_PAIRS {
-        let count = |kind: &str| {
-            counts.get(&format!("{name}-{kind}")).copied().ok_or(format!("no dump for {name}-{kind}"))
-        };
-        let ((bare, bare_alloc), (layered, layered_alloc)) = (count("bare")?, count("layered")?);
-        md.push_str(&format!(
-            "| {name}: {what} | {bare:.0} | {layered:.0} | {:.0} ({:+.1} %) | {:.0} |\n",
-            layered - bare,
-            100.0 * (layered - bare) / bare,
-            (layered - layered_alloc) - (bare - bare_alloc)
-        ));
-    }
-    let path = root().join("target/instr-report.md");
-    std::fs::write(&path, &md).map_err(|e| format!("{}: {e}", path.display()))?;
-    println!("{md}");
     Ok(())
 }
 

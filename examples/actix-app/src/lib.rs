@@ -7,8 +7,7 @@ use actix_web::dev::{Server, ServiceRequest};
 use actix_web::http::header;
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 use axum_app::{
-    AccessCache, BAD_USER, CdnOrigin, SESSION_REMOVAL, User, access_for, login_user, me_json, page,
-    session_cookie,
+    BAD_USER, CdnOrigin, SESSION_REMOVAL, User, access_for, login_user, me_json, page, session_cookie,
 };
 use cfsign_actix::{CloudFrontCookieMiddleware, CloudFrontResponseExt};
 use cfsign_issuer::Issuer;
@@ -54,10 +53,8 @@ async fn logout() -> HttpResponse {
 /// # Errors
 /// If the listener cannot be used.
 pub fn serve(listener: std::net::TcpListener, issuer: Issuer, cdn: CdnOrigin) -> std::io::Result<Server> {
-    // One cache for all workers.
-    let access_cache = AccessCache::new(cdn.clone());
     Ok(HttpServer::new(move || {
-        let access = access_cache.clone();
+        let access_cdn = cdn.clone();
         App::new()
             .app_data(web::Data::new(cdn.clone()))
             .route("/", web::get().to(index))
@@ -66,7 +63,7 @@ pub fn serve(listener: std::net::TcpListener, issuer: Issuer, cdn: CdnOrigin) ->
             .route("/logout", web::post().to(logout))
             // Registered first = innermost: runs after the auth middleware below.
             .wrap(CloudFrontCookieMiddleware::new(issuer.clone(), move |req: &ServiceRequest| {
-                req.extensions().get::<User>().and_then(|u| access.get(&u.0))
+                req.extensions().get::<User>().and_then(|u| access_for(&access_cdn, &u.0))
             }))
             .wrap(actix_web::middleware::from_fn(
                 |req: ServiceRequest, next: actix_web::middleware::Next<_>| async move {

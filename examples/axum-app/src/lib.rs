@@ -10,9 +10,7 @@
 //! authentication in its place — the CloudFront layer only needs the user in the request
 //! extensions.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, PoisonError, RwLock};
 
 use axum::Extension;
 use axum::extract::{ConnectInfo, Form, Path, Request, State};
@@ -46,45 +44,6 @@ pub fn valid_user(name: &str) -> bool {
 #[must_use]
 pub fn access_for(cdn: &CdnOrigin, user: &str) -> Option<Access> {
     Access::single(format!("{}/u/{user}/*", cdn.0), "/").ok()
-}
-
-/// Each user's [`Access`], built once and cloned per request (one atomic increment). An
-/// `Access` also keeps what the issuer works out for it (how its policies start), so reusing it
-/// keeps the steady-state request cheap. A real app would keep it in the session record.
-/// The cache itself is behind one `Arc`: frameworks clone a middleware's state per request.
-/// Its map hashes with `foldhash` (hashbrown's default hasher, seeded per process): a lookup
-/// is ~100 instructions instead of ~250 with std's SipHash (`cargo xtask instr`), and the
-/// cache is bounded by [`CAPACITY`](Self::CAPACITY).
-#[derive(Clone, Debug)]
-pub struct AccessCache(Arc<(CdnOrigin, RwLock<Users>)>);
-
-type Users = HashMap<String, Access, foldhash::fast::RandomState>;
-
-impl AccessCache {
-    /// At most this many users; beyond, the cache starts over.
-    pub const CAPACITY: usize = 10_000;
-
-    /// An empty cache for users' folders on `cdn`.
-    #[must_use]
-    pub fn new(cdn: CdnOrigin) -> Self {
-        AccessCache(Arc::new((cdn, RwLock::default())))
-    }
-
-    /// [`access_for`] this cache's CDN and `user`, built on the first call.
-    #[must_use]
-    pub fn get(&self, user: &str) -> Option<Access> {
-        let (cdn, users) = &*self.0;
-        if let Some(access) = users.read().unwrap_or_else(PoisonError::into_inner).get(user) {
-            return Some(access.clone());
-        }
-        let access = access_for(cdn, user)?;
-        let mut users = users.write().unwrap_or_else(PoisonError::into_inner);
-        if users.len() >= Self::CAPACITY {
-            users.clear();
-        }
-        users.insert(user.to_owned(), access.clone());
-        Some(access)
-    }
 }
 
 /// Demo authentication: the `demo_user` cookie names the user. Replace with real auth.
@@ -192,35 +151,20 @@ async fn index(State(cdn): State<CdnOrigin>, request: Request) -> Html<String> {
     Html(page(request.extensions().get::<User>().map(|u| u.0.as_str()), &cdn))
 }
 
-/// The app, with the CloudFront cookie layer inside the demo auth layer.
-///
-/// Both go in one `ServiceBuilder`, as axum recommends for several middleware: each
-/// `Router::layer` call wraps every route in another boxed service, which costs more per
-/// request than the CloudFront layer's own no-refresh check.
+/// The app, with the CloudFront cookie layer inside the demo auth layer (both in one
+/// `ServiceBuilder`, as axum recommends for several middleware).
 pub fn app(issuer: Issuer, cdn: CdnOrigin) -> Router {
-    let access = AccessCache::new(cdn.clone());
-    routes(cdn).layer(ServiceBuilder::new().layer(middleware::from_fn(demo_auth)).layer(
-        CloudFrontCookieLayer::new(issuer, move |req: &Request| {
-            req.extensions().get::<User>().and_then(|u| access.get(&u.0))
-        }),
-    ))
-}
-
-/// [`app`] without the CloudFront cookie layer (the demo auth only): the bare twin the
-/// benches and `cargo xtask load` measure the layer's cost against.
-pub fn app_without_cookies(cdn: CdnOrigin) -> Router {
-    routes(cdn).layer(middleware::from_fn(demo_auth))
-}
-
-/// The app's routes without any layer: [`app`] adds the CloudFront cookie layer and the demo
-/// auth.
-pub fn routes(cdn: CdnOrigin) -> Router {
+    let cloudfront = CloudFrontCookieLayer::new(issuer, {
+        let cdn = cdn.clone();
+        move |req: &Request| req.extensions().get::<User>().and_then(|u| access_for(&cdn, &u.0))
+    });
     Router::new()
         .route("/", get(index))
         .route("/me", get(me))
         .route("/login", post(login))
         .route("/logout", post(logout))
         .with_state(cdn)
+        .layer(ServiceBuilder::new().layer(middleware::from_fn(demo_auth)).layer(cloudfront))
 }
 
 async fn cdn_file(Path((user, file)): Path<(String, String)>) -> Response {
