@@ -145,11 +145,12 @@ impl Judge<'_> {
             let Ok(policy) = CustomPolicy::parse(&bytes) else {
                 return Verdict::Unusable("CloudFront-Policy is not a valid policy");
             };
-            // Only the policy this issuer writes for the scope: its resource and
+            // Only the policy this issuer writes for the scope, byte for byte: its resource and
             // `DateLessThan`, nothing the CDN might refuse the user for (a start, an IP range).
             let as_issued = policy.resource() == Some(scope.resource())
                 && policy.date_greater_than().is_none()
-                && policy.source_ip().is_none();
+                && policy.source_ip().is_none()
+                && policy.written_as(&bytes);
             if !as_issued {
                 return Verdict::Due;
             }

@@ -539,3 +539,33 @@ fn the_set_judged_is_the_set_cloudfront_reads() {
     let pending = issuer.inspect(RequestView::new("/").cookie_headers(split).access(alice()));
     assert_eq!(issuer.finish(pending, None, 200).len(), 4);
 }
+
+/// A genuine signature over a policy this issuer would not write — another tool's layout, or
+/// a start time or IP range the CDN may refuse the user for — is re-issued, not left alone.
+#[test]
+fn only_the_policy_the_issuer_writes_is_left_alone() {
+    let (issuer, _) = setup();
+    let expires = T0.as_secs() + 3600;
+    let r = "https://cdn.example.com/u/alice/*";
+    for json in [
+        format!(
+            r#"{{"Statement": [{{"Resource":"{r}","Condition":{{"DateLessThan":{{"AWS:EpochTime":{expires}}}}}}}]}}"#
+        ),
+        format!(
+            r#"{{"Statement":[{{"Condition":{{"DateLessThan":{{"AWS:EpochTime":{expires}}}}},"Resource":"{r}"}}]}}"#
+        ),
+        format!(
+            r#"{{"Statement":[{{"Resource":"{r}","Condition":{{"DateLessThan":{{"AWS:EpochTime":{expires}}},"IpAddress":{{"AWS:SourceIp":"192.0.2.0/24"}}}}}}]}}"#
+        ),
+    ] {
+        let signature = cfsign::Signer::sign(&key(), json.as_bytes()).unwrap();
+        let header = format!(
+            "CloudFront-Policy={}; CloudFront-Signature={}; CloudFront-Key-Pair-Id={ID}; CloudFront-Hash-Algorithm=SHA256",
+            cfsign::encoding::encode(json.as_bytes()),
+            cfsign::encoding::encode(&signature)
+        );
+        let out =
+            issuer.decide(RequestView::new("/").cookie_header(header.as_bytes()).access(alice()), None, 200);
+        assert_eq!(issued(&out), 4, "{json}");
+    }
+}

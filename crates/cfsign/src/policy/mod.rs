@@ -187,6 +187,23 @@ impl CustomPolicy {
     pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
         json::parse(bytes)
     }
+
+    /// Whether `bytes` are exactly what [`to_json`](Self::to_json) writes for this policy —
+    /// how cfsign writes every policy (and a canned policy's bytes). A policy this library
+    /// did not write reads the same with [`parse`](Self::parse) but is not recognised here.
+    ///
+    /// ```
+    /// use cfsign::CustomPolicy;
+    /// let ours = br#"{"Statement":[{"Resource":"https://d.net/v/*","Condition":{"DateLessThan":{"AWS:EpochTime":1767290400}}}]}"#;
+    /// let java = br#"{"Statement": [{"Resource":"https://d.net/v/*","Condition":{"DateLessThan":{"AWS:EpochTime":1767290400}}}]}"#;
+    /// assert!(CustomPolicy::parse(ours)?.written_as(ours));
+    /// assert!(!CustomPolicy::parse(java)?.written_as(java));
+    /// # Ok::<(), cfsign::Error>(())
+    /// ```
+    #[must_use]
+    pub fn written_as(&self, bytes: &[u8]) -> bool {
+        self.to_json().as_bytes() == bytes
+    }
 }
 
 /// Builder for [`CustomPolicy`]; see [`CustomPolicy::builder`].
