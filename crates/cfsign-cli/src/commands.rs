@@ -9,7 +9,7 @@ use cfsign::{
     CannedPolicy, CookieAttributes, CustomPolicy, EpochSeconds, HashAlgorithm, KeyKind, Policy, PublicKey,
     SignedPolicy, SigningKey,
 };
-use cfsign_tower::gate::{Gate, GateLayer, PathPattern};
+use cfsign_gate::{Gate, GateLayer, PathPattern};
 use cfsign_verify::{GrantedPolicy, KeyGroup, Reason, Request, TrustedKeyGroups};
 use serde_json::json;
 
@@ -386,10 +386,7 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
     } else {
         args.protect.iter().filter_map(|p| PathPattern::new(p).ok()).map(|p| p.to_string()).collect()
     };
-    let layer = GateLayer::new(gate).client_ip_from(|parts: &axum::http::request::Parts| {
-        parts.extensions.get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
-    });
-    let app = axum::Router::new().fallback_service(cfsign_tower::gate::serve_dir(&args.dir)).layer(layer);
+    let app = axum::Router::new().fallback_service(GateLayer::new(gate).serve_dir(&args.dir));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -403,22 +403,19 @@ pub async fn start_gate(
     trusted: cfsign_verify::TrustedKeyGroups,
     now: impl Fn() -> EpochSeconds + Send + Sync + 'static,
 ) -> SocketAddr {
-    let gate = cfsign_tower::gate::Gate::new().public("/public/*").unwrap().default_protected(trusted);
+    let gate = cfsign_gate::Gate::new().public("/public/*").unwrap().default_protected(trusted);
     start_gate_with(dir, gate, now).await
 }
 
 /// [`start_gate`] with the given behaviours and domain names.
 pub async fn start_gate_with(
     dir: &std::path::Path,
-    gate: cfsign_tower::gate::Gate,
+    gate: cfsign_gate::Gate,
     now: impl Fn() -> EpochSeconds + Send + Sync + 'static,
 ) -> SocketAddr {
-    use cfsign_tower::gate::GateLayer;
-    let layer =
-        GateLayer::new(gate).https().clock(now).client_ip_from(|parts: &axum::http::request::Parts| {
-            parts.extensions.get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
-        });
-    let app = axum::Router::new().fallback_service(cfsign_tower::gate::serve_dir(dir)).layer(layer);
+    // The client's address comes from axum's `ConnectInfo` (the gate's default).
+    let site = cfsign_gate::GateLayer::new(gate).https().clock(now).serve_dir(dir);
+    let app = axum::Router::new().fallback_service(site);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     // Replies go out at once (a reply's head and body are two writes; with Nagle's algorithm

@@ -14,7 +14,7 @@ use std::net::{SocketAddr, TcpStream};
 
 use cfsign::{CustomPolicy, EpochSeconds, SignedPolicy};
 use cfsign_conformance::{Rng, T0, key, start_gate_with, trusted};
-use cfsign_tower::gate::Gate;
+use cfsign_gate::Gate;
 
 const NOW: EpochSeconds = T0;
 const EXP: EpochSeconds = EpochSeconds::new(T0.as_secs() + 3600);

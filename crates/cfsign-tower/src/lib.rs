@@ -52,11 +52,8 @@
 //! `.layer(auth)`, so that auth runs first. Adding several layers in one
 //! `tower::ServiceBuilder`, as axum recommends, saves a boxed service per route.
 //!
-//! Feature `gate`: [`gate::GateLayer`], a local CloudFront stand-in in front of any service.
+//! A local CloudFront stand-in to test against lives in its own crate, `cfsign-gate`.
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-#[cfg(feature = "gate")]
-pub mod gate;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -259,5 +259,12 @@ pub(crate) fn check(
     {
         return deny(Reason::ResourceMismatch);
     }
-    Ok(key.map(|(id, _)| Grant { source, key_pair_id: id.clone(), hash, policy, expires }))
+    Ok(key.map(|(id, _)| Grant {
+        source,
+        key_pair_id: id.clone(),
+        hash,
+        policy,
+        expires,
+        forwarded_url: resource_url.into_owned(),
+    }))
 }

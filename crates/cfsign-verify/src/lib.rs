@@ -148,6 +148,7 @@ pub struct Grant {
     hash: HashAlgorithm,
     policy: GrantedPolicy,
     expires: EpochSeconds,
+    forwarded_url: String,
 }
 
 impl Grant {
@@ -179,6 +180,13 @@ impl Grant {
     #[must_use]
     pub fn expires(&self) -> EpochSeconds {
         self.expires
+    }
+
+    /// The request URL without the signing parameters: what CloudFront forwards to the origin
+    /// (and what it rebuilds a canned policy from).
+    #[must_use]
+    pub fn forwarded_url(&self) -> &str {
+        &self.forwarded_url
     }
 }
 

@@ -205,7 +205,10 @@ fn reference_decode(text: &[u8]) -> Result<Vec<u8>, usize> {
         let base = g * 4;
         let pads = if g + 1 == groups { quad.iter().rev().take_while(|&&c| c == b'_').count() } else { 0 };
         if pads > 2 {
-            return Err(base + 4 - pads);
+            // The first offending character: one outside the alphabet before the run of pads,
+            // else the pad that is one too many.
+            let bad = quad[..4 - pads].iter().position(|c| !ALPHABET.contains(c));
+            return Err(base + bad.unwrap_or(4 - pads));
         }
         let mut n = 0u32;
         for (i, c) in quad[..4 - pads].iter().enumerate() {

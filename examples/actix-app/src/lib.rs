@@ -1,16 +1,18 @@
-//! The cfsign demo on actix-web: the same routes, flags, page and local CDN as `axum-app`,
-//! with `cfsign-actix` instead of `cfsign-tower`.
+//! The cfsign demo on actix-web: an app that signs users in and, through `cfsign-actix`, gives
+//! them CloudFront signed cookies for their images on a local stand-in for CloudFront.
 
 use std::net::SocketAddr;
 
 use actix_web::dev::{Server, ServiceRequest};
 use actix_web::http::header;
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
-use axum_app::{
-    BAD_USER, CdnOrigin, SESSION_REMOVAL, User, access_for, login_user, me_json, page, session_cookie,
-};
+pub mod demo;
+
 use cfsign_actix::{CloudFrontCookieMiddleware, CloudFrontResponseExt};
 use cfsign_issuer::Issuer;
+use demo::{
+    BAD_USER, CdnOrigin, SESSION_REMOVAL, User, access_for, login_user, me_json, page, session_cookie,
+};
 
 #[derive(serde::Deserialize)]
 struct LoginForm {
@@ -68,7 +70,7 @@ pub fn serve(listener: std::net::TcpListener, issuer: Issuer, cdn: CdnOrigin) ->
             .wrap(actix_web::middleware::from_fn(
                 |req: ServiceRequest, next: actix_web::middleware::Next<_>| async move {
                     let cookies = req.headers().get_all(header::COOKIE).filter_map(|v| v.to_str().ok());
-                    if let Some(user) = axum_app::session_user(cookies) {
+                    if let Some(user) = demo::session_user(cookies) {
                         req.extensions_mut().insert(User(user));
                     }
                     next.call(req).await
@@ -80,7 +82,7 @@ pub fn serve(listener: std::net::TcpListener, issuer: Issuer, cdn: CdnOrigin) ->
     .run())
 }
 
-/// Runs the local CDN (the same one as `axum-app`'s) on its own thread and runtime.
+/// Runs the local CDN ([`demo::cdn`]) on its own thread and runtime.
 ///
 /// # Errors
 /// If the runtime cannot start.
@@ -93,8 +95,11 @@ pub fn spawn_cdn(
     Ok(std::thread::spawn(move || {
         runtime.block_on(async move {
             let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
-            let svc = axum_app::cdn(trusted, cfsign::EpochSeconds::now)
-                .into_make_service_with_connect_info::<SocketAddr>();
+            let Ok(cdn) = demo::cdn(trusted, cfsign::EpochSeconds::now) else {
+                eprintln!("actix-app: cannot write the CDN's images");
+                return;
+            };
+            let svc = cdn.into_make_service_with_connect_info::<SocketAddr>();
             if let Err(e) = axum::serve(listener, svc).await {
                 eprintln!("actix-app: local CDN stopped: {e}");
             }

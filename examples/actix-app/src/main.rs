@@ -1,10 +1,10 @@
 //! `cargo run -p actix-app -- [--app-addr 127.0.0.1:3000] [--cdn-addr 127.0.0.1:3001]
-//! [--key FILE --key-pair-id ID] [--secure-cookies]` — the same flags as `axum-app`.
+//! [--key FILE --key-pair-id ID] [--secure-cookies]`
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use axum_app::{CdnOrigin, cli};
+use actix_app::demo::{CdnOrigin, cli};
 use cfsign_issuer::Issuer;
 
 #[actix_web::main]

@@ -1,4 +1,4 @@
-//! The actix demo end to end over HTTP, through the same flow as `axum-app`.
+//! The actix demo end to end over HTTP.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
@@ -7,7 +7,7 @@ use cfsign::{KeyKind, SigningKey};
 use cfsign_issuer::Issuer;
 use cfsign_verify::{KeyGroup, TrustedKeyGroups};
 
-#[path = "../../axum-app/tests/common/flow.rs"]
+#[path = "common/flow.rs"]
 mod flow;
 
 #[tokio::test]
@@ -19,7 +19,7 @@ async fn sign_in_images_load_sign_out_refused() {
     let cdn_l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let (app_addr, cdn_addr) = (app_l.local_addr().unwrap(), cdn_l.local_addr().unwrap());
     actix_app::spawn_cdn(cdn_l, trusted).unwrap();
-    let origin = axum_app::CdnOrigin(format!("http://{cdn_addr}"));
+    let origin = actix_app::demo::CdnOrigin(format!("http://{cdn_addr}"));
     std::thread::spawn(move || {
         actix_web::rt::System::new()
             .block_on(async move { actix_app::serve(app_l, issuer, origin).unwrap().await })

@@ -3,26 +3,23 @@
 //!
 //! - app: `GET /` (HTML; images load from the CDN), `POST /login` (form field `user`),
 //!   `POST /logout`, `GET /me` (JSON).
-//! - CDN: `GET /u/{user}/{file}` behind the `cfsign-tower` gate (CloudFront's checks via
-//!   `cfsign-verify`); 403 with CloudFront's XML body otherwise.
+//! - CDN: the demo users' images under `/u/{user}/` behind `cfsign-gate` (CloudFront's checks
+//!   via `cfsign-verify`); 403 with CloudFront's XML body otherwise.
 //!
 //! The sign-in is a demo (a plain `demo_user` cookie, no password): put your real
 //! authentication in its place — the CloudFront layer only needs the user in the request
 //! extensions.
 
-use std::net::SocketAddr;
-
 use axum::Extension;
-use axum::extract::{ConnectInfo, Form, Path, Request, State};
+use axum::extract::{Form, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use cfsign_issuer::Directive;
-use cfsign_issuer::{Access, Issuer};
+use cfsign_gate::{Gate, GateLayer};
+use cfsign_issuer::{Access, Directive, Issuer};
 use cfsign_tower::CloudFrontCookieLayer;
-use cfsign_tower::gate::{Gate, GateLayer};
 use cfsign_verify::TrustedKeyGroups;
 use tower::ServiceBuilder;
 
@@ -34,10 +31,10 @@ pub struct User(pub String);
 #[derive(Clone, Debug)]
 pub struct CdnOrigin(pub String);
 
-/// Demo user names: 1 to 32 lowercase letters or digits.
+/// Whether `name` is one of the [`DEMO_USERS`].
 #[must_use]
 pub fn valid_user(name: &str) -> bool {
-    (1..=32).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    DEMO_USERS.contains(&name)
 }
 
 /// What a user may see on the CDN: their own folder.
@@ -91,7 +88,7 @@ pub fn login_user(form_user: &str) -> Option<String> {
 }
 
 /// What the app says to an invalid sign-in.
-pub const BAD_USER: &str = "user: 1 to 32 lowercase letters or digits";
+pub const BAD_USER: &str = "user: one of alice, bob, carol";
 
 async fn login(State(cdn): State<CdnOrigin>, Form(form): Form<LoginForm>) -> Response {
     let user = login_user(&form.user).unwrap_or_default();
@@ -167,40 +164,45 @@ pub fn app(issuer: Issuer, cdn: CdnOrigin) -> Router {
         .layer(ServiceBuilder::new().layer(middleware::from_fn(demo_auth)).layer(cloudfront))
 }
 
-async fn cdn_file(Path((user, file)): Path<(String, String)>) -> Response {
+/// The demo's users: the local CDN holds three images for each.
+pub const DEMO_USERS: [&str; 3] = ["alice", "bob", "carol"];
+
+/// A demo image: a coloured square naming its user and file.
+fn image(user: &str, file: &str) -> String {
     let hue =
         user.bytes().chain(file.bytes()).fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
             % 360;
-    let svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="120" height="120"><rect width="120" height="120" fill="hsl({hue},70%,60%)"/><text x="60" y="64" font-size="14" text-anchor="middle" font-family="sans-serif">{user}/{file}</text></svg>"#,
-        user = user.chars().filter(char::is_ascii_alphanumeric).collect::<String>(),
-        file =
-            file.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-').collect::<String>(),
-    );
-    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "private, no-store")], svg)
-        .into_response()
+    format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="120" height="120"><rect width="120" height="120" fill="hsl({hue},70%,60%)"/><text x="60" y="64" font-size="14" text-anchor="middle" font-family="sans-serif">{user}/{file}</text></svg>"#
+    )
 }
 
-/// The local CDN: generated images under `/u/{user}/{file}`, behind the `cfsign-tower` gate
-/// (CloudFront's checks, its 403 XML, signing parameters stripped). `now` is its clock.
-/// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so the gate knows the
-/// client IP.
+/// The local CDN: a directory of the demo users' images (`u/{user}/photo-{n}.svg`, written at
+/// start-up under the system's temporary directory) behind the `cfsign-gate` stand-in for
+/// CloudFront, which asks for signed cookies under `/u/`. `now` is its clock. Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()` so the gate knows the client IP.
+///
+/// # Errors
+/// If the images cannot be written.
 pub fn cdn(
     trusted: TrustedKeyGroups,
     now: impl Fn() -> cfsign::EpochSeconds + Send + Sync + 'static,
-) -> Router {
-    let gate = Gate::new().protect("/u/*", trusted).expect("a valid constant path pattern");
-    let gate = GateLayer::new(gate).clock(now).client_ip_from(|parts: &axum::http::request::Parts| {
-        parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
-    });
-    Router::new()
-        .route("/", get(|| async { "cfsign local CDN: files under /u/{user}/ need signed cookies" }))
-        .route("/u/{user}/{file}", get(cdn_file))
-        .layer(gate)
+) -> std::io::Result<Router> {
+    let dir = std::env::temp_dir().join(format!("cfsign-axum-demo-cdn-{}", std::process::id()));
+    for user in DEMO_USERS {
+        std::fs::create_dir_all(dir.join("u").join(user))?;
+        for n in 1..=3 {
+            let file = format!("photo-{n}.svg");
+            std::fs::write(dir.join("u").join(user).join(&file), image(user, &file))?;
+        }
+    }
+    std::fs::write(dir.join("index.html"), "cfsign local CDN: files under /u/{user}/ need signed cookies\n")?;
+    let gate = Gate::new().protect("/u/*", trusted).map_err(std::io::Error::other)?;
+    Ok(Router::new().fallback_service(GateLayer::new(gate).clock(now).serve_dir(dir)))
 }
 
 pub mod cli {
-    //! The command line both demos share (`axum-app` and `actix-app`).
+    //! The demo's command line.
 
     use std::net::SocketAddr;
 

@@ -36,7 +36,9 @@ async fn run() -> Result<(), String> {
     let app_server = axum::serve(app_listener, app(issuer, origin));
     let cdn_server = axum::serve(
         cdn_listener,
-        cdn(trusted, cfsign::EpochSeconds::now).into_make_service_with_connect_info::<SocketAddr>(),
+        cdn(trusted, cfsign::EpochSeconds::now)
+            .map_err(|e| format!("cannot write the CDN's images: {e}"))?
+            .into_make_service_with_connect_info::<SocketAddr>(),
     );
     tokio::select! {
         r = app_server => r.map_err(|e| e.to_string()),

@@ -19,7 +19,9 @@ async fn start() -> (SocketAddr, SocketAddr) {
     let origin = CdnOrigin(format!("http://{cdn_addr}"));
     tokio::spawn(async move { axum::serve(app_l, app(issuer, origin)).await.unwrap() });
     tokio::spawn(async move {
-        let svc = cdn(trusted, cfsign::EpochSeconds::now).into_make_service_with_connect_info::<SocketAddr>();
+        let svc = cdn(trusted, cfsign::EpochSeconds::now)
+            .unwrap()
+            .into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(cdn_l, svc).await.unwrap()
     });
     (app_addr, cdn_addr)

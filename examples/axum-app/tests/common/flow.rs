@@ -1,4 +1,4 @@
-//! The demo flow both demos must pass (included by `axum-app` and `actix-app` tests): sign in,
+//! The demo flow (each demo keeps its own copy: examples stand alone): sign in,
 //! the private images load from the local CDN, a foreign one is refused, sign out and the
 //! images are refused with CloudFront's 403.
 

@@ -1,12 +1,11 @@
 //! The gate in front of a service, with `tower::ServiceExt::oneshot`.
-#![cfg(feature = "gate")]
 #![allow(clippy::unwrap_used)]
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 
 use cfsign::{CustomPolicy, EpochSeconds, SignedPolicy, SigningKey};
-use cfsign_tower::gate::{Gate, GateLayer};
+use cfsign_gate::{Gate, GateLayer};
 use cfsign_verify::{KeyGroup, TrustedKeyGroups};
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
@@ -141,7 +140,7 @@ async fn behaviours_are_ordered() {
 
 #[test]
 fn path_patterns_as_cloudfront_takes_them() {
-    use cfsign_tower::gate::PathPattern;
+    use cfsign_gate::PathPattern;
     for (written, matched) in
         [("private/*", "/private/*"), ("/private/*", "/private/*"), ("*", "/*"), ("a\"b", "/a\"b")]
     {
@@ -237,4 +236,30 @@ async fn requests_naming_no_single_resource_are_refused_before_any_behaviour() {
     let (status, _, body) = send(named(), signed, None, Some(("host", "cdn.example.net"))).await;
     assert_eq!(status, 403);
     assert!(body.contains("does not serve the requested host"), "{body}");
+}
+
+/// By default the client's address is the connection's as axum records it (`ConnectInfo`).
+#[tokio::test]
+async fn the_default_client_ip_is_axums_connect_info() {
+    let policy = CustomPolicy::builder()
+        .resource("http://cdn.example.com/private/*")
+        .date_less_than(EXP)
+        .ip_address("192.0.2.0/24")
+        .build()
+        .unwrap();
+    let cookies = SignedPolicy::new(policy, &key()).unwrap().cookies().cookie_header();
+    for (from, status) in [([192, 0, 2, 9], 200), ([198, 51, 100, 9], 403)] {
+        let inner = tower::service_fn(|_: Request<()>| async {
+            Ok::<_, Infallible>(Response::new(Full::new(bytes::Bytes::from_static(b"file"))))
+        });
+        let svc = ServiceBuilder::new().layer(layer()).service(inner);
+        let mut req = Request::builder()
+            .uri("/private/x")
+            .header("host", "cdn.example.com")
+            .header("cookie", &cookies)
+            .body(())
+            .unwrap();
+        req.extensions_mut().insert(axum::extract::ConnectInfo(SocketAddr::from((from, 50_000))));
+        assert_eq!(svc.oneshot(req).await.unwrap().status(), status, "{from:?}");
+    }
 }

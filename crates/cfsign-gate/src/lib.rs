@@ -1,37 +1,48 @@
-//! [`GateLayer`]: a local stand-in for a CloudFront distribution with restricted viewer
-//! access, in front of any service (for example tower-http's `ServeDir`).
+//! # cfsign-gate — a local CloudFront distribution to test against
+//!
+//! [`GateLayer`] puts any tower service — or, with [`GateLayer::serve_dir`], a directory —
+//! behind the checks of an Amazon CloudFront distribution with restricted viewer access: cache
+//! behaviours by path pattern, signed URLs and signed cookies verified with `cfsign-verify`
+//! against trusted key groups, CloudFront's 403 XML on denial, the signing parameters stripped
+//! before the origin sees the request. `cfsign serve` is this crate on the command line.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! # let public = include_str!("../../cfsign/tests/data/ecdsa-p256-public.pem");
+//! use std::net::SocketAddr;
+//! use cfsign_gate::{Gate, GateLayer};
+//! use cfsign_verify::{KeyGroup, TrustedKeyGroups};
+//!
+//! let trusted = TrustedKeyGroups::from(KeyGroup::new().with_pem("K2JCJMDEHXQW5F", public)?);
+//! let gate = Gate::new()
+//!     .protect("/private/*", trusted)?
+//!     .public("public/*")? // the leading '/' is optional, as at CloudFront
+//!     .domain_names(["cdn.example.com", "127.0.0.1"])?;
+//! let site = axum::Router::new().fallback_service(GateLayer::new(gate).serve_dir("./site"));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8787").await?;
+//! // The client's address (for policies with an IP condition) comes from `ConnectInfo`.
+//! axum::serve(listener, site.into_make_service_with_connect_info::<SocketAddr>()).await?;
+//! # Ok(()) }
+//! ```
 //!
 //! Every request first has to name one resource unambiguously: its `Host` (or absolute-form
 //! authority) must be a valid `host[:port]` and its path must be in normal form
 //! ([`RequestUrl`]); otherwise the gate answers `400 Bad Request` and nothing else happens.
 //! That way the path the behaviours match and the signature is checked against is exactly the
 //! path the inner service acts on, whatever decoding the inner service does. With
-//! [`Gate::domain_names`], requests for any other host get CloudFront's 403.
+//! [`Gate::domain_names`], requests for any other host get CloudFront's 403. The rules, and
+//! what they rely on about CloudFront, are in `docs/verifying.md`.
 //!
 //! Requests are then matched against ordered [`PathPattern`]s, like CloudFront cache
 //! behaviours; the first match decides. A protected behaviour verifies the signed URL or
-//! cookies with `cfsign-verify` against up to four trusted key groups: on denial it answers
-//! 403 with CloudFront's XML body (`Content-Type: text/xml`), on success it strips the signing
-//! parameters from the query and calls the inner service.
+//! cookies against up to four trusted key groups: on denial it answers 403 with CloudFront's
+//! XML body (`Content-Type: text/xml`), on success it calls the inner service with the URL
+//! CloudFront forwards (the signing parameters gone).
 //!
-//! ```
-//! # let public = include_str!("../../cfsign/tests/data/ecdsa-p256-public.pem");
-//! use cfsign_tower::gate::{Gate, GateLayer};
-//! use cfsign_verify::{KeyGroup, TrustedKeyGroups};
-//!
-//! let trusted = TrustedKeyGroups::from(KeyGroup::new().with_pem("K2JCJMDEHXQW5F", public)?);
-//! let gate = Gate::new()
-//!     .protect("/private/*", trusted.clone())?
-//!     .public("public/*")? // the leading '/' is optional, as at CloudFront
-//!     .default_protected(trusted)
-//!     .domain_names(["cdn.example.com"])?;
-//! let layer = GateLayer::new(gate).client_ip_from(|parts: &http::request::Parts| {
-//!     // e.g. axum's ConnectInfo<SocketAddr>
-//!     parts.extensions.get::<std::net::SocketAddr>().map(|a| a.ip())
-//! });
-//! # let _ = layer;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! Feature `axum` (default): the default client-IP lookup also reads axum's
+//! `ConnectInfo<SocketAddr>`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::pin::Pin;
@@ -58,14 +69,14 @@ use tower_service::Service;
 /// or `*`.
 ///
 /// ```
-/// use cfsign_tower::gate::PathPattern;
+/// use cfsign_gate::PathPattern;
 ///
 /// let pattern: PathPattern = "images/*.jpg".parse()?;
 /// assert_eq!(pattern.as_str(), "/images/*.jpg");
 /// assert!(pattern.matches("/images/a/b.jpg"));
 /// assert!(PathPattern::new("/sp?ce/*")?.matches("/sp%20ce/x")); // the decoded path: "/sp ce/x"
 /// assert!("/images/%2A".parse::<PathPattern>().unwrap_err().to_string().contains("'%'"));
-/// # Ok::<(), cfsign_tower::gate::InvalidPathPattern>(())
+/// # Ok::<(), cfsign_gate::InvalidPathPattern>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PathPattern {
@@ -339,6 +350,17 @@ impl Gate {
     }
 }
 
+/// The connection's address: axum's `ConnectInfo<SocketAddr>`, or a `SocketAddr` extension.
+fn connection_ip(parts: &http::request::Parts) -> Option<IpAddr> {
+    #[cfg(feature = "axum")]
+    if let Some(axum::extract::ConnectInfo(addr)) =
+        parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+    {
+        return Some(addr.ip());
+    }
+    parts.extensions.get::<std::net::SocketAddr>().map(std::net::SocketAddr::ip)
+}
+
 type ClientIpFn = Arc<dyn Fn(&http::request::Parts) -> Option<IpAddr> + Send + Sync>;
 type ClockFn = Arc<dyn Fn() -> EpochSeconds + Send + Sync>;
 
@@ -369,19 +391,24 @@ impl std::fmt::Debug for GateLayer {
 
 impl GateLayer {
     /// A gate with the given behaviours; the request URL's scheme is `http`, the client IP is
-    /// read from a `SocketAddr` request extension, the clock is the system's.
+    /// the connection's — axum's `ConnectInfo<SocketAddr>` (feature `axum`, on by default) or
+    /// a `SocketAddr` request extension — the clock is the system's.
     pub fn new(gate: Gate) -> Self {
         GateLayer {
             config: Arc::new(Config {
                 gate,
                 scheme: "http",
-                client_ip: Arc::new(|parts| {
-                    parts.extensions.get::<std::net::SocketAddr>().map(std::net::SocketAddr::ip)
-                }),
+                client_ip: Arc::new(connection_ip),
                 forwarded_header: None,
                 now: Arc::new(EpochSeconds::now),
             }),
         }
+    }
+
+    /// This gate in front of the directory `dir` (see [`serve_dir`]): a local distribution
+    /// whose origin is a folder of files, as `cfsign serve` runs it.
+    pub fn serve_dir(self, dir: impl AsRef<std::path::Path>) -> GateService<ServeDirectory> {
+        self.layer(serve_dir(dir))
     }
 
     fn config(mut self, f: impl FnOnce(&mut Config)) -> Self {
@@ -394,7 +421,7 @@ impl GateLayer {
         self.config(|c| c.scheme = "https")
     }
 
-    /// How to find the client's IP address (e.g. axum's `ConnectInfo<SocketAddr>`).
+    /// How to find the client's IP address, when not from the connection (see [`new`](Self::new)).
     pub fn client_ip_from(
         self,
         f: impl Fn(&http::request::Parts) -> Option<IpAddr> + Send + Sync + 'static,
@@ -465,26 +492,26 @@ impl Config {
         }
     }
 
-    /// Verifies a protected request for `url`; on success returns the URI without signing
-    /// parameters.
+    /// Verifies a protected request for `url`; on success returns the URI CloudFront forwards
+    /// (without the signing parameters) when it differs from the one sent.
     fn check(
         &self,
         trusted: &TrustedKeyGroups,
         parts: &http::request::Parts,
-        url: &str,
+        url: &RequestUrl,
     ) -> Result<Option<Uri>, Denial> {
         let cookies: Vec<&[u8]> = parts.headers.get_all(COOKIE).iter().map(HeaderValue::as_bytes).collect();
         let cookies = cookies.join(&b"; "[..]);
-        let request =
-            cfsign_verify::Request::new(url, self.client_ip(parts), (self.now)()).cookie_header(&cookies);
-        trusted.verify(&request)?;
-        let target = parts.uri.path_and_query().map_or("/", http::uri::PathAndQuery::as_str);
-        let stripped = cfsign_verify::strip_signing_parameters(target);
-        if stripped.len() == target.len() {
+        let request = cfsign_verify::Request::new(url.as_str(), self.client_ip(parts), (self.now)())
+            .cookie_header(&cookies);
+        let grant = trusted.verify(&request)?;
+        if grant.forwarded_url() == url.as_str() {
             return Ok(None);
         }
+        // Stripping changes only the query: the forwarded URL keeps the scheme and authority.
+        let prefix = url.as_str().len() - url.path_and_query().len();
         let mut uri = http::uri::Parts::from(parts.uri.clone());
-        uri.path_and_query = stripped.parse().ok();
+        uri.path_and_query = grant.forwarded_url().get(prefix..).and_then(|t| t.parse().ok());
         Ok(Uri::from_parts(uri).ok())
     }
 }
@@ -531,7 +558,7 @@ where
             return refuse(refused(StatusCode::FORBIDDEN, "text/plain; charset=utf-8", body.to_owned()));
         }
         if let Some(trusted) = config.gate.behaviour_for(url.path()) {
-            match config.check(trusted, &parts, url.as_str()) {
+            match config.check(trusted, &parts, &url) {
                 Ok(Some(stripped)) => parts.uri = stripped,
                 Ok(None) => {}
                 Err(denial) => return refuse(denied(&denial)),
@@ -541,23 +568,13 @@ where
     }
 }
 
-/// A directory behind the gate, as `cfsign serve` serves it: tower-http's `ServeDir` for
+/// A directory as the origin behind a gate, as `cfsign serve` serves it: tower-http's `ServeDir` for
 /// `dir`, with every file-system error a request itself can cause — no such file, no
 /// permission, a name or path too long for the file system, a file where a directory was
 /// expected — answered `404 Not Found`. `ServeDir` answers some of those with 500, and a
 /// client must never be able to make a 5xx. Other I/O errors are the server's own and stay 500.
 ///
-/// ```
-/// # let public = include_str!("../../cfsign/tests/data/ecdsa-p256-public.pem");
-/// use cfsign_tower::gate::{Gate, GateLayer, serve_dir};
-/// use cfsign_verify::{KeyGroup, TrustedKeyGroups};
-/// use tower_layer::Layer;
-///
-/// let trusted = TrustedKeyGroups::from(KeyGroup::new().with_pem("K2JCJMDEHXQW5F", public)?);
-/// let site = GateLayer::new(Gate::new().protect("/private/*", trusted)?).layer(serve_dir("./site"));
-/// # let _ = site;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
+/// [`GateLayer::serve_dir`] puts it behind a gate.
 pub fn serve_dir(dir: impl AsRef<std::path::Path>) -> ServeDirectory {
     ServeDirectory(tower_http::services::ServeDir::new(dir))
 }

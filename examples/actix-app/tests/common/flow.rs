@@ -1,0 +1,128 @@
+//! The demo flow (each demo keeps its own copy: examples stand alone): sign in,
+//! the private images load from the local CDN, a foreign one is refused, sign out and the
+//! images are refused with CloudFront's 403.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+/// A cookie jar shared by both ports, as a browser's is for one host.
+#[derive(Default)]
+struct Jar(BTreeMap<String, String>);
+
+impl Jar {
+    fn header(&self) -> String {
+        self.0.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+    fn take(&mut self, res: &reqwest::Response) {
+        for c in res.headers().get_all("set-cookie") {
+            let c = c.to_str().unwrap();
+            let (name, value) = c.split(';').next().unwrap().split_once('=').unwrap();
+            if c.contains("Max-Age=0") {
+                self.0.remove(name);
+            } else {
+                self.0.insert(name.into(), value.into());
+            }
+        }
+    }
+}
+
+/// The demo flow, for an app and CDN already listening.
+pub(crate) async fn sign_in_images_load_sign_out_refused(app_addr: SocketAddr, cdn_addr: SocketAddr) {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut jar = Jar::default();
+    let image = format!("http://{cdn_addr}/u/alice/photo-1.svg");
+
+    // Before signing in: the CDN refuses with CloudFront's MissingKey body.
+    let res = http.get(&image).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(res.headers()["content-type"], "text/xml");
+    assert!(res.text().await.unwrap().contains("<Code>MissingKey</Code>"));
+
+    let res = http
+        .post(format!("http://{app_addr}/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("user=alice")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    jar.take(&res);
+    assert!(jar.0.contains_key("CloudFront-Policy") && jar.0.contains_key("demo_user"));
+
+    let page = http.get(format!("http://{app_addr}/")).header("cookie", jar.header()).send().await.unwrap();
+    let page = page.text().await.unwrap();
+    assert!(page.contains(&image), "{page}");
+    let me: serde_json::Value = http
+        .get(format!("http://{app_addr}/me"))
+        .header("cookie", jar.header())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["user"], "alice");
+
+    // The private image loads; bob's is refused (resource mismatch → AccessDenied).
+    let res = http.get(&image).header("cookie", jar.header()).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/svg+xml");
+    assert!(res.text().await.unwrap().starts_with("<svg"));
+    let res = http
+        .get(format!("http://{cdn_addr}/u/bob/photo-1.svg"))
+        .header("cookie", jar.header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("<Code>AccessDenied</Code>"));
+
+    // Every byte of a request is the client's: a Host that would move the checked path under
+    // alice's signed prefix (or cut it off), and spellings of bob's path that the CDN's router
+    // would read as bob's, never get bob's image with alice's cookies.
+    let alice_prefix = format!("{cdn_addr}/u/alice/");
+    let bob = "/u/bob/photo-1.svg";
+    for (host, target) in [
+        (alice_prefix.as_str(), bob),
+        (&format!("{alice_prefix}#"), bob),
+        (&format!("{alice_prefix}?"), bob),
+        (&format!("user@{cdn_addr}"), bob),
+        (&cdn_addr.to_string(), "/u/%62ob/photo-1.svg"),
+        (&cdn_addr.to_string(), "/u/alice/../bob/photo-1.svg"),
+        (&cdn_addr.to_string(), "/u/alice/%2e%2e/bob/photo-1.svg"),
+        (&cdn_addr.to_string(), "//u/bob/photo-1.svg"),
+        (&cdn_addr.to_string(), &format!("http://{alice_prefix}..{bob}")),
+    ] {
+        let (status, body) = raw_get(cdn_addr, host, target, &jar.header()).await;
+        assert!(matches!(status, 400 | 403), "Host {host:?} {target:?} -> {status} {body}");
+        assert!(!body.contains("bob/photo-1.svg"), "Host {host:?} {target:?} -> {body}");
+    }
+
+    // Sign out: the cookies are removed, and the image is refused again.
+    let res =
+        http.post(format!("http://{app_addr}/logout")).header("cookie", jar.header()).send().await.unwrap();
+    jar.take(&res);
+    assert!(jar.0.is_empty(), "{:?}", jar.0);
+    let res = http.get(&image).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+}
+
+/// `GET target` with the given raw `Host` and `Cookie` values over a fresh connection: no client
+/// library in between to refuse or normalise them. Returns the status and the body.
+async fn raw_get(addr: SocketAddr, host: &str, target: &str, cookie: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let request =
+        format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n");
+    let reply = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut reply = Vec::new();
+        let _ = stream.read_to_end(&mut reply);
+        String::from_utf8_lossy(&reply).into_owned()
+    })
+    .await
+    .unwrap();
+    let status = reply.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = reply.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}
