@@ -62,6 +62,7 @@
 //! Errors returned by handlers (`Err(actix_web::Error)`) pass through untouched and get no
 //! cookies; return an `HttpResponse` with the status instead when a 4xx page should still
 //! refresh them.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::future::{Future, Ready, ready};

@@ -53,6 +53,7 @@
 //! `tower::ServiceBuilder`, as axum recommends, saves a boxed service per route.
 //!
 //! A local CloudFront stand-in to test against lives in its own crate, `cfsign-gate`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::future::Future;

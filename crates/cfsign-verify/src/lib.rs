@@ -39,6 +39,7 @@
 //!
 //! `no_std` + `alloc`. Features: `std` (default), `rustcrypto` (default: PEM public keys via
 //! [`KeyGroup::with_pem`]; without it, bring any [`cfsign::Verifier`]).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![no_std]
 #![warn(
     clippy::std_instead_of_core,

@@ -44,9 +44,9 @@
 //! - `aws-lc` (std): AWS-LC through `aws-lc-rs` ([`aws_lc::SigningKey`], [`aws_lc::PublicKey`]),
 //!   constant-time and assembly-optimised (figures: the benches).
 //!
-//! **Which backend [`SigningKey`] and [`PublicKey`] name**: AWS-LC's when the `aws-lc` feature
-//! is enabled (the fast one), RustCrypto's otherwise. Both types have the same API; name the
-//! module path to pick one explicitly.
+//! [`SigningKey`] and [`PublicKey`] are the `rustcrypto` backend's, whatever features anything
+//! else in the dependency tree enables; the `aws-lc` backend's keys are always named
+//! `cfsign::aws_lc::SigningKey` / `PublicKey`. Both backends have the same API.
 //! - `time`: conversions from and to `time::OffsetDateTime`.
 //!
 //! Without `std`, RSA signatures are made without blinding (the arithmetic is still
@@ -87,11 +87,9 @@ pub use epoch::EpochSeconds;
 pub use error::Error;
 pub use key::{HashAlgorithm, KeyKind, KeyPairId, Signer, Verifier};
 pub use policy::{CannedPolicy, CustomPolicy, CustomPolicyBuilder, Policy, SourceIp, resource_matches};
-// The backend rule: with `aws-lc` enabled, `SigningKey`/`PublicKey` are AWS-LC's (the fast
-// ones); otherwise RustCrypto's. Both stay reachable by module path to pick explicitly.
-#[cfg(feature = "aws-lc")]
-pub use aws_lc::{PublicKey, SigningKey};
-#[cfg(all(feature = "rustcrypto", not(feature = "aws-lc")))]
+// Features are additive: `cfsign::SigningKey` is RustCrypto's whatever else the dependency
+// tree enables; AWS-LC's keys are only ever named `cfsign::aws_lc::…`.
+#[cfg(feature = "rustcrypto")]
 pub use rustcrypto::{PublicKey, SigningKey};
 pub use signed::{SignedPolicy, sign_cookies, sign_url, sign_url_canned};
 #[cfg(any(feature = "rustcrypto", feature = "aws-lc"))]

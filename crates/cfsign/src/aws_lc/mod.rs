@@ -3,9 +3,8 @@
 //! with keys parsed once; SHA-1 signing and verification through one small audited FFI module
 //! (`ffi.rs`), since the safe API cannot sign with SHA-1.
 //!
-//! The types have the same API as [`crate::rustcrypto`]'s. When both backends are enabled,
-//! [`crate::SigningKey`] and [`crate::PublicKey`] name these (the fast ones); name
-//! `cfsign::rustcrypto::SigningKey` to pick the other explicitly.
+//! The types have the same API as [`crate::rustcrypto`]'s, and are only ever named by this
+//! module: enabling `aws-lc` never changes what `cfsign::SigningKey` means.
 //!
 //! Differences: RSA keys must be 2048 to 8192 bits (AWS-LC refuses smaller ones for signing —
 //! use the `rustcrypto` backend for legacy 1024-bit key pairs); ECDSA signatures use random
