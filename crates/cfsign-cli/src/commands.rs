@@ -49,12 +49,26 @@ fn write_new(path: &Path, contents: &str, mode: u32) -> Result<()> {
     file.write_all(contents.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// `dir` and its missing parents, the new ones readable by the owner only (0700): the private
+/// key goes there.
+fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))
+}
+
 pub(crate) fn keygen(args: &KeygenArgs) -> Result<ExitCode> {
     let kind = match args.kind {
         Kind::Ecdsa => KeyKind::EcdsaP256,
         Kind::Rsa => KeyKind::Rsa,
     };
     let key = SigningKey::generate(kind, "KEYGEN").map_err(|e| e.to_string())?;
+    create_private_dir(&args.out)?;
     let private = args.out.join("private_key.pem");
     let public = args.out.join("public_key.pem");
     if public.exists() {
@@ -87,9 +101,10 @@ pub(crate) fn keygen(args: &KeygenArgs) -> Result<ExitCode> {
 // ---------------------------------------------------------------------------------- signing
 
 fn signer(args: &SignArgs) -> Result<SigningKey> {
-    let pem = read(&args.key)?;
-    let key =
-        SigningKey::from_pem(&pem, &args.key_pair_id).map_err(|e| format!("{}: {e}", args.key.display()))?;
+    // `aws cloudfront sign --private-key file://key.pem`.
+    let file = args.key.strip_prefix("file://").unwrap_or(&args.key);
+    let pem = read(Path::new(file))?;
+    let key = SigningKey::from_pem(&pem, &args.key_pair_id).map_err(|e| format!("{file}: {e}"))?;
     Ok(key.with_hash(match args.hash {
         Hash::Sha256 => HashAlgorithm::Sha256,
         Hash::Sha1 => HashAlgorithm::Sha1,
@@ -125,10 +140,11 @@ fn policy(resource: &str, pattern: Option<&str>, args: &SignArgs) -> Result<Poli
 }
 
 pub(crate) fn url(args: &UrlArgs) -> Result<ExitCode> {
+    let target = args.url.as_deref().or(args.url_flag.as_deref()).unwrap_or_default();
     let key = signer(&args.sign)?;
-    let policy = policy(&args.url, args.policy_resource.as_deref(), &args.sign)?;
+    let policy = policy(target, args.policy_resource.as_deref(), &args.sign)?;
     let signed = SignedPolicy::new(policy, &key).map_err(|e| e.to_string())?;
-    let url = signed.url(&args.url).map_err(|e| e.to_string())?;
+    let url = signed.url(target).map_err(|e| e.to_string())?;
     if args.json {
         print_json(&json!({
             "url": url,

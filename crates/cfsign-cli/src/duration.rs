@@ -45,6 +45,86 @@ pub(crate) fn human(secs: u64) -> String {
     }
 }
 
+/// A point in time as `--expires`/`--date-less-than` and `--not-before`/`--date-greater-than`
+/// take it — the forms `aws cloudfront sign` accepts: seconds since 1970, `YYYY-MM-DD` (0:00
+/// UTC), `YYYY-MM-DDThh:mm:ss` (UTC), or with an offset, `…+hh:mm` / `…-hh:mm` (or `Z`).
+pub(crate) fn parse_time(text: &str) -> Result<u64, String> {
+    let err = || {
+        format!(
+            "invalid time {text:?}: use seconds since 1970, YYYY-MM-DD, YYYY-MM-DDThh:mm:ss (UTC) or \
+             YYYY-MM-DDThh:mm:ss+hh:mm"
+        )
+    };
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().map_err(|_| err());
+    }
+    let num = |s: &str| -> Result<i64, String> {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(err());
+        }
+        s.parse().map_err(|_| err())
+    };
+    let (date, time) = text.split_once('T').unwrap_or((text, ""));
+    let mut d = date.split('-');
+    let (Some(y), Some(mo), Some(day), None) = (d.next(), d.next(), d.next(), d.next()) else {
+        return Err(err());
+    };
+    let (y, mo, day) = (num(y)?, num(mo)?, num(day)?);
+    if y < 1970 || !(1..=12).contains(&mo) || !(1..=days_in_month(y, mo)).contains(&day) {
+        return Err(err());
+    }
+    let (clock, offset) = match time.find(['+', '-', 'Z']) {
+        Some(at) => time.split_at(at),
+        None => (time, ""),
+    };
+    let secs_of_day = if clock.is_empty() && time.is_empty() {
+        0
+    } else {
+        let mut c = clock.split(':');
+        let (Some(h), Some(m), Some(s), None) = (c.next(), c.next(), c.next(), c.next()) else {
+            return Err(err());
+        };
+        let (h, m, s) = (num(h)?, num(m)?, num(s)?);
+        if h > 23 || m > 59 || s > 59 {
+            return Err(err());
+        }
+        h * 3600 + m * 60 + s
+    };
+    let offset = match offset {
+        "" | "Z" => 0,
+        o => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            let (h, m) = o.get(1..).and_then(|hm| hm.split_once(':')).ok_or_else(err)?;
+            let (h, m) = (num(h)?, num(m)?);
+            if h > 23 || m > 59 {
+                return Err(err());
+            }
+            sign * (h * 3600 + m * 60)
+        }
+    };
+    let epoch = days_from_civil(y, mo, day) * 86_400 + secs_of_day - offset;
+    u64::try_from(epoch).map_err(|_| err())
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +142,34 @@ mod tests {
         assert_eq!(human(120), "2 min");
         assert_eq!(human(3 * 3600 + 5), "3 h");
         assert_eq!(human(5 * 86_400), "5 days");
+    }
+
+    #[test]
+    fn times_as_the_aws_cli_takes_them() {
+        for (text, epoch) in [
+            ("1767290400", 1_767_290_400),
+            ("2026-01-01", 1_767_225_600),
+            ("2026-01-01T18:00:00", 1_767_290_400),
+            ("2026-01-01T18:00:00Z", 1_767_290_400),
+            ("2026-01-01T20:00:00+02:00", 1_767_290_400),
+            ("2026-01-01T13:30:00-04:30", 1_767_290_400),
+            ("2024-02-29", 1_709_164_800),
+            ("1970-01-01", 0),
+        ] {
+            assert_eq!(parse_time(text), Ok(epoch), "{text}");
+        }
+        for bad in [
+            "",
+            "2026-13-01",
+            "2026-02-29",
+            "2026-01-01T24:00:00",
+            "2026-1-1x",
+            "tomorrow",
+            "1969-12-31",
+            "-5",
+            "2026-01-01T18:00",
+        ] {
+            assert!(parse_time(bad).is_err(), "{bad}");
+        }
     }
 }

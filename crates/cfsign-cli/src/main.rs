@@ -65,7 +65,8 @@ struct KeygenArgs {
     /// Key kind.
     #[arg(long, value_enum, default_value_t = Kind::Ecdsa)]
     kind: Kind,
-    /// Directory for private_key.pem and public_key.pem (existing files are never overwritten).
+    /// Directory for private_key.pem and public_key.pem, created (mode 0700) when missing;
+    /// existing files are never overwritten.
     #[arg(long, default_value = ".")]
     out: std::path::PathBuf,
     /// Machine-readable output.
@@ -73,26 +74,29 @@ struct KeygenArgs {
     json: bool,
 }
 
-/// How to sign: key, ID, lifetime and conditions.
+/// How to sign: key, ID, lifetime and conditions. The flags of `aws cloudfront sign` work too
+/// (`--private-key file://…`, `--date-less-than`, `--date-greater-than`, `--ip-address`).
 #[derive(Args, Debug)]
 struct SignArgs {
-    /// Private key file (PEM: PKCS#1, PKCS#8 or SEC1).
-    #[arg(long, value_name = "FILE")]
-    key: std::path::PathBuf,
+    /// Private key file (PEM: PKCS#1, PKCS#8 or SEC1); a `file://` prefix is allowed.
+    #[arg(long, visible_alias = "private-key", value_name = "FILE")]
+    key: String,
     /// The CloudFront public key ID of that key.
     #[arg(long, value_name = "ID")]
     key_pair_id: String,
-    /// Expiry as seconds since 1970 (UTC).
-    #[arg(long, value_name = "EPOCH", conflicts_with = "ttl", required_unless_present = "ttl")]
+    /// Expiry: seconds since 1970, YYYY-MM-DD (0:00 UTC), YYYY-MM-DDThh:mm:ss (UTC) or with an
+    /// offset (+hh:mm).
+    #[arg(long, visible_alias = "date-less-than", value_name = "TIME", value_parser = duration::parse_time,
+          conflicts_with = "ttl", required_unless_present = "ttl")]
     expires: Option<u64>,
     /// Expiry relative to now: 90s, 15m, 1h, 1h30m, 2d.
     #[arg(long, value_name = "DURATION")]
     ttl: Option<String>,
-    /// Not valid until after this time (seconds since 1970): needs a custom policy.
-    #[arg(long, value_name = "EPOCH")]
+    /// Not valid until after this time (same forms as --expires): needs a custom policy.
+    #[arg(long, visible_alias = "date-greater-than", value_name = "TIME", value_parser = duration::parse_time)]
     not_before: Option<u64>,
     /// Only for viewers in this IPv4 range (e.g. 192.0.2.0/24): needs a custom policy.
-    #[arg(long, value_name = "CIDR")]
+    #[arg(long, visible_alias = "ip-address", value_name = "CIDR")]
     ip: Option<String>,
     /// Hash algorithm.
     #[arg(long, value_enum, default_value_t = Hash::Sha256)]
@@ -101,8 +105,12 @@ struct SignArgs {
 
 #[derive(Args, Debug)]
 struct UrlArgs {
-    /// The URL to sign, exactly as viewers will request it (percent-encoded, ASCII).
-    url: String,
+    /// The URL to sign, exactly as viewers will request it (percent-encoded, ASCII); or
+    /// `--url URL`, as `aws cloudfront sign` takes it.
+    #[arg(required_unless_present = "url_flag", conflicts_with = "url_flag")]
+    url: Option<String>,
+    #[arg(long = "url", value_name = "URL", hide = true)]
+    url_flag: Option<String>,
     #[command(flatten)]
     sign: SignArgs,
     /// Sign a pattern instead of the URL itself (custom policy), e.g. https://cdn.example.com/videos/*

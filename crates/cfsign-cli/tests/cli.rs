@@ -76,7 +76,8 @@ fn keygen_writes_a_private_key_0600_and_prints_the_public_key() {
     let o = run(&["keygen", "--out", dir.to_str().unwrap()]);
     assert_eq!(stdout(&o), std::fs::read_to_string(dir.join("public_key.pem")).unwrap());
     assert!(!stdout(&o).contains("PRIVATE") && !stderr(&o).contains("BEGIN PRIVATE"));
-    let o = run(&["keygen", "--out", "/nonexistent/dir"]);
+    // A directory that cannot be created (a file is in the way): one line, no key written.
+    let o = run(&["keygen", "--out", dir.join("public_key.pem/keys").to_str().unwrap()]);
     fails_cleanly(&o, "cannot create");
 }
 
@@ -521,4 +522,131 @@ fn no_command_prints_the_private_key() {
             assert_eq!(outputs[i].status.code(), Some(2), "{kind} output {i}: {}", stderr(&outputs[i]));
         }
     }
+}
+
+/// The README's "Test without AWS" commands, verbatim, in an empty directory: a new user's
+/// first minute with the tool.
+#[test]
+fn the_readme_test_without_aws_runs_as_written() {
+    let readme = include_str!("../../../README.md");
+    let section = readme.split("## Test without AWS").nth(1).unwrap();
+    let block = section.split("```sh\n").nth(1).unwrap().split("```").next().unwrap();
+    let dir = std::env::temp_dir().join(format!("cfsign-readme-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("cfsign");
+    let path = format!("{}:{}", bin.parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
+    assert!(
+        std::process::Command::new("curl").arg("--version").output().is_ok_and(|o| o.status.success()),
+        "the README uses curl; install it (CI's .ci/run does)"
+    );
+    let sh = |line: &str| {
+        let mut c = std::process::Command::new("sh");
+        c.args(["-c", line]).current_dir(&dir).env("PATH", &path);
+        c
+    };
+    let mut server = None;
+    let mut outputs = Vec::new();
+    for line in block.lines().filter(|l| !l.trim().is_empty()) {
+        if let Some(background) = line.strip_suffix(" &") {
+            // `exec`: the shell becomes the server, so that killing it stops the server.
+            let spawned = sh(&format!("exec {background}"))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            server = Some(spawned);
+            let up = (0..100).any(|_| {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                std::net::TcpStream::connect("127.0.0.1:8787").is_ok()
+            });
+            assert!(up, "{line}: nothing listens on 127.0.0.1:8787");
+            continue;
+        }
+        let out = sh(line).output().unwrap();
+        assert!(out.status.success(), "{line}: {}", stderr(&out));
+        outputs.push((line, stdout(&out)));
+    }
+    if let Some(mut server) = server {
+        let _ = server.kill();
+        let _ = server.wait();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let curls: Vec<&String> = outputs.iter().filter(|(l, _)| l.starts_with("curl")).map(|(_, o)| o).collect();
+    assert_eq!(curls.len(), 2, "{outputs:?}");
+    assert!(curls[0].starts_with("HTTP/1.1 200") && curls[0].contains("quarterly figures"), "{}", curls[0]);
+    assert!(
+        curls[1].starts_with("HTTP/1.1 403") && curls[1].contains("<Code>MissingKey</Code>"),
+        "{}",
+        curls[1]
+    );
+}
+
+#[test]
+fn the_aws_cli_flags_and_a_keys_directory_that_does_not_exist_yet() {
+    let dir = std::env::temp_dir().join(format!("cfsign-aws-flags-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let keys = dir.join("new/keys");
+    let o = run(&["keygen", "--out", keys.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&keys).unwrap().permissions().mode() & 0o777, 0o700);
+    }
+    let key = format!("file://{}", keys.join("private_key.pem").display());
+    // `aws cloudfront sign --url … --key-pair-id … --private-key file://… --date-less-than …`
+    let url = stdout(&run(&[
+        "url",
+        "--url",
+        "https://cdn.example.com/a.jpg",
+        "--key-pair-id",
+        "KCLI",
+        "--private-key",
+        &key,
+        "--date-less-than",
+        "2030-01-01",
+    ]));
+    assert!(url.starts_with("https://cdn.example.com/a.jpg?Expires=1893456000&Signature="), "{url}");
+    let cookies = stdout(&run(&[
+        "cookies",
+        "https://cdn.example.com/v/*",
+        "--key-pair-id",
+        "KCLI",
+        "--private-key",
+        &key,
+        "--date-less-than",
+        "2030-01-01T01:00:00+01:00",
+        "--date-greater-than",
+        "2026-01-01",
+        "--ip-address",
+        "192.0.2.0/24",
+        "--json",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&cookies).unwrap();
+    assert_eq!(
+        v["policy"],
+        r#"{"Statement":[{"Resource":"https://cdn.example.com/v/*","Condition":{"DateLessThan":{"AWS:EpochTime":1893456000},"DateGreaterThan":{"AWS:EpochTime":1767225600},"IpAddress":{"AWS:SourceIp":"192.0.2.0/24"}}}]}"#
+    );
+    // An error names what the user asked for: here a signed URL, not a canned policy.
+    fails_cleanly(
+        &run(&[
+            "url",
+            "http*://cdn.example.com/a",
+            "--not-before",
+            "1",
+            "--expires",
+            "2000000000",
+            "--key",
+            &key,
+            "--key-pair-id",
+            "K",
+        ]),
+        "a signed URL is the http:// or https:// URL viewers request",
+    );
+    // A usage error (clap's, exit 2) that says which forms a time takes.
+    let o = run(&["url", "https://c/a", "--key", &key, "--key-pair-id", "K", "--date-less-than", "soon"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("use seconds since 1970, YYYY-MM-DD"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -24,8 +24,8 @@ pub enum Error {
     UnsupportedScheme {
         /// What the resource starts with.
         found: String,
-        /// Whether the policy is canned (only `http`/`https` are possible there).
-        canned: bool,
+        /// What the URL or pattern was for.
+        used_as: ResourceUse,
     },
     /// The URL already carries a CloudFront signing parameter.
     SigningParameterInUrl {
@@ -105,6 +105,18 @@ pub enum Error {
     },
 }
 
+/// What a URL or URL pattern is for, in [`Error::UnsupportedScheme`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ResourceUse {
+    /// A canned policy's URL.
+    CannedPolicy,
+    /// The URL a signed URL is made from.
+    SignedUrl,
+    /// A custom policy's resource (a pattern).
+    CustomPolicy,
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -122,13 +134,18 @@ impl fmt::Display for Error {
                 }
             }
             Error::EmptyResource => f.write_str("resource is empty: give the URL or URL pattern to sign"),
-            Error::UnsupportedScheme { found, canned: true } => write!(
+            Error::UnsupportedScheme { found, used_as: ResourceUse::CannedPolicy } => write!(
                 f,
                 "a canned policy needs an http:// or https:// URL, found {found:?}"
             ),
-            Error::UnsupportedScheme { found, canned: false } => write!(
+            Error::UnsupportedScheme { found, used_as: ResourceUse::SignedUrl } => write!(
                 f,
-                "resource must start with http://, https://, *://, http*:// or a host pattern starting with *, found {found:?}"
+                "a signed URL is the http:// or https:// URL viewers request, found {found:?}; to grant a \
+                 pattern, sign a concrete URL with a custom policy whose resource is the pattern"
+            ),
+            Error::UnsupportedScheme { found, used_as: ResourceUse::CustomPolicy } => write!(
+                f,
+                "a custom policy's resource must start with http://, https://, *://, http*:// or a host pattern starting with *, found {found:?}"
             ),
             Error::SigningParameterInUrl { name } => write!(
                 f,

@@ -84,7 +84,7 @@ pub mod wire;
 
 pub use cookie::{CookieAttributes, CookieLifetime, SameSite, SignedCookies};
 pub use epoch::EpochSeconds;
-pub use error::Error;
+pub use error::{Error, ResourceUse};
 pub use key::{HashAlgorithm, KeyKind, KeyPairId, Signer, Verifier};
 pub use policy::{CannedPolicy, CustomPolicy, CustomPolicyBuilder, Policy, SourceIp, resource_matches};
 // Features are additive: `cfsign::SigningKey` is RustCrypto's whatever else the dependency

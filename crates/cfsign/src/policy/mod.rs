@@ -376,7 +376,7 @@ mod tests {
         assert_eq!(CannedPolicy::new("https://d.net/*", T), Err(Error::WildcardInCannedPolicy));
         assert!(matches!(
             CannedPolicy::new("*://d.net/a", T),
-            Err(Error::UnsupportedScheme { canned: true, .. })
+            Err(Error::UnsupportedScheme { used_as: crate::error::ResourceUse::CannedPolicy, .. })
         ));
         assert!(matches!(
             CannedPolicy::new("https://d.net/a?Key-Pair-Id=K", T),

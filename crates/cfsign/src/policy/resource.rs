@@ -3,7 +3,7 @@
 
 use alloc::string::ToString;
 
-use crate::Error;
+use crate::{Error, ResourceUse};
 
 /// What a resource string is used as.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -18,7 +18,6 @@ pub(crate) enum Use {
 
 /// Checks a URL or pattern before it goes into a policy or gets signing parameters.
 pub(crate) fn validate(resource: &str, kind: Use) -> Result<(), Error> {
-    let canned = kind != Use::Pattern;
     if resource.is_empty() {
         return Err(Error::EmptyResource);
     }
@@ -30,7 +29,7 @@ pub(crate) fn validate(resource: &str, kind: Use) -> Result<(), Error> {
     if resource.contains('#') {
         return Err(Error::FragmentInUrl);
     }
-    check_scheme(resource, canned)?;
+    check_scheme(resource, kind)?;
     if kind == Use::Canned && resource.contains('*') {
         return Err(Error::WildcardInCannedPolicy);
     }
@@ -40,7 +39,8 @@ pub(crate) fn validate(resource: &str, kind: Use) -> Result<(), Error> {
     Ok(())
 }
 
-fn check_scheme(resource: &str, canned: bool) -> Result<(), Error> {
+fn check_scheme(resource: &str, kind: Use) -> Result<(), Error> {
+    let canned = kind != Use::Pattern;
     match split_scheme(resource).map(|(scheme, _)| scheme) {
         Some("http" | "https") => Ok(()),
         Some("*" | "http*") if !canned => Ok(()),
@@ -48,7 +48,12 @@ fn check_scheme(resource: &str, canned: bool) -> Result<(), Error> {
         None if !canned && resource.starts_with('*') => Ok(()),
         _ => {
             let found = resource.get(..resource.len().min(16)).unwrap_or(resource).to_string();
-            Err(Error::UnsupportedScheme { found, canned })
+            let used_as = match kind {
+                Use::Canned => ResourceUse::CannedPolicy,
+                Use::Url => ResourceUse::SignedUrl,
+                Use::Pattern => ResourceUse::CustomPolicy,
+            };
+            Err(Error::UnsupportedScheme { found, used_as })
         }
     }
 }
@@ -266,7 +271,7 @@ mod tests {
         for canned_bad in ["*://d.net/a", "http*://d.net/a"] {
             assert!(matches!(
                 validate(canned_bad, Use::Canned),
-                Err(Error::UnsupportedScheme { canned: true, .. })
+                Err(Error::UnsupportedScheme { used_as: ResourceUse::CannedPolicy, .. })
             ));
             assert!(validate(canned_bad, Use::Pattern).is_ok());
         }
