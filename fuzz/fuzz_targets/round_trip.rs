@@ -58,8 +58,8 @@ libfuzzer_sys::fuzz_target!(|input: Input| {
     let (request_url, cookie) = if input.cookies {
         if cfsign::wire::signing_parameter_in(&url).is_some() {
             // The page's own query names a signing parameter (say `?Expires`): CloudFront judges
-            // it as a signed URL and never looks at the cookies (§6 step 1), so they cannot
-            // grant it. Found by this target; see the regression test in cfsign-verify.
+            // it as a signed URL and never looks at the cookies (docs/cloudfront-format.md §6
+            // step 1), so they cannot grant it. Found by this target; see the regression test in cfsign-verify.
             let cookie = signed.cookies().cookie_header();
             let request = cfsign_verify::Request::new(&url, client, now).cookie_header(&cookie);
             assert!(keys::trusted().verify(&request).is_err(), "{input:?}");

@@ -2,9 +2,9 @@
 //! normalise anything):
 //!
 //! - through the gate (`cfsign serve`: gate + `ServeDir`), every generated forgery must be
-//!   refused with the CloudFront code its construction calls for (cloudfront-format.md §6), with
-//!   the exact 403 XML body; genuine credentials buried in junk must still pass; path tricks must
-//!   never reach a file outside the tree they name;
+//!   refused with the CloudFront code its construction calls for
+//!   (docs/cloudfront-format.md §6), with the exact 403 XML body; genuine credentials buried in
+//!   junk must still pass; path tricks must never reach a file outside the tree they name;
 //! - through the axum app with `cfsign-tower` and the actix-web app with `cfsign-actix`, the same
 //!   hostile cookies and queries must change nothing: same status, same body, the same freshly
 //!   issued cookies as a clean request (the hostile ones are treated as absent), never a 5xx.

@@ -45,7 +45,7 @@ impl Scope {
     }
 
     /// Whether the browser sends this scope's cookies with a request for `request_path`
-    /// (RFC 6265 §5.1.4 path-match).
+    /// (the browser's path-match, docs/cloudfront-format.md §5).
     #[must_use]
     pub fn visible_at(&self, request_path: &str) -> bool {
         let p = self.cookie_path.as_str();
@@ -150,7 +150,7 @@ where
 /// use cfsign_issuer::{Access, RequestView};
 ///
 /// let alice = Access::single("https://cdn.example.com/u/alice/*", "/")?;
-/// // HTTP/2 may split cookies over several headers (RFC 9113 §8.2.3): pass them all.
+/// // HTTP/2 may split cookies over several headers (docs/cloudfront-format.md §5): pass them all.
 /// let request = RequestView::new("/")
 ///     .cookie_headers([&b"a=1"[..], b"CloudFront-Key-Pair-Id=K2JCJMDEHXQW5F"])
 ///     .access(alice);

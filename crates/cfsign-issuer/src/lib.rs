@@ -339,7 +339,7 @@ impl Issuer {
     /// from now on, and each session's cookies are re-issued on its next request, because they
     /// carry another key-pair ID (or hash).
     ///
-    /// Rotation without downtime, in the order CloudFront needs (cloudfront-format.md §6):
+    /// Rotation without downtime, in the order CloudFront needs (docs/cloudfront-format.md §6):
     /// 1. add the new public key to the key group the distribution trusts;
     /// 2. call `rotate` with the new private key (e.g. from a config reload or an admin
     ///    endpoint) — sessions move over as they make requests;

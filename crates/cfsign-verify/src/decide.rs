@@ -119,7 +119,7 @@ fn percent_decode(value: &[u8]) -> alloc::vec::Vec<u8> {
     out
 }
 
-/// The checks of cloudfront-format.md §6 in order; `trusted` `None` skips the key lookup and
+/// The checks of docs/cloudfront-format.md §6 in order; `trusted` `None` skips the key lookup and
 /// the signature check (and then there is no grant to return). What is read along the way goes
 /// into `seen`, when given.
 pub(crate) fn check(

@@ -6,7 +6,7 @@ use core::net::IpAddr;
 
 use cfsign::{EpochSeconds, SourceIp};
 
-/// The error codes CloudFront returns in its 403 body (cloudfront-format.md §6).
+/// The error codes CloudFront returns in its 403 body (docs/cloudfront-format.md §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DenialCode {
     /// No `Key-Pair-Id`.

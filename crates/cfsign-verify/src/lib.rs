@@ -30,8 +30,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The checks and their order are those of cloudfront-format.md §6; `docs/verifying.md` in the
-//! repository lists each one, what AWS documents and where this crate takes a stricter reading.
+//! The checks and their order are those of `docs/cloudfront-format.md §6` in the repository;
+//! `docs/verifying.md` lists each one, what AWS documents and where this crate takes a
+//! stricter reading.
 //!
 //! In front of an origin, build the URL to check with [`target::RequestUrl`] from the
 //! request's `Host` and target as sent: it refuses hosts that would move the checked path and
@@ -192,7 +193,7 @@ impl Grant {
 }
 
 impl TrustedKeyGroups {
-    /// Decides a request as CloudFront does (cloudfront-format.md §6):
+    /// Decides a request as CloudFront does (docs/cloudfront-format.md §6):
     ///
     /// 0. URL over [`MAX_URL_LEN`] or `Cookie` header over [`MAX_COOKIE_HEADER_LEN`]: refused
     ///    before parsing.

@@ -69,7 +69,7 @@ pub enum BadRequest {
         at: usize,
     },
     /// `%` followed by lowercase hexadecimal digits in the path (`%2f`): normal form writes
-    /// them in uppercase (RFC 3986 §6.2.2.1).
+    /// them in uppercase (docs/cloudfront-format.md §10).
     LowercasePercentEncoding {
         /// Offset in the target.
         at: usize,
@@ -385,8 +385,8 @@ fn check_query(query: Option<&[u8]>) -> Result<(), BadRequest> {
     }
 }
 
-/// `host[:port]` (RFC 3986 §3.2.2–3): an IP literal in brackets (IPv6, or `v…` IPvFuture), or a
-/// non-empty reg-name (unreserved, sub-delims, well-formed `%XX`; IPv4 addresses are
+/// `host[:port]` (docs/cloudfront-format.md §10): an IP literal in brackets (IPv6, or `v…`
+/// IPvFuture), or a non-empty reg-name (unreserved, sub-delims, well-formed `%XX`; IPv4 addresses are
 /// reg-names by syntax); the port 1 to 5 digits, at most 65535. No userinfo. Returns the
 /// host's length.
 fn check_authority(authority: &[u8]) -> Result<usize, BadRequest> {

@@ -1,5 +1,6 @@
-//! Table tests: every row of cloudfront-format.md §6 with its exact code and message, every
-//! wildcard example of §7, policies in every AWS SDK's style, and the precedence rules.
+//! Table tests: every row of docs/cloudfront-format.md §6 with its exact code and message,
+//! every wildcard example of docs/cloudfront-format.md §7, policies in every AWS SDK's style,
+//! and the precedence rules.
 #![allow(clippy::unwrap_used)]
 
 use std::net::IpAddr;

@@ -257,7 +257,7 @@ proptest! {
     }
 }
 
-/// An independent, deliberately naive implementation of cloudfront-format.md §7.
+/// An independent, deliberately naive implementation of docs/cloudfront-format.md §7.
 mod reference {
     /// Quadratic dynamic-programming glob: `*` any run, `?` exactly one character.
     fn glob(p: &str, t: &str) -> bool {

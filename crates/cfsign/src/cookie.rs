@@ -1,4 +1,4 @@
-//! Signed cookies and their `Set-Cookie` headers (cloudfront-format.md §5).
+//! Signed cookies and their `Set-Cookie` headers (docs/cloudfront-format.md §5).
 //!
 //! ```
 //! # let pem = include_str!("../tests/data/ecdsa-p256-pkcs8.pem");

@@ -1,4 +1,4 @@
-//! CloudFront's URL-safe base64 (cloudfront-format.md §2).
+//! CloudFront's URL-safe base64 (docs/cloudfront-format.md §2).
 //!
 //! Standard padded base64, then `+` → `-`, `=` → `_`, `/` → `~`. Decoding is strict: only that
 //! alphabet, complete groups of four, padding only at the end, and no stray bits in the last

@@ -1,4 +1,4 @@
-//! Time as CloudFront sees it: whole seconds since 1970-01-01 UTC (cloudfront-format.md §8).
+//! Time as CloudFront sees it: whole seconds since 1970-01-01 UTC (docs/cloudfront-format.md §8).
 
 use core::fmt;
 use core::time::Duration;
@@ -77,7 +77,7 @@ impl EpochSeconds {
         }
     }
 
-    /// Writes the time as an HTTP date (IMF-fixdate, RFC 9110 §5.6.7), as used by the
+    /// Writes the time as an HTTP date (IMF-fixdate; docs/cloudfront-format.md §5), as used by the
     /// `Expires` cookie attribute: `Thu, 01 Jan 2026 18:00:00 GMT`.
     pub fn fmt_http_date(self, out: &mut impl fmt::Write) -> fmt::Result {
         const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];

@@ -1,5 +1,5 @@
 //! Keys, key-pair IDs, hash algorithms and the [`Signer`] / [`Verifier`] traits
-//! (cloudfront-format.md §3).
+//! (docs/cloudfront-format.md §3).
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -1,5 +1,5 @@
 //! Signing a policy once, then turning it into signed URLs and cookies
-//! (cloudfront-format.md §4, §5).
+//! (docs/cloudfront-format.md §4, §5).
 
 use alloc::string::String;
 

@@ -1,6 +1,6 @@
 //! CloudFront's wire format in one place: the five signing parameters and their names in query
 //! strings and cookies, how a `Cookie` header and a query string carry them, which of several
-//! values CloudFront reads, its size limits, and epochs (cloudfront-format.md §4–§6).
+//! values CloudFront reads, its size limits, and epochs (docs/cloudfront-format.md §4–§6).
 //!
 //! Everything here reads untrusted bytes without allocating and without failing: what is not
 //! well-formed is skipped or reported as absent. The verifier (`cfsign-verify`), the cookie
@@ -67,7 +67,7 @@ impl SigningParameter {
     }
 
     /// The cookie name, e.g. `CloudFront-Key-Pair-Id`. Fixed: never suffixed with the key-pair
-    /// ID (cloudfront-format.md §5).
+    /// ID (docs/cloudfront-format.md §5).
     #[must_use]
     pub const fn cookie_name(self) -> &'static str {
         match self {
@@ -210,7 +210,7 @@ impl<'a> RawCredentials<'a> {
     }
 }
 
-/// Spaces and tabs around a cookie name or value (RFC 6265 §5.2).
+/// Spaces and tabs around a cookie name or value (docs/cloudfront-format.md §5, after RFC 6265).
 fn trim(mut s: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = s {
         s = rest;
@@ -247,7 +247,7 @@ fn cookie_pair(piece: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((trim(piece.get(..at)?), unquote(trim(piece.get(at + 1..)?))))
 }
 
-/// The `name=value` pairs of a `Cookie` header, in order (RFC 6265 §4.2.1, §5.4): separated
+/// The `name=value` pairs of a `Cookie` header, in order (docs/cloudfront-format.md §5): separated
 /// by `;`, spaces and tabs around names and values ignored, one pair of double quotes around a
 /// value removed. A pair without `=` is skipped. Any bytes are read; nothing fails.
 pub fn cookie_pairs(header: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
@@ -284,7 +284,7 @@ fn trim_start(mut s: &[u8]) -> &[u8] {
     s
 }
 
-/// One pair of double quotes around a cookie value removed (RFC 6265 §4.1.1).
+/// One pair of double quotes around a cookie value removed (docs/cloudfront-format.md §5).
 fn unquote(value: &[u8]) -> &[u8] {
     match value {
         [b'"', inner @ .., b'"'] => inner,

@@ -2,7 +2,7 @@
 //!
 //! The parser accepts any JSON that encodes the one-statement policy shape — any key order,
 //! insignificant whitespace, every escape including `\uXXXX` and surrogate pairs — because the
-//! AWS SDKs all serialise differently (cloudfront-format.md §1). It refuses everything else:
+//! AWS SDKs all serialise differently (docs/cloudfront-format.md §1). It refuses everything else:
 //! unknown or duplicate keys, more than one statement, missing `DateLessThan`, non-integer or
 //! negative epochs, invalid UTF-8, trailing bytes, nesting deeper than the policy shape allows.
 
@@ -43,7 +43,7 @@ pub(crate) fn write_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// The one place a policy's bytes are written (cloudfront-format.md §1): no whitespace,
+/// The one place a policy's bytes are written (docs/cloudfront-format.md §1): no whitespace,
 /// conditions in the order `DateLessThan, DateGreaterThan, IpAddress`. A canned policy is the
 /// same text with a resource and `DateLessThan` only.
 pub(crate) fn write_policy(out: &mut String, p: PolicyParts<'_>) {

@@ -1,4 +1,4 @@
-//! Policies: what a signature grants (cloudfront-format.md §1).
+//! Policies: what a signature grants (docs/cloudfront-format.md §1).
 //!
 //! A [`CannedPolicy`] names one URL and an expiry; CloudFront rebuilds its JSON from the
 //! request, so only the expiry travels. A [`CustomPolicy`] may hold a wildcard resource, a
@@ -217,7 +217,7 @@ pub struct CustomPolicyBuilder {
 }
 
 impl CustomPolicyBuilder {
-    /// The URL or URL pattern (`*` any run, `?` one character; cloudfront-format.md §7),
+    /// The URL or URL pattern (`*` any run, `?` one character; docs/cloudfront-format.md §7),
     /// as raw text.
     pub fn resource(mut self, pattern: impl Into<String>) -> Self {
         self.resource = Some(Some(pattern.into()));

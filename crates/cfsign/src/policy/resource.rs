@@ -1,5 +1,5 @@
 //! Resources: validation of URLs and URL patterns, and CloudFront's matching rules
-//! (cloudfront-format.md §1 and §7).
+//! (docs/cloudfront-format.md §1 and §7).
 
 use alloc::string::ToString;
 
@@ -44,7 +44,8 @@ fn check_scheme(resource: &str, kind: Use) -> Result<(), Error> {
     match split_scheme(resource).map(|(scheme, _)| scheme) {
         Some("http" | "https") => Ok(()),
         Some("*" | "http*") if !canned => Ok(()),
-        // `*example.com/…` and `*` alone: a host pattern without a scheme (§7).
+        // `*example.com/…` and `*` alone: a host pattern without a scheme
+        // (docs/cloudfront-format.md §7).
         None if !canned && resource.starts_with('*') => Ok(()),
         _ => {
             let found = resource.get(..resource.len().min(16)).unwrap_or(resource).to_string();
@@ -59,7 +60,7 @@ fn check_scheme(resource: &str, kind: Use) -> Result<(), Error> {
 }
 
 /// Whether `url` (the raw request URL, `scheme://host/path?query`) is covered by the policy
-/// resource `pattern`, following CloudFront's rules (cloudfront-format.md §7):
+/// resource `pattern`, following CloudFront's rules (docs/cloudfront-format.md §7):
 ///
 /// - pattern and URL are compared section by section — scheme `://` host `/` path `?` query —
 ///   as raw text, never decoded;

@@ -6,7 +6,7 @@ use core::net::Ipv4Addr;
 
 use crate::Error;
 
-/// An IPv4 CIDR block for the `AWS:SourceIp` condition (cloudfront-format.md §1).
+/// An IPv4 CIDR block for the `AWS:SourceIp` condition (docs/cloudfront-format.md §1).
 ///
 /// CloudFront supports IPv4 only here; a bare address means `/32`, and is written back with the
 /// `/32` suffix.
