@@ -1,0 +1,116 @@
+//! `cargo xtask fuzz [--secs N] [--target NAME]`: builds and runs every cargo-fuzz target in
+//! `fuzz/` for N seconds each (default 60) on the nightly toolchain, installing a pinned
+//! `cargo-fuzz` when missing. New inputs go to `target/fuzz-corpus/`; the committed seeds in
+//! `fuzz/corpus/` are read only. Fails on any crash (the input is left in `fuzz/artifacts/`).
+//! Each target's libFuzzer log is kept in `target/fuzz-logs/`.
+
+use std::time::Instant;
+
+use crate::cmd::{ensure_cargo_tool, nightly, root};
+
+/// cargo-fuzz, pinned like the other tools.
+const CARGO_FUZZ: (&str, &str) = ("cargo-fuzz", "0.13.2");
+
+/// Seconds per fuzz target in `cargo xtask ci`.
+pub const CI_FUZZ_SECS: u64 = 30;
+
+const FUZZ_TARGETS: [&str; 7] = [
+    "policy_parse",
+    "cookie_header",
+    "signed_url",
+    "verify_request",
+    "round_trip",
+    "issuer_cookies",
+    "request_target",
+];
+
+pub fn parse_fuzz_args(args: &[String]) -> Result<(u64, Option<String>), String> {
+    let (mut secs, mut target) = (60, None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--secs" => {
+                secs =
+                    it.next().and_then(|v| v.parse().ok()).ok_or("--secs needs a whole number of seconds")?;
+            }
+            "--target" => {
+                let t = it.next().ok_or("--target needs a name")?;
+                if !FUZZ_TARGETS.contains(&t.as_str()) {
+                    return Err(format!("unknown fuzz target {t}; one of {}", FUZZ_TARGETS.join(", ")));
+                }
+                target = Some(t.clone());
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok((secs, target))
+}
+
+pub fn fuzz(secs: u64, only: Option<&str>) -> Result<(), String> {
+    ensure_cargo_tool(CARGO_FUZZ.0, CARGO_FUZZ.1)?;
+    let fuzz_target_dir = root().join("target/fuzz");
+    let fuzz_target_dir = fuzz_target_dir.to_string_lossy().into_owned();
+    let mut summary = Vec::new();
+    for target in FUZZ_TARGETS.iter().filter(|t| only.is_none_or(|o| o == **t)) {
+        let corpus = root().join("target/fuzz-corpus").join(target);
+        std::fs::create_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
+        let seeds = format!("fuzz/corpus/{target}");
+        let budget = format!("-max_total_time={secs}");
+        let corpus = corpus.to_string_lossy().into_owned();
+        let args = [
+            "cargo",
+            "fuzz",
+            "run",
+            "--fuzz-dir",
+            "fuzz",
+            "--target-dir",
+            &fuzz_target_dir,
+            target,
+            &corpus,
+            &seeds,
+            "--",
+            &budget,
+            "-timeout=20",
+            "-print_final_stats=1",
+        ];
+        eprintln!("\n==> {}", args.join(" "));
+        let start = Instant::now();
+        let out =
+            nightly(&args).stdout(std::process::Stdio::inherit()).output().map_err(|e| e.to_string())?;
+        let log = String::from_utf8_lossy(&out.stderr);
+        let log_dir = root().join("target/fuzz-logs");
+        let _ = std::fs::create_dir_all(&log_dir);
+        let _ = std::fs::write(log_dir.join(format!("{target}.log")), log.as_bytes());
+        let stat = |name: &str| {
+            log.lines()
+                .rev()
+                .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_owned()))
+                .unwrap_or_default()
+        };
+        let cov = log
+            .lines()
+            .rev()
+            .find_map(|l| {
+                l.split("cov: ").nth(1).and_then(|r| r.split_whitespace().next()).map(str::to_owned)
+            })
+            .unwrap_or_default();
+        let line = format!(
+            "{target}: {} runs, coverage {cov} edges, {} new corpus entries, {:.0}s",
+            stat("stat::number_of_executed_units:"),
+            stat("stat::new_units_added:"),
+            start.elapsed().as_secs_f64()
+        );
+        eprintln!("<== {line}");
+        if !out.status.success() {
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            eprintln!("{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+            return Err(format!(
+                "fuzz target {target} failed ({}); crash input in fuzz/artifacts/{target}/",
+                out.status
+            ));
+        }
+        summary.push(line);
+    }
+    eprintln!("\nfuzzing summary ({secs}s per target):\n  {}", summary.join("\n  "));
+    Ok(())
+}
