@@ -214,3 +214,8 @@ impl CloudFrontResponseExt for HttpResponseBuilder {
         self
     }
 }
+
+/// The README's example, compiled and run as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

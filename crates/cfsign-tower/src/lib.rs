@@ -200,3 +200,8 @@ where
         Poll::Ready(Ok(response))
     }
 }
+
+/// The README's example, compiled and run as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

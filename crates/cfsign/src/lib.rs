@@ -43,11 +43,11 @@
 //!   [`rustcrypto::PublicKey`]); `no_std`.
 //! - `aws-lc` (std): AWS-LC through `aws-lc-rs` ([`aws_lc::SigningKey`], [`aws_lc::PublicKey`]),
 //!   constant-time and assembly-optimised (figures: the benches).
+//! - `time`: conversions from and to `time::OffsetDateTime`.
 //!
 //! [`SigningKey`] and [`PublicKey`] are the `rustcrypto` backend's, whatever features anything
 //! else in the dependency tree enables; the `aws-lc` backend's keys are always named
 //! `cfsign::aws_lc::SigningKey` / `PublicKey`. Both backends have the same API.
-//! - `time`: conversions from and to `time::OffsetDateTime`.
 //!
 //! Without `std`, RSA signatures are made without blinding (the arithmetic is still
 //! constant-time); the signature bytes are identical.
@@ -94,3 +94,8 @@ pub use rustcrypto::{PublicKey, SigningKey};
 pub use signed::{SignedPolicy, sign_cookies, sign_url, sign_url_canned};
 #[cfg(any(feature = "rustcrypto", feature = "aws-lc"))]
 pub use zeroize::Zeroizing;
+
+/// The README's example, compiled and run as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
