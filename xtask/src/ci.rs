@@ -1,7 +1,7 @@
 //! `cargo xtask ci`, what CI runs: format check, supply-chain audit, clippy (all targets, all
 //! features, and `cfsign`'s backend feature sets) with `-D warnings`, the `§` pointers of the
-//! code against `docs/`, the whole test suite, the docs build (`-D warnings`), the `no_std`
-//! check, every fuzz target for [`CI_FUZZ_SECS`] seconds, and the browser test.
+//! code against `docs/`, the whole test suite, the docs build (`-D warnings`), `cargo
+//! package` of every published crate, the `no_std` check, every fuzz target for [`CI_FUZZ_SECS`] seconds, and the browser test.
 
 use std::process::Command;
 use std::time::Instant;
@@ -12,6 +12,10 @@ use crate::doc_pointers;
 use crate::e2e::e2e;
 use crate::fuzz::{CI_FUZZ_SECS, fuzz};
 use crate::nostd::nostd;
+
+/// The crates meant for crates.io, in dependency order.
+const PUBLISHED: [&str; 7] =
+    ["cfsign", "cfsign-verify", "cfsign-issuer", "cfsign-tower", "cfsign-actix", "cfsign-gate", "cfsign-cli"];
 
 pub fn ci() -> Result<(), String> {
     let start = Instant::now();
@@ -46,6 +50,13 @@ pub fn ci() -> Result<(), String> {
         &["doc", "--workspace", "--no-deps", "--all-features", "--locked"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
+    // What crates.io would receive: manifests, READMEs and files of every published crate
+    // (building the packaged sources again is left to `cargo publish`).
+    let mut package = vec!["package", "--locked", "--no-verify", "--allow-dirty"];
+    for krate in PUBLISHED {
+        package.extend(["-p", krate]);
+    }
+    run(&package, &[])?;
     nostd()?;
     fuzz(CI_FUZZ_SECS, None)?;
     e2e()?;
