@@ -66,6 +66,9 @@ pub fn audit() -> Result<(), String> {
     present_to_cargo_deny(&db, &snapshot)?;
     for (manifest, what) in LOCKFILES {
         eprintln!("\nxtask audit: advisories of {what}");
+        // `--offline` keeps cargo-deny from fetching the advisory database, and also keeps the
+        // `cargo metadata` it runs from reaching the registry: fetch the crates first.
+        run(&["fetch", "--locked", "--manifest-path", manifest], &[])?;
         run(
             &[
                 "deny",
