@@ -124,7 +124,7 @@ fn advisory_db() -> Result<Option<PathBuf>, String> {
     Ok(Some(db))
 }
 
-/// Which advisory-db commit a snapshot holds, from its README ("… at commit <sha> (YYYY-MM-DD)").
+/// Which advisory-db commit a snapshot holds, from its README (`… at commit <sha> (YYYY-MM-DD)`).
 struct Snapshot {
     commit: String,
     date: String,
