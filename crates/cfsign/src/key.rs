@@ -1,9 +1,12 @@
-//! Keys, key-pair IDs, hash algorithms and the [`Signer`] / [`Verifier`] traits
+//! Keys, key-pair IDs, hash algorithms and the [`Signer`] / [`AsyncSigner`] / [`Verifier`] traits
 //! (docs/cloudfront-format.md §3).
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
 
 use crate::Error;
 
@@ -118,8 +121,9 @@ impl fmt::Display for HashAlgorithm {
     }
 }
 
-/// Something that signs CloudFront policies: a key in memory ([`SigningKey`](crate::SigningKey)),
-/// or your own HSM or KMS integration.
+/// Something that signs CloudFront policies at once: a key in memory
+/// ([`SigningKey`](crate::SigningKey)), or your own HSM integration. A signer that has to wait
+/// for an answer over the network (AWS KMS) is an [`AsyncSigner`]; every `Signer` is one too.
 ///
 /// `sign` receives the exact policy bytes and returns the raw signature: PKCS#1 v1.5 for RSA,
 /// ASN.1 DER for ECDSA, over the hash [`hash_algorithm`](Signer::hash_algorithm) names.
@@ -184,6 +188,73 @@ macro_rules! forward_signer {
 }
 
 forward_signer!(&S, alloc::boxed::Box<S>, alloc::sync::Arc<S>);
+
+/// The future an [`AsyncSigner`] returns: the raw signature, or why there is none.
+pub type SignFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<u8>, Error>> + Send + 'a>>;
+
+/// Something that signs CloudFront policies and may have to wait for it: a key in AWS KMS
+/// (crate `cfsign-kms`), a remote HSM — or any [`Signer`], which answers at once.
+///
+/// The contract is [`Signer`]'s: `sign` receives the exact policy bytes and resolves to the
+/// raw signature (PKCS#1 v1.5 for RSA, ASN.1 DER for ECDSA) over the hash
+/// [`hash_algorithm`](AsyncSigner::hash_algorithm) names. `cfsign-issuer` awaits it without
+/// blocking a thread, and asks once per policy however many requests need it.
+///
+/// ```
+/// use cfsign::{AsyncSigner, Error, HashAlgorithm, KeyKind, KeyPairId, SignFuture};
+///
+/// /// A signer that asks a remote service (here: pretends to, and fails).
+/// struct Remote { id: KeyPairId }
+///
+/// impl AsyncSigner for Remote {
+///     fn key_pair_id(&self) -> &KeyPairId { &self.id }
+///     fn key_kind(&self) -> KeyKind { KeyKind::EcdsaP256 }
+///     fn hash_algorithm(&self) -> HashAlgorithm { HashAlgorithm::Sha256 }
+///     fn sign<'a>(&'a self, _policy: &'a [u8]) -> SignFuture<'a> {
+///         Box::pin(async { Err(Error::Signing { reason: "remote signer unreachable".into() }) })
+///     }
+/// }
+/// ```
+///
+/// A type that implements both traits (every [`Signer`] does, through the blanket
+/// implementation) answers the same through both. Importing both traits into one scope makes
+/// `key.sign(..)` ambiguous; call `Signer::sign(&key, ..)` or `AsyncSigner::sign(&key, ..)`.
+pub trait AsyncSigner: Send + Sync {
+    /// The CloudFront public key ID of the key pair.
+    fn key_pair_id(&self) -> &KeyPairId;
+    /// RSA or ECDSA.
+    fn key_kind(&self) -> KeyKind;
+    /// The hash the signature is made over.
+    fn hash_algorithm(&self) -> HashAlgorithm;
+    /// Signs `message` (the policy bytes).
+    ///
+    /// The future resolves to [`Error::Signing`] (or another error saying what to do) when
+    /// no signature can be made.
+    fn sign<'a>(&'a self, message: &'a [u8]) -> SignFuture<'a>;
+    /// The public half of this signer's key, to check its signatures locally; see
+    /// [`Signer::verifier`].
+    fn verifier(&self) -> Option<&dyn Verifier> {
+        None
+    }
+}
+
+impl<S: Signer + Send + Sync + ?Sized> AsyncSigner for S {
+    fn key_pair_id(&self) -> &KeyPairId {
+        Signer::key_pair_id(self)
+    }
+    fn key_kind(&self) -> KeyKind {
+        Signer::key_kind(self)
+    }
+    fn hash_algorithm(&self) -> HashAlgorithm {
+        Signer::hash_algorithm(self)
+    }
+    fn sign<'a>(&'a self, message: &'a [u8]) -> SignFuture<'a> {
+        Box::pin(core::future::ready(Signer::sign(self, message)))
+    }
+    fn verifier(&self) -> Option<&dyn Verifier> {
+        Signer::verifier(self)
+    }
+}
 
 /// Something that checks CloudFront signatures: a public key
 /// ([`PublicKey`](crate::PublicKey)) or your own.

@@ -85,7 +85,7 @@ pub mod wire;
 pub use cookie::{CookieAttributes, CookieLifetime, SameSite, SignedCookies};
 pub use epoch::EpochSeconds;
 pub use error::{Error, ResourceUse};
-pub use key::{HashAlgorithm, KeyKind, KeyPairId, Signer, Verifier};
+pub use key::{AsyncSigner, HashAlgorithm, KeyKind, KeyPairId, SignFuture, Signer, Verifier};
 pub use policy::{CannedPolicy, CustomPolicy, CustomPolicyBuilder, Policy, SourceIp, resource_matches};
 // Features are additive: `cfsign::SigningKey` is RustCrypto's whatever else the dependency
 // tree enables; AWS-LC's keys are only ever named `cfsign::aws_lc::…`.

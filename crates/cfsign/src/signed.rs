@@ -7,7 +7,7 @@ use crate::cookie::SignedCookies;
 use crate::encoding;
 use crate::policy::resource::{self, Use};
 use crate::wire::SigningParameter;
-use crate::{EpochSeconds, Error, HashAlgorithm, KeyPairId, Policy, Signer};
+use crate::{AsyncSigner, EpochSeconds, Error, HashAlgorithm, KeyPairId, Policy, Signer};
 
 /// A policy with its signature: sign once, then produce any number of signed URLs (for a
 /// wildcard custom policy) and cookie sets without signing again.
@@ -49,18 +49,48 @@ impl SignedPolicy {
         let policy = policy.into();
         let json = policy.to_json();
         let raw = signer.sign(json.as_bytes())?;
+        Ok(Self::assemble(policy, json, &raw, signer.key_pair_id().clone(), signer.hash_algorithm()))
+    }
+
+    /// Signs the policy's exact JSON bytes with a signer that may have to wait (AWS KMS).
+    ///
+    /// ```
+    /// # let pem = include_str!("../tests/data/ecdsa-p256-pkcs8.pem");
+    /// # futures_executor::block_on(async {
+    /// use cfsign::{CannedPolicy, EpochSeconds, SignedPolicy, SigningKey};
+    ///
+    /// let key = SigningKey::from_pem(pem, "K2JCJMDEHXQW5F")?; // or a cfsign_kms::KmsSigner
+    /// let policy = CannedPolicy::new("https://cdn.example.com/a.jpg", EpochSeconds::new(1767290400))?;
+    /// let signed = SignedPolicy::new_async(policy, &key).await?;
+    /// assert!(signed.url("https://cdn.example.com/a.jpg")?.contains("&Signature="));
+    /// # Ok::<(), cfsign::Error>(())
+    /// # }).unwrap();
+    /// ```
+    ///
+    /// # Errors
+    /// Whatever the signer reports.
+    pub async fn new_async<S: AsyncSigner + ?Sized>(
+        policy: impl Into<Policy>,
+        signer: &S,
+    ) -> Result<Self, Error> {
+        let policy = policy.into();
+        let json = policy.to_json();
+        let raw = signer.sign(json.as_bytes()).await?;
+        Ok(Self::assemble(policy, json, &raw, signer.key_pair_id().clone(), signer.hash_algorithm()))
+    }
+
+    fn assemble(
+        policy: Policy,
+        json: String,
+        raw: &[u8],
+        key_pair_id: KeyPairId,
+        hash: HashAlgorithm,
+    ) -> Self {
         let policy_value = match &policy {
             Policy::Canned(c) => alloc::format!("{}", c.expires()),
             Policy::Custom(_) => encoding::encode(json.as_bytes()),
         };
-        Ok(SignedPolicy {
-            policy,
-            json,
-            policy_value,
-            signature: encoding::encode(&raw),
-            key_pair_id: signer.key_pair_id().clone(),
-            hash: signer.hash_algorithm(),
-        })
+        SignedPolicy { policy, json, policy_value, signature: encoding::encode(raw), key_pair_id, hash }
     }
 
     /// The policy.
