@@ -113,12 +113,16 @@ fn issuer(c: &mut Criterion) {
                         None,
                         200
                     )
+                    .now()
+                    .unwrap()
                     .is_empty()
             )
         });
     });
     g.bench_function("anonymous", |b| {
-        b.iter(|| issuer.decide(RequestView::new("/").cookie_header(b"session=abc"), None, 200))
+        b.iter(|| {
+            issuer.decide(RequestView::new("/").cookie_header(b"session=abc"), None, 200).now().unwrap()
+        })
     });
     // Refresh due, signature already cached for this window: the cost of re-issuing.
     let due = issuer.clone();
@@ -130,6 +134,8 @@ fn issuer(c: &mut Criterion) {
                     None,
                     200
                 )
+                .now()
+                .unwrap()
                 .len(),
                 4
             )

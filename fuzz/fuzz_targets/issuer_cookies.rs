@@ -34,8 +34,10 @@ fn setup() -> &'static Setup {
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let Setup { issuer, access, trusted } = setup();
-    let set_cookie =
-        issuer.decide(RequestView::new("/").cookie_header(data).access(access.clone()), None, 200);
+    let set_cookie = issuer
+        .decide(RequestView::new("/").cookie_header(data).access(access.clone()), None, 200)
+        .now()
+        .unwrap();
     for header in &set_cookie {
         assert!(header.starts_with("CloudFront-"), "{header}");
         assert!(header.contains("; Domain=example.com; Path=/"), "{header}");
@@ -45,7 +47,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         assert!(trusted.verify(&request.cookie_header(data)).is_ok(), "left alone, yet CloudFront refuses");
     }
     // Without a session only the names are read (for removals at login).
-    let _ = issuer.decide(RequestView::new("/").cookie_header(data), None, 200);
+    let _ = issuer.decide(RequestView::new("/").cookie_header(data), None, 200).now().unwrap();
 });
 
 #[path = "keys.rs"]

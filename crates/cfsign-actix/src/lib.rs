@@ -183,7 +183,8 @@ where
             let mut response = service.call(request).await?;
             let directive = response.response_mut().extensions_mut().remove::<Directive>();
             let status = response.status().as_u16();
-            for value in issuer.finish(pending, directive.as_ref(), status) {
+            // Waits only when cookies have to be signed by a signer that waits (AWS KMS).
+            for value in issuer.finish(pending, directive.as_ref(), status).await {
                 // Rendered by cfsign from validated parts, so always a valid header value.
                 if let Ok(value) = HeaderValue::try_from(value) {
                     response.headers_mut().append(SET_COOKIE, value);

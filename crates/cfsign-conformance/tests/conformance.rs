@@ -4,21 +4,8 @@
 use std::time::Duration;
 
 use cfsign::{CustomPolicy, EpochSeconds, KeyKind};
-use cfsign_conformance::{Browser, Framework, KEY_PAIR_ID, SigningKey, T0, issuer, key, start};
+use cfsign_conformance::{Browser, Framework, KEY_PAIR_ID, SigningKey, T0, conform, issuer, key, start};
 use cfsign_issuer::{Access, ManualClock, RequestView};
-
-/// Runs `scenario` against both frameworks and requires identical transcripts.
-async fn conform<F, Fut>(scenario: F) -> Vec<String>
-where
-    F: Fn(Framework) -> Fut,
-    Fut: std::future::Future<Output = Vec<String>>,
-{
-    let axum = scenario(Framework::Axum).await;
-    let actix = scenario(Framework::Actix).await;
-    assert!(!axum.is_empty());
-    assert_eq!(axum, actix, "axum and actix-web disagree");
-    axum
-}
 
 fn cloudfront_lines(transcript: &[String]) -> usize {
     transcript.iter().filter(|l| l.starts_with("  set-cookie: CloudFront-")).count()
@@ -190,7 +177,7 @@ async fn forged_sets_are_never_taken_as_fresh() {
         clock.advance(Duration::from_secs(5 * 60));
         let other = issuer(&clock, key());
         let access = Access::single("https://cdn.example.com/u/alice/*", "/").unwrap();
-        let theirs = other.decide(RequestView::new("/").access(access), None, 200);
+        let theirs = other.decide(RequestView::new("/").access(access), None, 200).now().unwrap();
         let theirs: Vec<&str> = theirs.iter().map(|c| c.split(';').next().unwrap()).collect();
         let r = b.send("GET", "/me", "", Some(&format!("session=alice.u; {}", theirs.join("; ")))).await;
         assert!(r.set_cookie.is_empty(), "{:?}", r.set_cookie);

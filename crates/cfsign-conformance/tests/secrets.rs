@@ -257,14 +257,19 @@ async fn no_key_material_in_debug_errors_or_logs_at_any_level() {
     // And the issuer directly, at its edges.
     let direct = Issuer::builder(Arc::new(key())).build().unwrap();
     let alice = Access::single("https://cdn.example.com/u/alice/*", "/").unwrap();
-    let _ = direct.decide(
-        RequestView::new("/").cookie_header(b"CloudFront-Policy=\xff\xfe").access(alice.clone()),
-        Some(&Directive::Issue(alice)),
-        200,
-    );
+    let _ = direct
+        .decide(
+            RequestView::new("/").cookie_header(b"CloudFront-Policy=\xff\xfe").access(alice.clone()),
+            Some(&Directive::Issue(alice)),
+            200,
+        )
+        .now()
+        .unwrap();
 
     let logs = capture.text.lock().unwrap().clone();
-    for level in ["ERROR", "WARN", "INFO", "DEBUG"] {
+    // A failing signer is a warning (the response goes out without new cookies); no path
+    // reachable from traffic logs at ERROR.
+    for level in ["WARN", "INFO", "DEBUG"] {
         assert!(
             logs.lines().any(|l| l.starts_with(&format!("{level} cfsign"))),
             "no {level} event from cfsign was captured:\n{logs}"

@@ -1,19 +1,27 @@
 //! The issuer's signer: a bounded cache of policy bytes → signature with single-flight
-//! (concurrent requests for the same policy sign once), and the memory of the cookie sets it
-//! vouches for.
+//! (concurrent requests for the same policy share one signing, local or remote), a timeout
+//! for signers that wait, and the memory of the cookie sets it vouches for.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
 
 use cfsign::wire::SigningParameter;
-use cfsign::{EpochSeconds, Error, HashAlgorithm, KeyKind, KeyPairId, SignedCookies, Signer, Verifier};
+use cfsign::{
+    AsyncSigner, EpochSeconds, Error, HashAlgorithm, KeyKind, KeyPairId, SignFuture, SignedCookies, Verifier,
+};
+use futures_util::future::{FutureExt, Shared};
 
 use crate::counters::Counters;
 
-type Cell = Arc<OnceLock<Result<Vec<u8>, Error>>>;
+/// One signing of one policy, awaited by every request that needs it; once complete, the
+/// cached signature.
+type Flight = Shared<Pin<Box<dyn Future<Output = Result<Arc<[u8]>, Error>> + Send>>>;
 
 struct Entries {
-    map: HashMap<Vec<u8>, Cell>,
+    map: HashMap<Vec<u8>, Flight>,
     /// Insertion order, for eviction (policies age out window by window).
     order: VecDeque<Vec<u8>>,
 }
@@ -36,19 +44,21 @@ struct VouchedSet {
     expires: EpochSeconds,
 }
 
-/// A [`Signer`] that remembers what it signed.
+/// An [`AsyncSigner`] that remembers what it signed.
 pub(crate) struct CachingSigner {
-    inner: Arc<dyn Signer + Send + Sync>,
+    inner: Arc<dyn AsyncSigner>,
     entries: Mutex<Entries>,
     vouched: RwLock<Vouched>,
     capacity: usize,
+    timeout: Duration,
     counters: Arc<Counters>,
 }
 
 impl CachingSigner {
     pub(crate) fn new(
-        inner: Arc<dyn Signer + Send + Sync>,
+        inner: Arc<dyn AsyncSigner>,
         capacity: usize,
+        timeout: Duration,
         counters: Arc<Counters>,
     ) -> Self {
         CachingSigner {
@@ -56,14 +66,18 @@ impl CachingSigner {
             entries: Mutex::new(Entries { map: HashMap::new(), order: VecDeque::new() }),
             vouched: RwLock::new(Vouched::default()),
             capacity: capacity.max(1),
+            timeout,
             counters,
         }
     }
 
-    fn cell(&self, message: &[u8]) -> Cell {
+    /// The flight for `message`: the one in the cache (a signature made or being made), or a
+    /// new one.
+    fn flight(&self, message: &[u8]) -> Flight {
         let mut e = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(cell) = e.map.get(message) {
-            return cell.clone();
+        if let Some(flight) = e.map.get(message) {
+            Counters::bump(&self.counters.cache_hits);
+            return flight.clone();
         }
         while e.order.len() >= self.capacity {
             match e.order.pop_front() {
@@ -73,15 +87,21 @@ impl CachingSigner {
                 None => break,
             }
         }
-        let cell = Cell::default();
-        e.map.insert(message.to_vec(), cell.clone());
+        Counters::bump(&self.counters.signatures_made);
+        let flight =
+            sign_once(Arc::clone(&self.inner), message.to_vec(), self.timeout, Arc::clone(&self.counters))
+                .boxed()
+                .shared();
+        e.map.insert(message.to_vec(), flight.clone());
         e.order.push_back(message.to_vec());
-        cell
+        flight
     }
 
-    fn forget(&self, message: &[u8], cell: &Cell) {
+    /// Drops a failed flight, so that the next request tries again (a KMS may be back in a
+    /// moment); requests already waiting on it share its failure.
+    fn forget(&self, message: &[u8], flight: &Flight) {
         let mut e = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if e.map.get(message).is_some_and(|c| Arc::ptr_eq(c, cell)) {
+        if e.map.get(message).is_some_and(|f| f.ptr_eq(flight)) {
             e.map.remove(message);
             e.order.retain(|m| m != message);
         }
@@ -140,7 +160,47 @@ impl CachingSigner {
     }
 }
 
-impl Signer for CachingSigner {
+/// Signs `message` once. A signer that answers at once (a key in memory) is asked without a
+/// timer; one that has to wait gets `timeout`, measured by Tokio's timer when the flight runs
+/// on a Tokio runtime. A failure is counted and logged here, once per flight however many
+/// requests wait on it; the message says what failed, never anything about the key.
+async fn sign_once(
+    signer: Arc<dyn AsyncSigner>,
+    message: Vec<u8>,
+    timeout: Duration,
+    counters: Arc<Counters>,
+) -> Result<Arc<[u8]>, Error> {
+    let mut signing = signer.sign(&message);
+    let result = match futures_util::poll!(signing.as_mut()) {
+        std::task::Poll::Ready(result) => result,
+        std::task::Poll::Pending if tokio::runtime::Handle::try_current().is_ok() => {
+            match tokio::time::timeout(timeout, signing).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::Signing {
+                    reason: format!("the signer did not answer within {} ms", timeout.as_millis()),
+                }),
+            }
+        }
+        std::task::Poll::Pending => signing.await,
+    };
+    // Whatever the signer reports is a signing failure to the issuer (counted and logged
+    // here, skipped quietly by the caller), whichever `Error` it chose.
+    let result = result.map_err(|e| match e {
+        Error::Signing { .. } => e,
+        other => Error::Signing { reason: other.to_string() },
+    });
+    if let Err(e) = &result {
+        Counters::bump(&counters.sign_failures);
+        tracing::warn!(
+            key_pair_id = signer.key_pair_id().as_str(),
+            error = %e,
+            "cfsign: could not sign CloudFront cookies; responses go out without new cookies until a signing succeeds"
+        );
+    }
+    result.map(Arc::from)
+}
+
+impl AsyncSigner for CachingSigner {
     fn key_pair_id(&self) -> &KeyPairId {
         self.inner.key_pair_id()
     }
@@ -153,23 +213,15 @@ impl Signer for CachingSigner {
         self.inner.hash_algorithm()
     }
 
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
-        let cell = self.cell(message);
-        let mut signed_here = false;
-        // Concurrent callers for the same policy block here until the first one has signed.
-        let result = cell.get_or_init(|| {
-            signed_here = true;
-            Counters::bump(&self.counters.signatures_made);
-            self.inner.sign(message)
-        });
-        if !signed_here {
-            Counters::bump(&self.counters.cache_hits);
-        }
-        if result.is_err() {
-            // Do not cache failures (a KMS may be back in a moment).
-            self.forget(message, &cell);
-        }
-        result.clone()
+    fn sign<'a>(&'a self, message: &'a [u8]) -> SignFuture<'a> {
+        let flight = self.flight(message);
+        Box::pin(async move {
+            let result = flight.clone().await;
+            if result.is_err() {
+                self.forget(message, &flight);
+            }
+            result.map(|signature| signature.to_vec())
+        })
     }
 
     fn verifier(&self) -> Option<&dyn Verifier> {

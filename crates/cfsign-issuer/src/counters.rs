@@ -9,6 +9,7 @@ pub(crate) struct Counters {
     pub(crate) cookies_issued: AtomicU64,
     pub(crate) cookies_revoked: AtomicU64,
     pub(crate) malformed_cookies: AtomicU64,
+    pub(crate) sign_failures: AtomicU64,
 }
 
 impl Counters {
@@ -24,6 +25,7 @@ impl Counters {
             cookies_issued: get(&self.cookies_issued),
             cookies_revoked: get(&self.cookies_revoked),
             malformed_cookies: get(&self.malformed_cookies),
+            sign_failures: get(&self.sign_failures),
         }
     }
 }
@@ -32,7 +34,7 @@ impl Counters {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct CounterSnapshot {
-    /// Signatures computed (cache misses).
+    /// Signings started (cache misses), successful or not.
     pub signatures_made: u64,
     /// Signatures served from the cache (including waits on a signature in flight).
     pub cache_hits: u64,
@@ -42,4 +44,7 @@ pub struct CounterSnapshot {
     pub cookies_revoked: u64,
     /// Requests whose `CloudFront-*` cookies were malformed or oversized (treated as absent).
     pub malformed_cookies: u64,
+    /// Signings that failed or timed out (one per signing, however many requests waited on
+    /// it). Their responses went out without the new cookies.
+    pub sign_failures: u64,
 }

@@ -7,7 +7,7 @@
 //! refresh window and no later than a set issued now. Anything else means new cookies.
 
 use cfsign::wire::{self, RawCredentials, SigningParameter as P};
-use cfsign::{CannedPolicy, CustomPolicy, EpochSeconds, HashAlgorithm, Signer};
+use cfsign::{AsyncSigner, CannedPolicy, CustomPolicy, EpochSeconds, HashAlgorithm};
 
 use crate::cache::CachingSigner;
 use crate::{PolicyKind, Scope};

@@ -45,15 +45,17 @@
 //! let issuer = Issuer::builder(Arc::new(key)).domain("example.com").clock(clock).build()?;
 //! let alice = Access::single("https://cdn.example.com/u/alice/*", "/")?;
 //!
-//! // Login: the handler asks for cookies.
-//! let set_cookie = issuer.decide(RequestView::new("/login"), Some(&Directive::Issue(alice.clone())), 303);
+//! # futures_executor::block_on(async {
+//! // Login: the handler asks for cookies (awaited: a signer may have to wait, e.g. AWS KMS).
+//! let set_cookie = issuer.decide(RequestView::new("/login"), Some(&Directive::Issue(alice.clone())), 303).await;
 //! assert_eq!(set_cookie.len(), 4); // Policy, Signature, Key-Pair-Id, Hash-Algorithm
 //!
 //! // Next request with those cookies: nothing to do.
 //! let cookie_header: Vec<_> = set_cookie.iter().map(|c| c.split(';').next().unwrap()).collect();
 //! let cookie_header = cookie_header.join("; ");
-//! assert!(issuer.decide(RequestView::new("/").cookie_header(cookie_header.as_bytes()).access(alice), None, 200).is_empty());
+//! assert!(issuer.decide(RequestView::new("/").cookie_header(cookie_header.as_bytes()).access(alice), None, 200).await.is_empty());
 //! assert_eq!(issuer.counters().signatures_made, 1);
+//! # });
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -67,16 +69,19 @@ mod counters;
 mod freshness;
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
 use cfsign::wire::ParameterSet;
 use cfsign::{
-    CannedPolicy, CookieAttributes, CustomPolicy, EpochSeconds, Policy, SameSite, SignedCookies,
-    SignedPolicy, Signer,
+    AsyncSigner, CannedPolicy, CookieAttributes, CustomPolicy, EpochSeconds, Policy, SameSite, SignedCookies,
+    SignedPolicy,
 };
 
 pub use access::{Access, AccessFn, Directive, RequestView, Scope};
@@ -123,7 +128,7 @@ impl std::error::Error for IssuerError {}
 /// Builder for [`Issuer`]; see [`Issuer::builder`].
 #[must_use]
 pub struct IssuerBuilder {
-    signer: Arc<dyn Signer + Send + Sync>,
+    signer: Arc<dyn AsyncSigner>,
     ttl: Duration,
     refresh_before: Duration,
     granularity: Duration,
@@ -132,6 +137,7 @@ pub struct IssuerBuilder {
     default_path: String,
     clock: Arc<dyn Clock>,
     cache_capacity: usize,
+    sign_timeout: Duration,
 }
 
 impl fmt::Debug for IssuerBuilder {
@@ -217,6 +223,17 @@ impl IssuerBuilder {
         self
     }
 
+    /// How long a response waits for a signer that has to wait (AWS KMS) before it goes out
+    /// without new cookies (default 2 s). The signing is then counted in
+    /// [`CounterSnapshot::sign_failures`] and tried again by the next request that needs it;
+    /// cookies the browser already holds stay valid until their expiry. Measured with Tokio's
+    /// timer (axum, actix-web and lambda_http run on Tokio); a signer that answers at once, a
+    /// key in memory, never starts a timer.
+    pub fn sign_timeout(mut self, timeout: Duration) -> Self {
+        self.sign_timeout = timeout;
+        self
+    }
+
     /// Checks the settings and builds the issuer.
     ///
     /// # Errors
@@ -239,6 +256,9 @@ impl IssuerBuilder {
         if self.cache_capacity == 0 {
             return Err(IssuerError::Config("the signature cache needs room for at least one entry"));
         }
+        if self.sign_timeout.is_zero() {
+            return Err(IssuerError::Config("the signing timeout must be longer than zero"));
+        }
         self.attributes.clone().path(self.default_path.as_str()).validate().map_err(IssuerError::Cookie)?;
         let counters = Arc::new(Counters::default());
         Ok(Issuer {
@@ -246,9 +266,11 @@ impl IssuerBuilder {
                 signer: ArcSwap::from_pointee(CachingSigner::new(
                     self.signer,
                     self.cache_capacity,
+                    self.sign_timeout,
                     counters.clone(),
                 )),
                 cache_capacity: self.cache_capacity,
+                sign_timeout: self.sign_timeout,
                 ttl: secs(self.ttl),
                 refresh_before: secs(self.refresh_before),
                 granularity: secs(self.granularity),
@@ -267,6 +289,7 @@ struct Inner {
     /// The current signer; [`Issuer::rotate`] swaps it.
     signer: ArcSwap<CachingSigner>,
     cache_capacity: usize,
+    sign_timeout: Duration,
     ttl: u64,
     refresh_before: u64,
     granularity: u64,
@@ -312,10 +335,11 @@ pub struct Pending {
 }
 
 impl Issuer {
-    /// Starts an issuer signing with `signer` — a [`cfsign::SigningKey`] or your own HSM/KMS
-    /// [`Signer`] — with the secure defaults: TTL 1 h, refresh when under 15 min is left,
-    /// 60 s granularity, custom policies, `Secure; HttpOnly; SameSite=Lax`, host-only.
-    pub fn builder(signer: Arc<dyn Signer + Send + Sync>) -> IssuerBuilder {
+    /// Starts an issuer signing with `signer` — a [`cfsign::SigningKey`], a key in AWS KMS
+    /// (`cfsign_kms::KmsSigner`), or your own [`cfsign::Signer`] or [`AsyncSigner`] — with the
+    /// secure defaults: TTL 1 h, refresh when under 15 min is left, 60 s granularity, custom
+    /// policies, `Secure; HttpOnly; SameSite=Lax`, host-only, a 2 s signing timeout.
+    pub fn builder(signer: Arc<dyn AsyncSigner>) -> IssuerBuilder {
         IssuerBuilder {
             signer,
             ttl: Duration::from_secs(3600),
@@ -326,6 +350,7 @@ impl Issuer {
             default_path: "/".to_owned(),
             clock: Arc::new(SystemClock),
             cache_capacity: 1024,
+            sign_timeout: Duration::from_secs(2),
         }
     }
 
@@ -356,17 +381,19 @@ impl Issuer {
     ///
     /// let issuer = Issuer::builder(Arc::new(SigningKey::from_pem(pem, "K2JCJMDEHXQW5F")?)).build()?;
     /// let alice = Access::single("https://cdn.example.com/u/alice/*", "/")?;
-    /// let before = issuer.decide(RequestView::new("/").access(alice.clone()), None, 200);
+    /// # futures_executor::block_on(async {
+    /// let before = issuer.decide(RequestView::new("/").access(alice.clone()), None, 200).await;
     /// let cookies: Vec<_> = before.iter().map(|c| c.split(';').next().unwrap()).collect();
     ///
-    /// issuer.rotate(Arc::new(SigningKey::generate(KeyKind::EcdsaP256, "KNEWKEY")?));
-    /// let after = issuer.decide(RequestView::new("/").cookie_header(cookies.join("; ").as_bytes()).access(alice), None, 200);
+    /// issuer.rotate(Arc::new(SigningKey::generate(KeyKind::EcdsaP256, "KNEWKEY").unwrap()));
+    /// let after = issuer.decide(RequestView::new("/").cookie_header(cookies.join("; ").as_bytes()).access(alice), None, 200).await;
     /// assert!(after.iter().any(|c| c.starts_with("CloudFront-Key-Pair-Id=KNEWKEY;")));
+    /// # });
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn rotate(&self, signer: Arc<dyn Signer + Send + Sync>) {
+    pub fn rotate(&self, signer: Arc<dyn AsyncSigner>) {
         let i = &*self.inner;
-        let next = Arc::new(CachingSigner::new(signer, i.cache_capacity, i.counters.clone()));
+        let next = Arc::new(CachingSigner::new(signer, i.cache_capacity, i.sign_timeout, i.counters.clone()));
         let previous = i.signer.swap(Arc::clone(&next));
         tracing::info!(
             from = previous.key_pair_id().as_str(),
@@ -422,43 +449,37 @@ impl Issuer {
 
     /// After the handler: the `Set-Cookie` header values for the response, given the
     /// handler's directive (if any) and the response status.
-    #[must_use]
+    ///
+    /// The [`Finish`] future is ready at once unless cookies have to be signed; then it waits
+    /// for the signer (one signing per policy, shared by every request that needs it, bounded
+    /// by [`IssuerBuilder::sign_timeout`]). When signing fails it resolves to the headers it
+    /// could make — without the failed scope's cookies — never to an error.
     #[inline]
-    pub fn finish(&self, pending: Pending, directive: Option<&Directive>, status: u16) -> Vec<String> {
+    pub fn finish(&self, pending: Pending, directive: Option<&Directive>, status: u16) -> Finish {
         // The steady state — nothing due, no directive — stays inline in the caller.
         if directive.is_none() && pending.refresh.is_empty() {
-            return Vec::new();
+            return Finish::ready(Vec::new());
         }
         self.finish_due(pending, directive, status)
     }
 
-    fn finish_due(&self, pending: Pending, directive: Option<&Directive>, status: u16) -> Vec<String> {
+    fn finish_due(&self, pending: Pending, directive: Option<&Directive>, status: u16) -> Finish {
         if status >= 500 {
-            return Vec::new();
+            return Finish::ready(Vec::new());
         }
-        match directive {
-            Some(Directive::Revoke) => self.revoke(pending.access.as_ref()),
-            Some(Directive::Issue(access)) => {
-                let all: Vec<usize> = (0..access.scopes().len()).collect();
-                self.issue(access, &all, pending.names)
-            }
-            None => match &pending.access {
-                Some(access) if !pending.refresh.is_empty() => {
-                    self.issue(access, &pending.refresh, pending.names)
-                }
-                _ => Vec::new(),
+        let (access, scopes) = match directive {
+            Some(Directive::Revoke) => return Finish::ready(self.revoke(pending.access.as_ref())),
+            Some(Directive::Issue(access)) => (access.clone(), (0..access.scopes().len()).collect()),
+            None => match pending.access {
+                Some(access) if !pending.refresh.is_empty() => (access, pending.refresh),
+                _ => return Finish::ready(Vec::new()),
             },
-        }
+        };
+        Finish(FinishState::Issuing(Box::pin(self.clone().issue(access, scopes, pending.names))))
     }
 
     /// [`inspect`](Self::inspect) and [`finish`](Self::finish) in one call.
-    #[must_use]
-    pub fn decide(
-        &self,
-        request: RequestView<'_>,
-        directive: Option<&Directive>,
-        status: u16,
-    ) -> Vec<String> {
+    pub fn decide(&self, request: RequestView<'_>, directive: Option<&Directive>, status: u16) -> Finish {
         let pending = self.inspect(request);
         self.finish(pending, directive, status)
     }
@@ -474,23 +495,36 @@ impl Issuer {
         EpochSeconds::new(target.div_ceil(i.granularity).saturating_mul(i.granularity))
     }
 
-    fn issue(&self, access: &Access, scopes: &[usize], names_in_request: ParameterSet) -> Vec<String> {
+    /// Cookies for `scopes` of `access`, signed concurrently; a scope whose signing fails is
+    /// left out (and logged by the signer).
+    async fn issue(self, access: Access, scopes: Vec<usize>, names_in_request: ParameterSet) -> Vec<String> {
         let i = &*self.inner;
         // One signer for the whole response, even if a rotation happens meanwhile.
         let signer = i.signer.load_full();
         let expires = self.expiry_at(i.clock.now());
+        let scopes = scopes.iter().filter_map(|&k| access.scopes().get(k));
+        let sets = futures_util::future::join_all(scopes.map(|scope| {
+            let signer = &signer;
+            async move {
+                let policy: Result<Policy, cfsign::Error> = match i.policy_kind {
+                    PolicyKind::Custom => CustomPolicy::builder()
+                        .resource(scope.resource())
+                        .date_less_than(expires)
+                        .build()
+                        .map(Policy::from),
+                    PolicyKind::Canned => CannedPolicy::new(scope.resource(), expires).map(Policy::from),
+                };
+                let signed = match policy {
+                    Ok(policy) => SignedPolicy::new_async(policy, &**signer).await,
+                    Err(e) => Err(e),
+                };
+                (scope, signed.map(|signed| signed.cookies()))
+            }
+        }))
+        .await;
         let mut out = Vec::new();
-        for scope in scopes.iter().filter_map(|&k| access.scopes().get(k)) {
-            let policy: Result<Policy, cfsign::Error> = match i.policy_kind {
-                PolicyKind::Custom => CustomPolicy::builder()
-                    .resource(scope.resource())
-                    .date_less_than(expires)
-                    .build()
-                    .map(Policy::from),
-                PolicyKind::Canned => CannedPolicy::new(scope.resource(), expires).map(Policy::from),
-            };
+        for (scope, cookies) in sets {
             let attrs = self.attributes(scope.cookie_path());
-            let cookies = policy.and_then(|p| SignedPolicy::new(p, &*signer)).map(|signed| signed.cookies());
             let headers = cookies.and_then(|cookies| {
                 let stale = names_in_request.without(cookies.parameters().collect());
                 let mut headers = cookies.set_cookie_headers(&attrs)?;
@@ -504,6 +538,8 @@ impl Issuer {
                     Counters::bump(&i.counters.cookies_issued);
                     out.extend(headers);
                 }
+                // A signing failure was counted and logged once by the signer.
+                Err(cfsign::Error::Signing { .. }) => {}
                 Err(e) => tracing::error!(
                     scope = scope.resource(),
                     error = %e,
@@ -548,6 +584,63 @@ impl Issuer {
             );
         } else {
             tracing::debug!(reason = why, "cfsign: ignoring malformed CloudFront cookies");
+        }
+    }
+}
+
+/// The `Set-Cookie` header values of one response: the future [`Issuer::finish`] and
+/// [`Issuer::decide`] return. Ready at once unless cookies have to be signed; `Send` and
+/// `'static`, so a middleware can keep it in its response future.
+#[must_use = "the Set-Cookie headers are only known once the future is awaited"]
+pub struct Finish(FinishState);
+
+enum FinishState {
+    Ready(Option<Vec<String>>),
+    Issuing(Pin<Box<dyn Future<Output = Vec<String>> + Send>>),
+}
+
+impl Finish {
+    fn ready(headers: Vec<String>) -> Self {
+        Finish(FinishState::Ready(Some(headers)))
+    }
+
+    /// The headers, when they are known without waiting: always, unless cookies have to be
+    /// signed by a signer that has not answered yet (or the future was polled to completion).
+    /// For a framework that cannot await; the signing stays in the cache for the next request.
+    #[must_use]
+    pub fn now(&mut self) -> Option<Vec<String>> {
+        match &mut self.0 {
+            FinishState::Ready(headers) => headers.take(),
+            FinishState::Issuing(issuing) => {
+                let mut cx = Context::from_waker(std::task::Waker::noop());
+                match issuing.as_mut().poll(&mut cx) {
+                    Poll::Ready(headers) => {
+                        self.0 = FinishState::Ready(None);
+                        Some(headers)
+                    }
+                    Poll::Pending => None,
+                }
+            }
+        }
+    }
+}
+
+impl Future for Finish {
+    type Output = Vec<String>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<String>> {
+        match &mut self.0 {
+            FinishState::Ready(headers) => Poll::Ready(headers.take().unwrap_or_default()),
+            FinishState::Issuing(issuing) => issuing.as_mut().poll(cx),
+        }
+    }
+}
+
+impl fmt::Debug for Finish {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            FinishState::Ready(headers) => f.debug_tuple("Finish::Ready").field(headers).finish(),
+            FinishState::Issuing(_) => f.write_str("Finish::Issuing"),
         }
     }
 }

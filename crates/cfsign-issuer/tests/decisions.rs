@@ -43,7 +43,8 @@ fn names(set_cookie: &[String]) -> Vec<&str> {
 fn login_steady_state_refresh_logout() {
     let (issuer, clock) = setup();
     // Login.
-    let login = issuer.decide(RequestView::new("/login"), Some(&Directive::Issue(alice())), 303);
+    let login =
+        issuer.decide(RequestView::new("/login"), Some(&Directive::Issue(alice())), 303).now().unwrap();
     assert_eq!(
         names(&login),
         ["CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id", "CloudFront-Hash-Algorithm"]
@@ -67,24 +68,31 @@ fn login_steady_state_refresh_logout() {
     assert!(
         issuer
             .decide(RequestView::new("/").cookie_header(cookies.as_bytes()).access(alice()), None, 200)
+            .now()
+            .unwrap()
             .is_empty()
     );
     assert_eq!(issuer.counters().signatures_made, 1);
 
     // Past the refresh point (under 15 min left): fresh cookies.
     clock.advance(Duration::from_secs(2 * 60));
-    let refreshed =
-        issuer.decide(RequestView::new("/").cookie_header(cookies.as_bytes()).access(alice()), None, 200);
+    let refreshed = issuer
+        .decide(RequestView::new("/").cookie_header(cookies.as_bytes()).access(alice()), None, 200)
+        .now()
+        .unwrap();
     assert_eq!(refreshed.len(), 4);
     assert_ne!(jar(&refreshed), cookies);
     assert_eq!(issuer.counters().signatures_made, 2);
 
     // Logout: removal cookies with the same attributes.
-    let logout = issuer.decide(
-        RequestView::new("/logout").cookie_header(jar(&refreshed).as_bytes()).access(alice()),
-        Some(&Directive::Revoke),
-        303,
-    );
+    let logout = issuer
+        .decide(
+            RequestView::new("/logout").cookie_header(jar(&refreshed).as_bytes()).access(alice()),
+            Some(&Directive::Revoke),
+            303,
+        )
+        .now()
+        .unwrap();
     assert_eq!(names(&logout).len(), 5);
     for h in &logout {
         assert!(h.contains("=; Domain=example.com; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Secure; HttpOnly; SameSite=Lax"), "{h}");
@@ -96,17 +104,23 @@ fn login_steady_state_refresh_logout() {
 #[test]
 fn scope_change_rotation_and_hash_change_reissue() {
     let (issuer, _) = setup();
-    let cookies = jar(&issuer.decide(RequestView::new("/").access(alice()), None, 200));
+    let cookies = jar(&issuer.decide(RequestView::new("/").access(alice()), None, 200).now().unwrap());
     assert!(
         issuer
             .decide(RequestView::new("/").cookie_header(cookies.as_bytes()).access(alice()), None, 200)
+            .now()
+            .unwrap()
             .is_empty()
     );
 
     // Scope change (the user was upgraded).
     let wider = Access::single("https://cdn.example.com/*", "/").unwrap();
     assert_eq!(
-        issuer.decide(RequestView::new("/").cookie_header(cookies.as_bytes()).access(wider), None, 200).len(),
+        issuer
+            .decide(RequestView::new("/").cookie_header(cookies.as_bytes()).access(wider), None, 200)
+            .now()
+            .unwrap()
+            .len(),
         4
     );
 
@@ -115,8 +129,10 @@ fn scope_change_rotation_and_hash_change_reissue() {
     let new_key = SigningKey::generate(KeyKind::EcdsaP256, "KNEWKEY").unwrap();
     let rotated =
         Issuer::builder(Arc::new(new_key)).domain("example.com").clock(ManualClock::new(T0)).build().unwrap();
-    let reissued =
-        rotated.decide(RequestView::new("/").cookie_header(cookies.as_bytes()).access(alice()), None, 200);
+    let reissued = rotated
+        .decide(RequestView::new("/").cookie_header(cookies.as_bytes()).access(alice()), None, 200)
+        .now()
+        .unwrap();
     assert!(reissued.iter().any(|h| h.starts_with("CloudFront-Key-Pair-Id=KNEWKEY;")));
 
     // Hash change to SHA-1: re-issued, and the stale CloudFront-Hash-Algorithm cookie removed.
@@ -125,8 +141,10 @@ fn scope_change_rotation_and_hash_change_reissue() {
         .clock(ManualClock::new(T0))
         .build()
         .unwrap();
-    let switched =
-        sha1.decide(RequestView::new("/").cookie_header(cookies.as_bytes()).access(alice()), None, 200);
+    let switched = sha1
+        .decide(RequestView::new("/").cookie_header(cookies.as_bytes()).access(alice()), None, 200)
+        .now()
+        .unwrap();
     assert_eq!(
         names(&switched),
         ["CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id", "CloudFront-Hash-Algorithm"]
@@ -139,6 +157,8 @@ fn scope_change_rotation_and_hash_change_reissue() {
             None,
             200
         )
+        .now()
+        .unwrap()
         .is_empty()
     );
 }
@@ -146,17 +166,25 @@ fn scope_change_rotation_and_hash_change_reissue() {
 #[test]
 fn nothing_on_5xx_and_nothing_without_access() {
     let (issuer, _) = setup();
-    assert!(issuer.decide(RequestView::new("/").access(alice()), None, 500).is_empty());
+    assert!(issuer.decide(RequestView::new("/").access(alice()), None, 500).now().unwrap().is_empty());
     assert!(
         issuer
             .decide(RequestView::new("/").access(alice()), Some(&Directive::Issue(alice())), 503)
+            .now()
+            .unwrap()
             .is_empty()
     );
-    assert!(issuer.decide(RequestView::new("/").access(alice()), Some(&Directive::Revoke), 502).is_empty());
-    assert!(issuer.decide(RequestView::new("/"), None, 200).is_empty());
+    assert!(
+        issuer
+            .decide(RequestView::new("/").access(alice()), Some(&Directive::Revoke), 502)
+            .now()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(issuer.decide(RequestView::new("/"), None, 200).now().unwrap().is_empty());
     assert_eq!(issuer.counters().signatures_made, 0);
     // 4xx still gets cookies (a 404 page is an authenticated response too).
-    assert_eq!(issuer.decide(RequestView::new("/").access(alice()), None, 404).len(), 4);
+    assert_eq!(issuer.decide(RequestView::new("/").access(alice()), None, 404).now().unwrap().len(), 4);
 }
 
 #[test]
@@ -168,7 +196,10 @@ fn scopes_are_judged_where_the_browser_sends_their_cookies() {
     ])
     .unwrap();
     // At login both sets are issued, each under its path.
-    let login = issuer.decide(RequestView::new("/login"), Some(&Directive::Issue(access.clone())), 200);
+    let login = issuer
+        .decide(RequestView::new("/login"), Some(&Directive::Issue(access.clone())), 200)
+        .now()
+        .unwrap();
     assert_eq!(login.len(), 8);
     assert!(login[..4].iter().all(|h| h.contains("; Path=/u/alice/;")));
     assert!(login[4..].iter().all(|h| h.contains("; Path=/;")));
@@ -181,6 +212,8 @@ fn scopes_are_judged_where_the_browser_sends_their_cookies() {
                 None,
                 200
             )
+            .now()
+            .unwrap()
             .is_empty()
     );
     // Under /u/alice/ the browser sends both sets, longest path first: nothing.
@@ -192,14 +225,15 @@ fn scopes_are_judged_where_the_browser_sends_their_cookies() {
                 None,
                 200
             )
+            .now()
+            .unwrap()
             .is_empty()
     );
     // Under /u/alice/ with only the root set: the alice set is missing and is issued.
-    let only_root = issuer.decide(
-        RequestView::new("/u/alice/x").cookie_header(root_set.as_bytes()).access(access),
-        None,
-        200,
-    );
+    let only_root = issuer
+        .decide(RequestView::new("/u/alice/x").cookie_header(root_set.as_bytes()).access(access), None, 200)
+        .now()
+        .unwrap();
     assert_eq!(only_root.len(), 4);
     assert!(only_root.iter().all(|h| h.contains("; Path=/u/alice/;")));
     assert_eq!(issuer.counters().signatures_made, 2);
@@ -217,20 +251,31 @@ fn hostile_cookies_are_treated_as_absent() {
         "x".repeat(30_000),
     ];
     for h in &hostile {
-        let out = issuer.decide(RequestView::new("/").cookie_header(h.as_bytes()).access(alice()), None, 200);
+        let out = issuer
+            .decide(RequestView::new("/").cookie_header(h.as_bytes()).access(alice()), None, 200)
+            .now()
+            .unwrap();
         assert!(out.iter().filter(|c| !c.contains("Max-Age=0")).count() == 4, "{:.80}", h);
     }
     let raw: &[u8] =
         b"CloudFront-Policy=\xff\xfe\x00; CloudFront-Signature=\x80; CloudFront-Key-Pair-Id=\xc3";
-    assert!(!issuer.decide(RequestView::new("/").cookie_header(raw).access(alice()), None, 200).is_empty());
+    assert!(
+        !issuer
+            .decide(RequestView::new("/").cookie_header(raw).access(alice()), None, 200)
+            .now()
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(issuer.counters().malformed_cookies, 6);
     // A foreign key-pair ID is not malformed, just not ours: re-issue.
     let (other, _) = setup();
-    let foreign =
-        jar(&other.decide(RequestView::new("/").access(alice()), None, 200)).replace(ID, "KFOREIGN");
+    let foreign = jar(&other.decide(RequestView::new("/").access(alice()), None, 200).now().unwrap())
+        .replace(ID, "KFOREIGN");
     assert_eq!(
         issuer
             .decide(RequestView::new("/").cookie_header(foreign.as_bytes()).access(alice()), None, 200)
+            .now()
+            .unwrap()
             .len(),
         4
     );
@@ -249,7 +294,10 @@ fn same_scope_same_window_signs_once_across_threads() {
                     clock.advance(Duration::from_secs(10));
                 }
                 for _ in 0..10 {
-                    assert_eq!(issuer.decide(RequestView::new("/").access(alice()), None, 200).len(), 4);
+                    assert_eq!(
+                        issuer.decide(RequestView::new("/").access(alice()), None, 200).now().unwrap().len(),
+                        4
+                    );
                 }
             });
         }
@@ -283,15 +331,17 @@ fn canned_policies_for_exact_urls() {
     let issuer =
         Issuer::builder(Arc::new(key())).policy_kind(PolicyKind::Canned).clock(clock).build().unwrap();
     let access = Access::single("https://cdn.example.com/report.pdf", "/").unwrap();
-    let set = issuer.decide(RequestView::new("/").access(access.clone()), None, 200);
+    let set = issuer.decide(RequestView::new("/").access(access.clone()), None, 200).now().unwrap();
     assert_eq!(names(&set)[0], "CloudFront-Expires");
     assert!(
         issuer
             .decide(RequestView::new("/").cookie_header(jar(&set).as_bytes()).access(access), None, 200)
+            .now()
+            .unwrap()
             .is_empty()
     );
     // A wildcard scope cannot be canned: no cookies, logged as an error, response unharmed.
-    assert!(issuer.decide(RequestView::new("/").access(alice()), None, 200).is_empty());
+    assert!(issuer.decide(RequestView::new("/").access(alice()), None, 200).now().unwrap().is_empty());
 }
 
 /// A `CloudFront-Policy` cookie set for `resource` expiring at `expires`, signed by `key`.
@@ -348,19 +398,20 @@ fn sets_the_issuer_cannot_vouch_for_count_as_absent() {
     eprintln!("{} forged sets", forged.len());
     let before = issuer.counters().malformed_cookies;
     for (n, set) in forged.iter().enumerate() {
-        let out =
-            issuer.decide(RequestView::new("/").cookie_header(set.as_bytes()).access(alice()), None, 200);
+        let out = issuer
+            .decide(RequestView::new("/").cookie_header(set.as_bytes()).access(alice()), None, 200)
+            .now()
+            .unwrap();
         assert_eq!(issued(&out), 4, "#{n}: {set}");
         // Beside a genuine set that is due for refresh, in either order: still refreshed.
         clock.set(T0);
-        let due = jar(&issuer.decide(RequestView::new("/").access(alice()), None, 200));
+        let due = jar(&issuer.decide(RequestView::new("/").access(alice()), None, 200).now().unwrap());
         clock.advance(Duration::from_secs(50 * 60));
         for header in [format!("{set}; {due}"), format!("{due}; {set}")] {
-            let out = issuer.decide(
-                RequestView::new("/").cookie_header(header.as_bytes()).access(alice()),
-                None,
-                200,
-            );
+            let out = issuer
+                .decide(RequestView::new("/").cookie_header(header.as_bytes()).access(alice()), None, 200)
+                .now()
+                .unwrap();
             assert_eq!(issued(&out), 4, "#{n} beside a due set: {header}");
         }
         clock.set(T0);
@@ -372,6 +423,8 @@ fn sets_the_issuer_cannot_vouch_for_count_as_absent() {
     assert!(
         issuer
             .decide(RequestView::new("/").cookie_header(genuine.as_bytes()).access(alice()), None, 200)
+            .now()
+            .unwrap()
             .is_empty()
     );
 }
@@ -422,12 +475,15 @@ fn another_instance_with_the_same_key_is_vouched_for_once() {
     let (a_key, b_key) = (counting(true), counting(true));
     let (a, b) = (build(a_key.clone()), build(b_key.clone()));
     // Logged in on instance B; the next requests land on A, then on either.
-    let cookies = jar(&b.decide(RequestView::new("/login"), Some(&Directive::Issue(alice())), 303));
+    let cookies =
+        jar(&b.decide(RequestView::new("/login"), Some(&Directive::Issue(alice())), 303).now().unwrap());
     for n in 0..100 {
         let instance = if n % 3 == 0 { &b } else { &a };
         assert!(
             instance
                 .decide(RequestView::new("/").cookie_header(cookies.as_bytes()).access(alice()), None, 200)
+                .now()
+                .unwrap()
                 .is_empty(),
             "#{n}"
         );
@@ -440,17 +496,20 @@ fn another_instance_with_the_same_key_is_vouched_for_once() {
     // A signer that cannot verify vouches only for what it signed itself.
     let blind = build(counting(false));
     assert_eq!(
-        issued(&blind.decide(
-            RequestView::new("/").cookie_header(cookies.as_bytes()).access(alice()),
-            None,
-            200
-        )),
+        issued(
+            &blind
+                .decide(RequestView::new("/").cookie_header(cookies.as_bytes()).access(alice()), None, 200)
+                .now()
+                .unwrap()
+        ),
         4
     );
-    let own = jar(&blind.decide(RequestView::new("/").access(alice()), None, 200));
+    let own = jar(&blind.decide(RequestView::new("/").access(alice()), None, 200).now().unwrap());
     assert!(
         blind
             .decide(RequestView::new("/").cookie_header(own.as_bytes()).access(alice()), None, 200)
+            .now()
+            .unwrap()
             .is_empty()
     );
 }
@@ -462,29 +521,39 @@ fn canned_sets_are_vouched_for_their_own_url_only() {
         Issuer::builder(Arc::new(key())).policy_kind(PolicyKind::Canned).clock(clock).build().unwrap();
     let report = Access::single("https://cdn.example.com/report.pdf", "/").unwrap();
     let other = Access::single("https://cdn.example.com/other.pdf", "/").unwrap();
-    let for_other = jar(&issuer.decide(RequestView::new("/").access(other), None, 200));
+    let for_other = jar(&issuer.decide(RequestView::new("/").access(other), None, 200).now().unwrap());
     // A genuine canned set for another URL says nothing about this one.
     assert_eq!(
-        issued(&issuer.decide(
-            RequestView::new("/").cookie_header(for_other.as_bytes()).access(report.clone()),
-            None,
-            200
-        )),
+        issued(
+            &issuer
+                .decide(
+                    RequestView::new("/").cookie_header(for_other.as_bytes()).access(report.clone()),
+                    None,
+                    200
+                )
+                .now()
+                .unwrap()
+        ),
         4
     );
     // A canned set with a forged signature or a later expiry neither.
-    let own = jar(&issuer.decide(RequestView::new("/").access(report.clone()), None, 200));
+    let own = jar(&issuer.decide(RequestView::new("/").access(report.clone()), None, 200).now().unwrap());
     let expires = value_of(&own, "CloudFront-Expires");
     for forged in [
         own.replace(value_of(&own, "CloudFront-Signature"), "AAAA"),
         own.replace(expires, &(expires.parse::<u64>().unwrap() + 60).to_string()),
     ] {
         assert_eq!(
-            issued(&issuer.decide(
-                RequestView::new("/").cookie_header(forged.as_bytes()).access(report.clone()),
-                None,
-                200
-            )),
+            issued(
+                &issuer
+                    .decide(
+                        RequestView::new("/").cookie_header(forged.as_bytes()).access(report.clone()),
+                        None,
+                        200
+                    )
+                    .now()
+                    .unwrap()
+            ),
             4,
             "{forged}"
         );
@@ -492,6 +561,8 @@ fn canned_sets_are_vouched_for_their_own_url_only() {
     assert!(
         issuer
             .decide(RequestView::new("/").cookie_header(own.as_bytes()).access(report), None, 200)
+            .now()
+            .unwrap()
             .is_empty()
     );
 }
@@ -501,7 +572,7 @@ fn canned_sets_are_vouched_for_their_own_url_only() {
 #[test]
 fn the_set_judged_is_the_set_cloudfront_reads() {
     let (issuer, _) = setup();
-    let genuine = jar(&issuer.decide(RequestView::new("/").access(alice()), None, 200));
+    let genuine = jar(&issuer.decide(RequestView::new("/").access(alice()), None, 200).now().unwrap());
     let impostor = SigningKey::generate(KeyKind::EcdsaP256, ID).unwrap();
     let forged =
         set_for(&impostor, "https://cdn.example.com/u/alice/*", EpochSeconds::new(T0.as_secs() + 3000));
@@ -525,8 +596,10 @@ fn the_set_judged_is_the_set_cloudfront_reads() {
         (format!("CloudFront-Hash-Algorithm=SHA1; {genuine}"), false),
     ] {
         assert_eq!(cdn_allows(&header), cdn_ok, "{header}");
-        let out =
-            issuer.decide(RequestView::new("/").cookie_header(header.as_bytes()).access(alice()), None, 200);
+        let out = issuer
+            .decide(RequestView::new("/").cookie_header(header.as_bytes()).access(alice()), None, 200)
+            .now()
+            .unwrap();
         assert_eq!(out.is_empty(), cdn_ok, "{header}: {out:?}");
         if !cdn_ok {
             // The fresh set is exactly what the CDN then reads (stray names removed).
@@ -537,7 +610,7 @@ fn the_set_judged_is_the_set_cloudfront_reads() {
     // Split over two Cookie headers (HTTP/2): the same reading.
     let split = [forged.as_bytes(), genuine.as_bytes()];
     let pending = issuer.inspect(RequestView::new("/").cookie_headers(split).access(alice()));
-    assert_eq!(issuer.finish(pending, None, 200).len(), 4);
+    assert_eq!(issuer.finish(pending, None, 200).now().unwrap().len(), 4);
 }
 
 /// A genuine signature over a policy this issuer would not write — another tool's layout, or
@@ -564,8 +637,10 @@ fn only_the_policy_the_issuer_writes_is_left_alone() {
             cfsign::encoding::encode(json.as_bytes()),
             cfsign::encoding::encode(&signature)
         );
-        let out =
-            issuer.decide(RequestView::new("/").cookie_header(header.as_bytes()).access(alice()), None, 200);
+        let out = issuer
+            .decide(RequestView::new("/").cookie_header(header.as_bytes()).access(alice()), None, 200)
+            .now()
+            .unwrap();
         assert_eq!(issued(&out), 4, "{json}");
     }
 }

@@ -62,7 +62,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 pub use cfsign_issuer::{AccessFn, Directive};
-use cfsign_issuer::{Issuer, Pending, RequestView};
+use cfsign_issuer::{Finish, Issuer, Pending, RequestView};
 use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderValue, Request, Response};
 use tower_layer::Layer;
@@ -152,7 +152,7 @@ where
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future>;
+    type Future = ResponseFuture<S::Future, ResBody>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -164,40 +164,64 @@ where
             .cookie_headers(request.headers().get_all(COOKIE).iter().map(HeaderValue::as_bytes))
             .access(access.access(&request));
         let pending = issuer.inspect(view);
-        ResponseFuture { inner: self.inner.call(request), state: Some((issuer.clone(), pending)) }
+        ResponseFuture {
+            inner: self.inner.call(request),
+            state: State::Running(Some((issuer.clone(), pending))),
+        }
     }
 }
 
 pin_project_lite::pin_project! {
-    /// Response future of [`CloudFrontCookieService`]: adds the `Set-Cookie` headers when the
-    /// inner response is ready.
-    pub struct ResponseFuture<Fut> {
+    /// Response future of [`CloudFrontCookieService`]: when the inner response is ready, adds
+    /// the `Set-Cookie` headers — at once, or after the signer has answered when cookies have
+    /// to be signed by one that waits (AWS KMS). The executor thread is never blocked.
+    pub struct ResponseFuture<Fut, ResBody> {
         #[pin]
         inner: Fut,
-        state: Option<(Issuer, Pending)>,
+        state: State<ResBody>,
     }
 }
 
-impl<Fut, ResBody, E> Future for ResponseFuture<Fut>
+enum State<B> {
+    /// The inner service is running.
+    Running(Option<(Issuer, Pending)>),
+    /// The response is ready; the cookies are being signed.
+    Finishing(Option<(Response<B>, Finish)>),
+}
+
+impl<Fut, ResBody, E> Future for ResponseFuture<Fut, ResBody>
 where
     Fut: Future<Output = Result<Response<ResBody>, E>>,
 {
     type Output = Result<Response<ResBody>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let mut response = ready!(this.inner.poll(cx))?;
-        if let Some((issuer, pending)) = this.state.take() {
-            let directive = response.extensions_mut().remove::<Directive>();
-            let status = response.status().as_u16();
-            for value in issuer.finish(pending, directive.as_ref(), status) {
-                // Rendered by cfsign from validated parts, so always a valid header value.
-                if let Ok(value) = HeaderValue::try_from(value) {
-                    response.headers_mut().append(SET_COOKIE, value);
+        let mut this = self.project();
+        loop {
+            match &mut *this.state {
+                State::Running(pending) => {
+                    let mut response = ready!(this.inner.as_mut().poll(cx))?;
+                    let Some((issuer, pending)) = pending.take() else { return Poll::Ready(Ok(response)) };
+                    let directive = response.extensions_mut().remove::<Directive>();
+                    let status = response.status().as_u16();
+                    let finish = issuer.finish(pending, directive.as_ref(), status);
+                    *this.state = State::Finishing(Some((response, finish)));
+                }
+                State::Finishing(slot) => {
+                    // Polled again after completion: the contract allows anything; stay pending.
+                    let Some((_, finish)) = slot.as_mut() else { return Poll::Pending };
+                    let headers = ready!(Pin::new(finish).poll(cx));
+                    let Some((mut response, _)) = slot.take() else { return Poll::Pending };
+                    for value in headers {
+                        // Rendered by cfsign from validated parts, so always a valid header value.
+                        if let Ok(value) = HeaderValue::try_from(value) {
+                            response.headers_mut().append(SET_COOKIE, value);
+                        }
+                    }
+                    return Poll::Ready(Ok(response));
                 }
             }
         }
-        Poll::Ready(Ok(response))
     }
 }
 
