@@ -14,8 +14,16 @@ use crate::fuzz::{CI_FUZZ_SECS, fuzz};
 use crate::nostd::nostd;
 
 /// The crates meant for crates.io, in dependency order.
-const PUBLISHED: [&str; 7] =
-    ["cfsign", "cfsign-verify", "cfsign-issuer", "cfsign-tower", "cfsign-actix", "cfsign-gate", "cfsign-cli"];
+const PUBLISHED: [&str; 8] = [
+    "cfsign",
+    "cfsign-kms",
+    "cfsign-verify",
+    "cfsign-issuer",
+    "cfsign-tower",
+    "cfsign-actix",
+    "cfsign-gate",
+    "cfsign-cli",
+];
 
 pub fn ci() -> Result<(), String> {
     let start = Instant::now();

@@ -20,6 +20,8 @@ use cfsign::EpochSeconds;
 pub use cfsign::rustcrypto::SigningKey;
 use cfsign_issuer::{Access, Issuer, ManualClock};
 
+pub mod kms;
+
 /// A seeded xorshift generator: the hostile-input tests are repeatable from their seed.
 pub struct Rng(pub u64);
 
@@ -65,7 +67,26 @@ pub fn trusted(keys: &[&SigningKey]) -> cfsign_verify::TrustedKeyGroups {
 }
 
 pub fn issuer(clock: &ManualClock, key: SigningKey) -> Issuer {
-    Issuer::builder(Arc::new(key)).domain("example.com").clock(clock.clone()).build().unwrap()
+    issuer_with(clock, Arc::new(key))
+}
+
+/// [`issuer`] with any signer (a KMS key in `tests/kms.rs`).
+pub fn issuer_with(clock: &ManualClock, signer: Arc<dyn cfsign::AsyncSigner>) -> Issuer {
+    Issuer::builder(signer).domain("example.com").clock(clock.clone()).build().unwrap()
+}
+
+/// Runs `scenario` against both frameworks and requires identical, non-empty transcripts (RSA
+/// and the tests' fixed clocks make them deterministic).
+pub async fn conform<F, Fut>(scenario: F) -> Vec<String>
+where
+    F: Fn(Framework) -> Fut,
+    Fut: std::future::Future<Output = Vec<String>>,
+{
+    let axum = scenario(Framework::Axum).await;
+    let actix = scenario(Framework::Actix).await;
+    assert!(!axum.is_empty());
+    assert_eq!(axum, actix, "axum and actix-web disagree");
+    axum
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
