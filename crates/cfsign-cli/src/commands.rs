@@ -100,15 +100,60 @@ pub(crate) fn keygen(args: &KeygenArgs) -> Result<ExitCode> {
 
 // ---------------------------------------------------------------------------------- signing
 
-fn signer(args: &SignArgs) -> Result<SigningKey> {
+/// Signs `policy` with the key file or the KMS key the arguments name.
+fn sign(policy: Policy, args: &SignArgs) -> Result<SignedPolicy> {
+    #[cfg(feature = "kms")]
+    if let Some(kms_key_id) = &args.kms_key_id {
+        if args.hash == Some(Hash::Sha1) {
+            return Err("AWS KMS signs with SHA-256 only: drop --hash sha1 (CloudFront accepts SHA-256 \
+                        signatures, with the Hash-Algorithm=SHA256 parameter cfsign adds)"
+                .to_owned());
+        }
+        return runtime()?.block_on(async {
+            let signer = kms_signer(kms_key_id, &args.key_pair_id).await?;
+            SignedPolicy::new_async(policy, &signer).await.map_err(|e| e.to_string())
+        });
+    }
     // `aws cloudfront sign --private-key file://key.pem`.
-    let file = args.key.strip_prefix("file://").unwrap_or(&args.key);
+    let key = args.key.as_deref().ok_or("give --key FILE")?;
+    let file = key.strip_prefix("file://").unwrap_or(key);
     let pem = read(Path::new(file))?;
     let key = SigningKey::from_pem(&pem, &args.key_pair_id).map_err(|e| format!("{file}: {e}"))?;
-    Ok(key.with_hash(match args.hash {
+    let key = key.with_hash(match args.hash.unwrap_or(Hash::Sha256) {
         Hash::Sha256 => HashAlgorithm::Sha256,
         Hash::Sha1 => HashAlgorithm::Sha1,
-    }))
+    });
+    SignedPolicy::new(policy, &key).map_err(|e| e.to_string())
+}
+
+#[cfg(feature = "kms")]
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())
+}
+
+/// A KMS client from the usual AWS configuration, and the signer for `key_id`.
+#[cfg(feature = "kms")]
+async fn kms_signer(key_id: &str, key_pair_id: &str) -> Result<cfsign_kms::KmsSigner> {
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let client = aws_sdk_kms::Client::new(&config);
+    cfsign_kms::KmsSigner::new(client, key_id, key_pair_id).await.map_err(|e| e.to_string())
+}
+
+#[cfg(feature = "kms")]
+pub(crate) fn kms_public_key(args: &crate::KmsPublicKeyArgs) -> Result<ExitCode> {
+    // The key-pair ID is CloudFront's and not known yet; any valid one will do here.
+    let signer = runtime()?.block_on(kms_signer(&args.key_id, "KMS"))?;
+    let pem = signer.public_key_pem();
+    if args.json {
+        print_json(&json!({
+            "key_id": args.key_id,
+            "key_kind": cfsign::AsyncSigner::key_kind(&signer).to_string(),
+            "public_key_pem": pem,
+        }));
+    } else {
+        print!("{pem}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn expiry(args: &SignArgs) -> Result<EpochSeconds> {
@@ -141,9 +186,8 @@ fn policy(resource: &str, pattern: Option<&str>, args: &SignArgs) -> Result<Poli
 
 pub(crate) fn url(args: &UrlArgs) -> Result<ExitCode> {
     let target = args.url.as_deref().or(args.url_flag.as_deref()).unwrap_or_default();
-    let key = signer(&args.sign)?;
     let policy = policy(target, args.policy_resource.as_deref(), &args.sign)?;
-    let signed = SignedPolicy::new(policy, &key).map_err(|e| e.to_string())?;
+    let signed = sign(policy, &args.sign)?;
     let url = signed.url(target).map_err(|e| e.to_string())?;
     if args.json {
         print_json(&json!({
@@ -160,14 +204,13 @@ pub(crate) fn url(args: &UrlArgs) -> Result<ExitCode> {
 }
 
 pub(crate) fn cookies(args: &CookiesArgs) -> Result<ExitCode> {
-    let key = signer(&args.sign)?;
     let mut attrs = CookieAttributes::new().path(args.path.as_str());
     if let Some(d) = &args.domain {
         attrs = attrs.domain(d.as_str());
     }
     attrs.validate().map_err(|e| e.to_string())?;
     let policy = policy(&args.resource, None, &args.sign)?;
-    let signed = SignedPolicy::new(policy, &key).map_err(|e| e.to_string())?;
+    let signed = sign(policy, &args.sign)?;
     let cookies = signed.cookies();
     let format = if args.json { CookieFormat::Json } else { args.format };
     match format {

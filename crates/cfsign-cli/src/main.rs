@@ -42,6 +42,20 @@ enum Command {
     Verify(VerifyArgs),
     /// Serve a directory like a CloudFront distribution with restricted viewer access.
     Serve(ServeArgs),
+    /// Print the public key of an AWS KMS signing key as PEM, for CloudFront's "Create public
+    /// key". Uses the usual AWS configuration (region, credentials, profiles, AWS_ENDPOINT_URL).
+    #[cfg(feature = "kms")]
+    KmsPublicKey(KmsPublicKeyArgs),
+}
+
+#[cfg(feature = "kms")]
+#[derive(Args, Debug)]
+struct KmsPublicKeyArgs {
+    /// The KMS key: key ID, key ARN, alias name (alias/…) or alias ARN.
+    key_id: String,
+    /// Machine-readable output: {"key_id", "key_kind", "public_key_pem"}.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -79,8 +93,16 @@ struct KeygenArgs {
 #[derive(Args, Debug)]
 struct SignArgs {
     /// Private key file (PEM: PKCS#1, PKCS#8 or SEC1); a `file://` prefix is allowed.
+    #[cfg_attr(feature = "kms", arg(required_unless_present = "kms_key_id", conflicts_with = "kms_key_id"))]
+    #[cfg_attr(not(feature = "kms"), arg(required = true))]
     #[arg(long, visible_alias = "private-key", value_name = "FILE")]
-    key: String,
+    key: Option<String>,
+    /// Sign with this AWS KMS key instead of a key file (key ID, ARN or alias; RSA_2048 or
+    /// ECC_NIST_P256, SHA-256 only). Uses the usual AWS configuration (region, credentials,
+    /// profiles, AWS_ENDPOINT_URL).
+    #[cfg(feature = "kms")]
+    #[arg(long, value_name = "KEY")]
+    kms_key_id: Option<String>,
     /// The CloudFront public key ID of that key.
     #[arg(long, value_name = "ID")]
     key_pair_id: String,
@@ -98,9 +120,9 @@ struct SignArgs {
     /// Only for viewers in this IPv4 range (e.g. 192.0.2.0/24): needs a custom policy.
     #[arg(long, visible_alias = "ip-address", value_name = "CIDR")]
     ip: Option<String>,
-    /// Hash algorithm.
-    #[arg(long, value_enum, default_value_t = Hash::Sha256)]
-    hash: Hash,
+    /// Hash algorithm (default sha256).
+    #[arg(long, value_enum)]
+    hash: Option<Hash>,
 }
 
 #[derive(Args, Debug)]
@@ -246,6 +268,8 @@ fn main() -> ExitCode {
         Command::Decode(a) => commands::decode(&a),
         Command::Verify(a) => commands::verify(&a),
         Command::Serve(a) => commands::serve(&a),
+        #[cfg(feature = "kms")]
+        Command::KmsPublicKey(a) => commands::kms_public_key(&a),
     };
     match result {
         Ok(code) => code,
