@@ -305,11 +305,6 @@ fn is_sub_delim(b: u8) -> bool {
     matches!(b, b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=')
 }
 
-/// RFC 3986 `pchar` without `pct-encoded`: what a path segment holds as itself.
-fn is_pchar(b: u8) -> bool {
-    is_unreserved(b) || is_sub_delim(b) || matches!(b, b':' | b'@')
-}
-
 fn hex_value(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
@@ -354,12 +349,14 @@ fn check_path(path: &[u8]) -> Result<(), BadRequest> {
                 match byte {
                     0 => return Err(BadRequest::EncodedNul { at: i }),
                     b'/' | b'\\' => return Err(BadRequest::EncodedSeparator { at: i }),
-                    b if is_pchar(b) => return Err(BadRequest::NeedlessPercentEncoding { at: i }),
+                    b if cfsign::policy::is_pchar(b) => {
+                        return Err(BadRequest::NeedlessPercentEncoding { at: i });
+                    }
                     _ => {}
                 }
                 i += 3;
             }
-            b if is_pchar(b) => i += 1,
+            b if cfsign::policy::is_pchar(b) => i += 1,
             _ => return Err(BadRequest::InvalidByte { at: i }),
         }
     }

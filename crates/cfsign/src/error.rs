@@ -20,6 +20,17 @@ pub enum Error {
     },
     /// A resource is empty.
     EmptyResource,
+    /// An untrusted path segment given to [`ResourceBase`](crate::ResourceBase) would name
+    /// another folder (empty, `.`, `..`, or holding `/`, `\` or NUL).
+    InvalidPathSegment {
+        /// Why (never the segment itself, which is user data).
+        reason: &'static str,
+    },
+    /// A [`ResourceBase`](crate::ResourceBase) is not a plain folder URL.
+    InvalidResourceBase {
+        /// Which rule it breaks.
+        reason: &'static str,
+    },
     /// The resource's scheme is not one CloudFront accepts.
     UnsupportedScheme {
         /// What the resource starts with.
@@ -134,6 +145,10 @@ impl fmt::Display for Error {
                 }
             }
             Error::EmptyResource => f.write_str("resource is empty: give the URL or URL pattern to sign"),
+            Error::InvalidPathSegment { reason } => {
+                write!(f, "a path segment cannot be used: {reason}; refuse or map such values before building resources")
+            }
+            Error::InvalidResourceBase { reason } => write!(f, "invalid resource base URL: {reason}"),
             Error::UnsupportedScheme { found, used_as: ResourceUse::CannedPolicy } => write!(
                 f,
                 "a canned policy needs an http:// or https:// URL, found {found:?}"

@@ -6,7 +6,7 @@
 //!
 //! ```
 //! # let pem = include_str!("../tests/data/ecdsa-p256-pkcs8.pem");
-//! use cfsign::{CookieAttributes, CustomPolicy, EpochSeconds, SigningKey, sign_cookies, sign_url_canned};
+//! use cfsign::{CookieAttributes, CustomPolicy, EpochSeconds, ResourceBase, SigningKey, sign_cookies, sign_url_canned};
 //!
 //! // The private key whose public half is in a CloudFront key group, and that key's ID.
 //! let key = SigningKey::from_pem(pem, "K2JCJMDEHXQW5F")?;
@@ -15,8 +15,11 @@
 //! // A signed URL for one file (canned policy).
 //! let url = sign_url_canned("https://cdn.example.com/report.pdf", expires, &key)?;
 //!
-//! // Signed cookies for a whole tree (custom policy with a wildcard).
-//! let policy = CustomPolicy::builder().resource("https://cdn.example.com/u/alice/*").date_less_than(expires).build()?;
+//! // Signed cookies for a user's whole folder (custom policy with a wildcard). The user ID is
+//! // untrusted: ResourceBase encodes it as one path segment, so `*`, `?` or `/` in it cannot
+//! // widen the grant (never `format!` it into a pattern).
+//! let users = ResourceBase::new("https://cdn.example.com/u/")?;
+//! let policy = CustomPolicy::builder().resource(users.prefix(["alice"])?).date_less_than(expires).build()?;
 //! let set_cookie = sign_cookies(policy, &key)?.set_cookie_headers(&CookieAttributes::new().path("/u/alice/"))?;
 //! assert_eq!(set_cookie.len(), 4); // Policy, Signature, Key-Pair-Id, Hash-Algorithm
 //! # Ok::<(), cfsign::Error>(())
@@ -26,6 +29,8 @@
 //!
 //! - [`CannedPolicy`], [`CustomPolicy`], [`Policy`]: what a signature grants; `to_json` gives
 //!   the exact bytes, [`CustomPolicy::parse`] reads any SDK's JSON.
+//! - [`ResourceBase`]: resources and URLs built from a trusted base and untrusted path
+//!   segments (user IDs, file names), which can never widen the grant.
 //! - [`SigningKey`] / [`PublicKey`] (backend `rustcrypto`), or your own [`Signer`] /
 //!   [`Verifier`] (HSM, KMS).
 //! - [`SignedPolicy`]: sign once, then [`url`](SignedPolicy::url) for any covered URL and
@@ -86,7 +91,9 @@ pub use cookie::{CookieAttributes, CookieLifetime, SameSite, SignedCookies};
 pub use epoch::EpochSeconds;
 pub use error::{Error, ResourceUse};
 pub use key::{AsyncSigner, HashAlgorithm, KeyKind, KeyPairId, SignFuture, Signer, Verifier};
-pub use policy::{CannedPolicy, CustomPolicy, CustomPolicyBuilder, Policy, SourceIp, resource_matches};
+pub use policy::{
+    CannedPolicy, CustomPolicy, CustomPolicyBuilder, Policy, ResourceBase, SourceIp, resource_matches,
+};
 // Features are additive: `cfsign::SigningKey` is RustCrypto's whatever else the dependency
 // tree enables; AWS-LC's keys are only ever named `cfsign::aws_lc::…`.
 #[cfg(feature = "rustcrypto")]

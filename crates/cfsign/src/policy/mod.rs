@@ -24,12 +24,14 @@
 //! # Ok::<(), cfsign::Error>(())
 //! ```
 
+mod base;
 mod json;
 pub(crate) mod resource;
 mod source_ip;
 
 use alloc::string::String;
 
+pub use base::{ResourceBase, is_pchar, push_path_segment, wildcard_inside_segment};
 pub use resource::{resource_matches, wildcard_match};
 pub use source_ip::SourceIp;
 
@@ -219,6 +221,10 @@ pub struct CustomPolicyBuilder {
 impl CustomPolicyBuilder {
     /// The URL or URL pattern (`*` any run, `?` one character; docs/cloudfront-format.md §7),
     /// as raw text.
+    ///
+    /// For patterns you write. `*` and `?` cannot be escaped, so user data interpolated here
+    /// (`format!(".../u/{name}/*")`) widens the grant when it holds them, or `/`: build such
+    /// resources with [`ResourceBase`](crate::ResourceBase) (`base.prefix([name])`).
     pub fn resource(mut self, pattern: impl Into<String>) -> Self {
         self.resource = Some(Some(pattern.into()));
         self

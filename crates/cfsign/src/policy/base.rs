@@ -1,0 +1,309 @@
+//! Resources built from a trusted base URL and untrusted path segments, so that user data can
+//! never widen what a policy grants (docs/cloudfront-format.md §7).
+//!
+//! In a policy's resource `*` and `?` are wildcards that cannot be escaped, and CloudFront
+//! compares the URL as sent. `format!("https://cdn.example.com/u/{name}/*")` therefore grants
+//! a user named `a*` every folder starting with `a`, and one named `x/../y` another folder.
+//! [`ResourceBase`] writes each segment as one RFC 3986 path segment in the single spelling
+//! CloudFront and cfsign's gate compare: `*` and every byte that is not a path character
+//! percent-encoded, segments that would name another folder refused.
+
+use alloc::string::String;
+use core::fmt::Write as _;
+
+use super::resource::{Use, validate};
+use crate::Error;
+
+/// RFC 3986 `pchar` without `pct-encoded`: the bytes a path segment holds as themselves
+/// (`unreserved`, `sub-delims`, `:` and `@`). Every other byte is written `%XX`.
+#[must_use]
+pub fn is_pchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+                | b':'
+                | b'@'
+        )
+}
+
+/// Appends `segment` to `out` as one path segment: bytes that are path characters as
+/// themselves, except `*` (a wildcard in a policy); every other byte (`?`, `%`, space,
+/// non-ASCII, …) as `%XX` with uppercase digits.
+///
+/// # Errors
+/// [`Error::InvalidPathSegment`] when the segment is empty, `.` or `..`, or holds `/`, `\`
+/// or NUL: an origin would read it as another folder (or no file at all), whatever the
+/// encoding.
+pub fn push_path_segment(out: &mut String, segment: &str) -> Result<(), Error> {
+    let reason = match segment {
+        "" => Some("it is empty (a URL with `//` names the folder above at most origins)"),
+        "." | ".." => Some("it is `.` or `..`, which names this folder or the one above"),
+        s if s.contains('/') => {
+            Some("it holds `/`, which makes two segments (encoded as %2F, origins such as S3 decode it back)")
+        }
+        s if s.contains('\\') => Some("it holds `\\`, which some origins read as `/`"),
+        s if s.contains('\0') => Some("it holds a NUL byte, which no file name holds"),
+        _ => None,
+    };
+    if let Some(reason) = reason {
+        return Err(Error::InvalidPathSegment { reason });
+    }
+    for &b in segment.as_bytes() {
+        if is_pchar(b) && b != b'*' {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    Ok(())
+}
+
+/// A fixed, trusted base URL (`https://cdn.example.com/u/`) under which resources are built
+/// from untrusted path segments (a user ID, a file name, a tenant slug, a JWT claim). Whatever
+/// the segments hold, the result names exactly those segments under the base: every wildcard
+/// and every byte outside RFC 3986's path characters is percent-encoded, and a segment that
+/// would name another folder (`..`, `a/b`, empty) is refused.
+///
+/// ```
+/// use cfsign::ResourceBase;
+///
+/// let users = ResourceBase::new("https://cdn.example.com/u/")?;
+/// // Everything under one user's folder: the resource of a custom policy (cookies).
+/// assert_eq!(users.prefix(["alice"])?, "https://cdn.example.com/u/alice/*");
+/// // A user named `a*` gets their own folder, not every folder starting with `a`.
+/// assert_eq!(users.prefix(["a*"])?, "https://cdn.example.com/u/a%2A/*");
+/// // One file: the URL of a signed URL or a canned policy.
+/// assert_eq!(users.url(["bob", "cat photo?.jpg"])?, "https://cdn.example.com/u/bob/cat%20photo%3F.jpg");
+/// // A segment that would reach another folder is refused, with the reason.
+/// assert!(users.prefix(["x/../y"]).unwrap_err().to_string().contains("`/`"));
+/// # Ok::<(), cfsign::Error>(())
+/// ```
+///
+/// Everything a built resource covers lies under `base` + the encoded segments + `/`: the
+/// encoded segments hold no `*`, `?` or `/`, so CloudFront's matching (`resource_matches`) can
+/// only match them literally. Note that cfsign's gate, which accepts one spelling per file a
+/// decoding origin opens, refuses request paths holding `%2A`; a segment with `*` is safe but
+/// its files are served only by CloudFront itself.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ResourceBase {
+    base: String,
+}
+
+impl ResourceBase {
+    /// A base URL: `http://` or `https://`, a host without wildcards, and a path that ends with
+    /// `/` and holds only RFC 3986 path characters other than `*` (no `%`, no `.`, `..` or
+    /// empty segments), no query.
+    ///
+    /// # Errors
+    /// [`Error::InvalidResourceBase`] saying which rule the base breaks, or the error of an
+    /// invalid URL.
+    pub fn new(base: &str) -> Result<Self, Error> {
+        validate(base, Use::Url)?;
+        let invalid = |reason| Err(Error::InvalidResourceBase { reason });
+        let Some((_, rest)) = base.split_once("://") else {
+            return invalid("it has no `://`");
+        };
+        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        if host.is_empty() || host.contains(['*', '?', '@']) {
+            return invalid("its host must be a host name or address, without wildcards or user info");
+        }
+        if !path.ends_with('/') {
+            return invalid("its path must end with `/` (e.g. https://cdn.example.com/u/)");
+        }
+        if let Some(b) = path.bytes().find(|&b| b != b'/' && (!is_pchar(b) || b == b'*')) {
+            return Err(Error::InvalidResourceBase {
+                reason: match b {
+                    b'*' => {
+                        "its path holds `*`: write the base without wildcards; `prefix` adds the trailing one"
+                    }
+                    b'?' => "it has a query: a base is a folder",
+                    b'%' => "its path holds `%`: write the base's folders as plain path characters",
+                    _ => "its path holds a byte that is not an RFC 3986 path character",
+                },
+            });
+        }
+        if path.len() > 1 && path[1..path.len() - 1].split('/').any(|s| matches!(s, "" | "." | "..")) {
+            return invalid("its path has an empty, `.` or `..` segment");
+        }
+        Ok(ResourceBase { base: base.into() })
+    }
+
+    /// The base URL as given.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.base
+    }
+
+    /// The path of the base (`/u/` for `https://cdn.example.com/u/`).
+    #[must_use]
+    pub fn path(&self) -> &str {
+        let rest = self.base.split_once("://").map_or("", |(_, rest)| rest);
+        rest.find('/').map_or("/", |i| &rest[i..])
+    }
+
+    /// The URL of one object: the base, then `segments` joined with `/` (the last is usually a
+    /// file name). For a signed URL or a canned policy.
+    ///
+    /// # Errors
+    /// [`Error::InvalidPathSegment`] for a segment that is empty, `.`, `..`, or holds `/`, `\`
+    /// or NUL.
+    pub fn url<S: AsRef<str>>(&self, segments: impl IntoIterator<Item = S>) -> Result<String, Error> {
+        let mut url = self.base.clone();
+        for (i, segment) in segments.into_iter().enumerate() {
+            if i > 0 {
+                url.push('/');
+            }
+            push_path_segment(&mut url, segment.as_ref())?;
+        }
+        Ok(url)
+    }
+
+    /// The URL of the folder `segments` name under the base, ending with `/` (the base itself
+    /// when there are no segments).
+    ///
+    /// # Errors
+    /// As [`url`](Self::url).
+    pub fn folder<S: AsRef<str>>(&self, segments: impl IntoIterator<Item = S>) -> Result<String, Error> {
+        let mut folder = self.url(segments)?;
+        if !folder.ends_with('/') {
+            folder.push('/');
+        }
+        Ok(folder)
+    }
+
+    /// Everything under the folder `segments` name: [`folder`](Self::folder) + `*`. For a
+    /// custom policy's resource.
+    ///
+    /// # Errors
+    /// As [`url`](Self::url).
+    pub fn prefix<S: AsRef<str>>(&self, segments: impl IntoIterator<Item = S>) -> Result<String, Error> {
+        let mut pattern = self.folder(segments)?;
+        pattern.push('*');
+        Ok(pattern)
+    }
+}
+
+/// A non-final path segment of a policy resource that holds a wildcard beside other characters
+/// (`a*` in `https://cdn.example.com/u/a*/*`): rarely meant, and the usual sign of user data
+/// interpolated into a pattern (see [`ResourceBase`]). `None` for patterns such as
+/// `…/videos/*`, `…/u/*/public/*` or `…/videos/*.mp4`.
+#[must_use]
+pub fn wildcard_inside_segment(resource: &str) -> Option<&str> {
+    let rest = resource.split_once("://").map_or(resource, |(_, rest)| rest);
+    let path = &rest[rest.find('/')?..];
+    // The path section ends at the first `?` (docs/cloudfront-format.md §7).
+    let path = path.split('?').next().unwrap_or(path);
+    let mut segments = path.split('/').skip(1).peekable();
+    while let Some(segment) = segments.next() {
+        if segments.peek().is_some() && segment.contains('*') && segment != "*" {
+            return Some(segment);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn segments_are_encoded_once_in_the_one_spelling() {
+        let base = ResourceBase::new("https://cdn.example.com/u/").unwrap();
+        for (segment, encoded) in [
+            ("alice", "alice"),
+            ("a*", "a%2A"),
+            ("a?", "a%3F"),
+            ("%2A", "%252A"),
+            ("..x", "..x"),
+            ("Zoë", "Zo%C3%AB"),
+            ("a b", "a%20b"),
+            ("a;b=c:d@e!$&'()+,", "a;b=c:d@e!$&'()+,"),
+            ("~-._", "~-._"),
+            ("#frag", "%23frag"),
+            ("\u{7f}\t", "%7F%09"),
+        ] {
+            assert_eq!(
+                base.prefix([segment]).unwrap(),
+                alloc::format!("https://cdn.example.com/u/{encoded}/*")
+            );
+        }
+        assert_eq!(base.prefix::<&str>([]).unwrap(), "https://cdn.example.com/u/*");
+        assert_eq!(base.url(["a", "b.jpg"]).unwrap(), "https://cdn.example.com/u/a/b.jpg");
+        assert_eq!(base.path(), "/u/");
+        assert_eq!(ResourceBase::new("https://cdn.example.com/").unwrap().path(), "/");
+    }
+
+    #[test]
+    fn segments_naming_another_folder_are_refused_with_why() {
+        let base = ResourceBase::new("https://cdn.example.com/u/").unwrap();
+        for (segment, why) in [
+            ("", "empty"),
+            (".", "`..`"),
+            ("..", "`..`"),
+            ("x/../y", "`/`"),
+            ("*/", "`/`"),
+            ("a\\b", "`\\`"),
+            ("a\0", "NUL"),
+        ] {
+            let err = base.prefix([segment]).unwrap_err();
+            assert!(matches!(err, Error::InvalidPathSegment { .. }), "{segment:?}");
+            assert!(err.to_string().contains(why), "{segment:?}: {err}");
+        }
+        assert!(base.url(["ok", ".."]).is_err());
+    }
+
+    #[test]
+    fn bases_are_checked_once() {
+        for (base, why) in [
+            ("https://cdn.example.com/u", "end with `/`"),
+            ("https://cdn.example.com", "end with `/`"),
+            ("https://*.example.com/u/", "wildcards"),
+            ("https://cdn.example.com/u*/", "`*`"),
+            ("https://cdn.example.com/u/?a=b/", "query"),
+            ("https://cdn.example.com/%75/", "`%`"),
+            ("https://cdn.example.com/a//", "`..`"),
+            ("https://cdn.example.com/a/../", "`..`"),
+            ("https://user@cdn.example.com/u/", "user info"),
+        ] {
+            let err = ResourceBase::new(base).unwrap_err();
+            assert!(err.to_string().contains(why), "{base}: {err}");
+        }
+        assert!(matches!(
+            ResourceBase::new("ftp://cdn.example.com/u/"),
+            Err(Error::UnsupportedScheme { .. })
+        ));
+        assert!(matches!(ResourceBase::new("https://cdn.example.com/u/#x"), Err(Error::FragmentInUrl)));
+        ResourceBase::new("http://127.0.0.1:8080/media/u/").unwrap();
+    }
+
+    #[test]
+    fn wildcards_inside_a_segment_are_pointed_out() {
+        for (resource, found) in [
+            ("https://cdn.example.com/u/a*/*", Some("a*")),
+            ("https://cdn.example.com/u/*a/x.jpg", Some("*a")),
+            ("https://cdn.example.com/u/alice/*", None),
+            ("https://cdn.example.com/u/*/public/*", None),
+            ("https://cdn.example.com/videos/*.mp4", None),
+            ("https://*.example.com/*", None),
+            ("*", None),
+            ("https://cdn.example.com/a?b*/c", None),
+        ] {
+            assert_eq!(wildcard_inside_segment(resource), found, "{resource}");
+        }
+    }
+}
