@@ -18,7 +18,7 @@ use std::sync::Arc;
 // comparable byte for byte; name it explicitly (with `aws-lc`, `cfsign::SigningKey` is AWS-LC's).
 use cfsign::EpochSeconds;
 pub use cfsign::rustcrypto::SigningKey;
-use cfsign_issuer::{Access, Issuer, ManualClock};
+use cfsign_issuer::{Access, Issuer, ManualClock, Scope};
 
 pub mod kms;
 
@@ -112,13 +112,15 @@ fn session(cookie_headers: impl Iterator<Item = Vec<u8>>) -> Option<User> {
 }
 
 pub fn access(user: &User) -> Option<Access> {
-    let resource = match user.tier.as_str() {
-        "shared" => "https://cdn.example.com/shared/*".to_owned(),
+    // Tier and name come from the session cookie: segments under a fixed base, never text
+    // in a pattern.
+    let scope = match user.tier.as_str() {
+        "shared" => Scope::prefix("https://cdn.example.com/", ["shared"]),
         // A scope shared by everyone in the group (e.g. `group3`).
-        group if group.starts_with("group") => format!("https://cdn.example.com/{group}/*"),
-        tier => format!("https://cdn.example.com/{tier}/{}/*", user.name),
+        group if group.starts_with("group") => Scope::prefix("https://cdn.example.com/", [group]),
+        tier => Scope::prefix("https://cdn.example.com/", [tier, user.name.as_str()]),
     };
-    Access::single(resource, "/").ok()
+    scope.and_then(|s| s.with_cookie_path("/")).map(Access::from).ok()
 }
 
 fn login_user(body: &str) -> User {

@@ -18,6 +18,11 @@ impl Scope {
     /// A scope for `resource` (e.g. `https://cdn.example.com/u/alice/*`), whose cookies are
     /// sent under `cookie_path` (e.g. `/u/alice/`; browsers match it literally, so no `*`).
     ///
+    /// For patterns a developer writes. **Never interpolate user data into `resource`**: `*`
+    /// and `?` are wildcards CloudFront offers no escape for, so `format!(".../u/{name}/*")`
+    /// grants a user named `a*` every folder starting with `a`. Build per-user scopes with
+    /// [`Scope::prefix`].
+    ///
     /// # Errors
     /// [`IssuerError::InvalidScope`] when the resource is not a valid custom-policy resource
     /// or the path is not a valid cookie path.
@@ -30,6 +35,60 @@ impl Scope {
             .map_err(IssuerError::InvalidScope)?;
         CookieAttributes::new().path(cookie_path.as_str()).validate().map_err(IssuerError::InvalidScope)?;
         Ok(Scope { resource, cookie_path })
+    }
+
+    /// Everything under the folder that `segments` (untrusted: user IDs, tenant slugs, claims)
+    /// name under the trusted `base`, with the cookie path of that folder: each segment is
+    /// percent-encoded as one path segment (`*` and `?` included), and a segment that would
+    /// name another folder (empty, `.`, `..`, holding `/`, `\` or NUL) or that a cookie `Path`
+    /// cannot hold (`;`) is refused. See
+    /// [`cfsign::ResourceBase`].
+    ///
+    /// ```
+    /// use cfsign_issuer::{Access, Scope};
+    ///
+    /// let scope = Scope::prefix("https://cdn.example.com/u/", ["alice"])?;
+    /// assert_eq!(scope.resource(), "https://cdn.example.com/u/alice/*");
+    /// assert_eq!(scope.cookie_path(), "/u/alice/");
+    /// // Whatever the user is called, the scope is their folder and nothing else.
+    /// assert_eq!(Scope::prefix("https://cdn.example.com/u/", ["a*"])?.resource(), "https://cdn.example.com/u/a%2A/*");
+    /// assert!(Scope::prefix("https://cdn.example.com/u/", ["../bob"]).is_err());
+    ///
+    /// // The app reads its cookies back on its own paths: send them everywhere on the domain.
+    /// let access = Access::from(Scope::prefix("https://cdn.example.com/u/", ["alice"])?.with_cookie_path("/")?);
+    /// # let _ = access;
+    /// # Ok::<(), cfsign_issuer::IssuerError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`IssuerError::InvalidScope`] with [`cfsign::Error::InvalidResourceBase`] or
+    /// [`cfsign::Error::InvalidPathSegment`] saying why; or when the folder's path cannot be a
+    /// cookie path (a segment holds `;`).
+    pub fn prefix<S: AsRef<str>>(
+        base: &str,
+        segments: impl IntoIterator<Item = S>,
+    ) -> Result<Self, IssuerError> {
+        let base = cfsign::ResourceBase::new(base).map_err(IssuerError::InvalidScope)?;
+        let folder = base.folder(segments).map_err(IssuerError::InvalidScope)?;
+        // The folder's path: the base's, then the encoded segments (the one spelling browsers
+        // send, so the cookie path matches their requests).
+        let cookie_path = format!("{}{}", base.path(), &folder[base.as_str().len()..]);
+        if cookie_path.contains(';') {
+            return Err(IssuerError::InvalidScope(cfsign::Error::InvalidPathSegment {
+                reason: "it holds `;`, which a cookie Path cannot hold (Set-Cookie attributes end at `;`)",
+            }));
+        }
+        Scope::new(format!("{folder}*"), cookie_path)
+    }
+
+    /// This scope with its cookies sent under `cookie_path` instead, e.g. `/` when the app
+    /// reads its cookies back on its own pages (the issuer only sees, and refreshes, cookies
+    /// the browser sends it). The resource is unchanged.
+    ///
+    /// # Errors
+    /// [`IssuerError::InvalidScope`] when the path is not a valid cookie path.
+    pub fn with_cookie_path(self, cookie_path: impl Into<String>) -> Result<Self, IssuerError> {
+        Scope::new(self.resource, cookie_path)
     }
 
     /// The resource pattern signed into the policy.
@@ -86,7 +145,8 @@ impl Access {
         Ok(Access(scopes.into()))
     }
 
-    /// Access to one scope.
+    /// Access to one scope, from a pattern you write (see [`Scope::new`]; for per-user scopes
+    /// use `Access::from(Scope::prefix(base, [user_id])?)`).
     ///
     /// # Errors
     /// As [`Scope::new`].
@@ -98,6 +158,13 @@ impl Access {
     #[must_use]
     pub fn scopes(&self) -> &[Scope] {
         &self.0
+    }
+}
+
+impl From<Scope> for Access {
+    /// Access to one scope.
+    fn from(scope: Scope) -> Self {
+        Access(Arc::new([scope]))
     }
 }
 
