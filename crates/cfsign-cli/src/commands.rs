@@ -300,6 +300,15 @@ pub(crate) fn decode(args: &DecodeArgs) -> Result<ExitCode> {
     if policy.as_ref().is_some_and(|p| p.source_ip().is_some()) {
         warnings.push("has an IP condition: viewers reaching CloudFront over IPv6 never match it".into());
     }
+    if let Some(segment) =
+        policy.as_ref().and_then(CustomPolicy::resource).and_then(cfsign::policy::wildcard_inside_segment)
+    {
+        warnings.push(format!(
+            "the resource has a wildcard inside the path segment {segment:?}: usually user data put into a \
+             pattern with format!, which widens it (a user named `a*` opens every folder starting with `a`); \
+             build per-user resources with cfsign::ResourceBase or cfsign_issuer::Scope::prefix"
+        ));
+    }
     if input.split(';').any(|a| a.trim().strip_prefix("Path=").is_some_and(|p| p.contains('*'))) {
         warnings.push(
             "a cookie Path contains `*`: browsers match paths literally; use /images/, not /images/*".into(),

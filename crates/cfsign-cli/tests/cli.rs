@@ -296,6 +296,36 @@ fn decode_explains_without_a_key() {
     let out = stdout(&run(&["decode", path, "--now", "1"]));
     assert!(out.contains("Path contains `*`") && out.contains("policy:       canned"), "{out}");
 
+    // A wildcard inside a path segment: the usual sign of user data interpolated into a pattern.
+    let cookies = |resource: &str| {
+        let o = run(&[
+            "cookies",
+            resource,
+            "--key",
+            &key,
+            "--key-pair-id",
+            "KCLI",
+            "--expires",
+            "2000000000",
+            "--format",
+            "header",
+        ]);
+        stdout(&o).trim().to_owned()
+    };
+    let out = stdout(&run(&["decode", &cookies("https://cdn.example.com/u/a*/*"), "--now", "1"]));
+    assert!(
+        out.contains("wildcard inside the path segment \"a*\"") && out.contains("Scope::prefix"),
+        "{out}"
+    );
+    for fine in [
+        "https://cdn.example.com/u/a%2A/*",
+        "https://cdn.example.com/videos/*.mp4",
+        "https://cdn.example.com/u/*/public/*",
+    ] {
+        let out = stdout(&run(&["decode", &cookies(fine), "--now", "1"]));
+        assert!(!out.contains("wildcard inside"), "{fine}: {out}");
+    }
+
     // What verify refuses, decode reports the same way (one reader of the wire format).
     let zero = "CloudFront-Expires=02000000000; CloudFront-Signature=AAAA; CloudFront-Key-Pair-Id=K";
     let out = stdout(&run(&["decode", zero, "--now", "1"]));
