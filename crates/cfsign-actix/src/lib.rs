@@ -10,10 +10,14 @@
 //! use std::sync::Arc;
 //! use actix_web::{App, HttpResponse, dev::ServiceRequest, web};
 //! use cfsign_actix::{CloudFrontCookieMiddleware, CloudFrontResponseExt};
-//! use cfsign_issuer::{Access, Issuer};
+//! use cfsign_issuer::{Access, Issuer, Scope};
 //!
 //! fn access_for(user: &str) -> Option<Access> {
-//!     Access::single(format!("https://cdn.example.com/u/{user}/*"), "/").ok()
+//!     // The user ID is one percent-encoded path segment: whatever it holds, the scope is
+//!     // that user's folder (`format!` into a pattern would let `*` or `/` widen it).
+//!     let scope = Scope::prefix("https://cdn.example.com/u/", [user]).ok()?;
+//!     // Cookies on every path, so the app sees them come back and refreshes them.
+//!     scope.with_cookie_path("/").map(Access::from).ok()
 //! }
 //!
 //! async fn login() -> HttpResponse {

@@ -11,7 +11,7 @@
 //! ```
 //! use std::sync::Arc;
 //! use axum::{Extension, Router, response::Redirect, routing::{get, post}};
-//! use cfsign_issuer::{Access, Directive, Issuer};
+//! use cfsign_issuer::{Access, Directive, Issuer, Scope};
 //! use cfsign_tower::CloudFrontCookieLayer;
 //!
 //! /// What your auth layer puts into the request extensions.
@@ -19,7 +19,11 @@
 //! struct User(String);
 //!
 //! fn access_for(user: &str) -> Option<Access> {
-//!     Access::single(format!("https://cdn.example.com/u/{user}/*"), "/").ok()
+//!     // The user ID is one percent-encoded path segment: whatever it holds, the scope is
+//!     // that user's folder (`format!` into a pattern would let `*` or `/` widen it).
+//!     let scope = Scope::prefix("https://cdn.example.com/u/", [user]).ok()?;
+//!     // Cookies on every path, so the app sees them come back and refreshes them.
+//!     scope.with_cookie_path("/").map(Access::from).ok()
 //! }
 //!
 //! async fn login() -> (Extension<Directive>, Redirect) {

@@ -18,7 +18,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use cfsign_gate::{Gate, GateLayer};
-use cfsign_issuer::{Access, Directive, Issuer};
+use cfsign_issuer::{Access, Directive, Issuer, Scope};
 use cfsign_tower::CloudFrontCookieLayer;
 use cfsign_verify::TrustedKeyGroups;
 use tower::ServiceBuilder;
@@ -37,10 +37,21 @@ pub fn valid_user(name: &str) -> bool {
     DEMO_USERS.contains(&name)
 }
 
-/// What a user may see on the CDN: their own folder.
+/// What a user may see on the CDN: their own folder, `<cdn>/u/<user>/*`. The user name is
+/// one percent-encoded path segment (`Scope::prefix`), so no name can widen the scope; the
+/// cookies go to every path so that the app sees them come back and refreshes them.
 #[must_use]
 pub fn access_for(cdn: &CdnOrigin, user: &str) -> Option<Access> {
-    Access::single(format!("{}/u/{user}/*", cdn.0), "/").ok()
+    let scope = Scope::prefix(&format!("{}/u/", cdn.0), [user]).ok()?;
+    scope.with_cookie_path("/").map(Access::from).ok()
+}
+
+/// The URL of one of `user`'s files on the CDN, built the same way.
+#[must_use]
+pub fn media_url(cdn: &CdnOrigin, user: &str, file: &str) -> String {
+    cfsign::ResourceBase::new(&format!("{}/u/", cdn.0))
+        .and_then(|base| base.url([user, file]))
+        .unwrap_or_default()
 }
 
 /// Demo authentication: the `demo_user` cookie names the user. Replace with real auth.
@@ -106,7 +117,8 @@ async fn logout() -> impl IntoResponse {
 /// The `/me` document.
 #[must_use]
 pub fn me_json(user: Option<&str>, cdn: &CdnOrigin) -> serde_json::Value {
-    let resource = user.map(|u| format!("{}/u/{u}/*", cdn.0));
+    let access = user.and_then(|u| access_for(cdn, u));
+    let resource = access.as_ref().and_then(|a| a.scopes().first()).map(|scope| scope.resource().to_owned());
     serde_json::json!({ "user": user, "resource": resource })
 }
 
@@ -124,13 +136,16 @@ pub fn page(user: Option<&str>, cdn: &CdnOrigin) -> String {
 CloudFront signed cookies.</p>
 <div>{images}</div>
 <p>This one is someone else's, so the CDN refuses it:</p>
-<img id="foreign" alt="refused" src="{cdn}/u/{other}/photo-1.svg" width="120" height="120">
+<img id="foreign" alt="refused" src="{foreign}" width="120" height="120">
 <form method="post" action="/logout"><button id="logout">Sign out</button></form>"#,
             cdn = cdn.0,
             images = (1..=3)
-                .map(|n| format!(r#"<img class="private" alt="photo {n}" src="{}/u/{user}/photo-{n}.svg" width="120" height="120">"#, cdn.0))
+                .map(|n| {
+                    let src = media_url(cdn, user, &format!("photo-{n}.svg"));
+                    format!(r#"<img class="private" alt="photo {n}" src="{src}" width="120" height="120">"#)
+                })
                 .collect::<String>(),
-            other = if user == "bob" { "alice" } else { "bob" },
+            foreign = media_url(cdn, if user == "bob" { "alice" } else { "bob" }, "photo-1.svg"),
         ),
         None => r#"<h1>cfsign demo</h1>
 <form method="post" action="/login">
