@@ -394,6 +394,7 @@ impl GateLayer {
     /// the connection's — axum's `ConnectInfo<SocketAddr>` (feature `axum`, on by default) or
     /// a `SocketAddr` request extension — the clock is the system's.
     pub fn new(gate: Gate) -> Self {
+        metrics::describe();
         GateLayer {
             config: Arc::new(Config {
                 gate,
@@ -516,6 +517,66 @@ impl Config {
     }
 }
 
+/// The gate's requests through the `metrics` facade (feature `metrics`; a no-op without it or
+/// without a recorder). Labels are bounded: an outcome, a CloudFront code and a reason kind —
+/// never a URL, a host, a user or a key-pair ID from the request.
+#[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+mod metrics {
+    use cfsign_verify::Denial;
+
+    /// `cfsign_gate_requests_total{result}`.
+    pub(crate) const REQUESTS: &str = "cfsign_gate_requests_total";
+    /// `cfsign_gate_denials_total{code, reason}`.
+    pub(crate) const DENIALS: &str = "cfsign_gate_denials_total";
+
+    pub(crate) enum Outcome<'a> {
+        /// A protected behaviour, and the request's signature verified.
+        Allowed,
+        /// A protected behaviour, refused with CloudFront's 403.
+        Denied(&'a Denial),
+        /// A behaviour without restricted viewer access.
+        Public,
+        /// A target or `Host` not in normal form: 400.
+        BadRequest,
+        /// A host the distribution does not serve: 403.
+        UnknownHost,
+    }
+
+    #[cfg_attr(not(feature = "metrics"), allow(clippy::needless_pass_by_value))]
+    pub(crate) fn request(_outcome: Outcome<'_>) {
+        #[cfg(feature = "metrics")]
+        {
+            let result = match &_outcome {
+                Outcome::Allowed => "allowed",
+                Outcome::Denied(_) => "denied",
+                Outcome::Public => "public",
+                Outcome::BadRequest => "bad_request",
+                Outcome::UnknownHost => "unknown_host",
+            };
+            ::metrics::counter!(REQUESTS, "result" => result).increment(1);
+            if let Outcome::Denied(denial) = _outcome {
+                let labels = [("code", denial.code().as_str()), ("reason", denial.reason().kind())];
+                ::metrics::counter!(DENIALS, &labels).increment(1);
+            }
+        }
+    }
+
+    /// Describes the metrics to the installed recorder; called when a gate is built.
+    pub(crate) fn describe() {
+        #[cfg(feature = "metrics")]
+        {
+            ::metrics::describe_counter!(
+                REQUESTS,
+                "Requests through the gate by result: allowed, denied (CloudFront's 403), public (no restricted viewer access), bad_request, unknown_host"
+            );
+            ::metrics::describe_counter!(
+                DENIALS,
+                "Denied requests by CloudFront code (AccessDenied, MissingKey, ...) and reason (expired, bad_signature, resource_mismatch, ip_not_allowed, unknown_key_pair_id, ...)"
+            );
+        }
+    }
+}
+
 fn denied<B>(denial: &Denial) -> Response<GateBody<B>> {
     refused(StatusCode::FORBIDDEN, Denial::CONTENT_TYPE, denial.xml_body())
 }
@@ -548,11 +609,13 @@ where
         let url = match config.request_url(&parts) {
             Ok(url) => url,
             Err(bad) => {
+                metrics::request(metrics::Outcome::BadRequest);
                 let body = format!("400 Bad Request: {bad} (cfsign gate; see docs/verifying.md)\n");
                 return refuse(refused(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", body));
             }
         };
         if !config.gate.serves_host(url.host()) {
+            metrics::request(metrics::Outcome::UnknownHost);
             let body = "403 Forbidden: the request could not be satisfied: this distribution does not \
                         serve the requested host (cfsign gate)\n";
             return refuse(refused(StatusCode::FORBIDDEN, "text/plain; charset=utf-8", body.to_owned()));
@@ -561,8 +624,14 @@ where
             match config.check(trusted, &parts, &url) {
                 Ok(Some(stripped)) => parts.uri = stripped,
                 Ok(None) => {}
-                Err(denial) => return refuse(denied(&denial)),
+                Err(denial) => {
+                    metrics::request(metrics::Outcome::Denied(&denial));
+                    return refuse(denied(&denial));
+                }
             }
+            metrics::request(metrics::Outcome::Allowed);
+        } else {
+            metrics::request(metrics::Outcome::Public);
         }
         GateFuture::Inner { future: self.inner.call(Request::from_parts(parts, body)) }
     }

@@ -13,8 +13,9 @@ use cfsign::{
     AsyncSigner, EpochSeconds, Error, HashAlgorithm, KeyKind, KeyPairId, SignFuture, SignedCookies, Verifier,
 };
 use futures_util::future::{FutureExt, Shared};
+use tracing::Instrument;
 
-use crate::counters::Counters;
+use crate::counters::{Counters, Event};
 
 /// One signing of one policy, awaited by every request that needs it; once complete, the
 /// cached signature.
@@ -76,7 +77,7 @@ impl CachingSigner {
     fn flight(&self, message: &[u8]) -> Flight {
         let mut e = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(flight) = e.map.get(message) {
-            Counters::bump(&self.counters.cache_hits);
+            self.counters.record(Event::CacheHit);
             return flight.clone();
         }
         while e.order.len() >= self.capacity {
@@ -87,9 +88,16 @@ impl CachingSigner {
                 None => break,
             }
         }
-        Counters::bump(&self.counters.signatures_made);
+        self.counters.record(Event::SignatureStarted);
+        // A span per signing (not per waiting request): where a slow KMS shows up in traces.
+        let span = tracing::debug_span!(
+            "cfsign.sign",
+            key_pair_id = self.inner.key_pair_id().as_str(),
+            policy_bytes = message.len()
+        );
         let flight =
             sign_once(Arc::clone(&self.inner), message.to_vec(), self.timeout, Arc::clone(&self.counters))
+                .instrument(span)
                 .boxed()
                 .shared();
         e.map.insert(message.to_vec(), flight.clone());
@@ -170,6 +178,7 @@ async fn sign_once(
     timeout: Duration,
     counters: Arc<Counters>,
 ) -> Result<Arc<[u8]>, Error> {
+    let started = std::time::Instant::now();
     let mut signing = signer.sign(&message);
     let result = match futures_util::poll!(signing.as_mut()) {
         std::task::Poll::Ready(result) => result,
@@ -189,8 +198,9 @@ async fn sign_once(
         Error::Signing { .. } => e,
         other => Error::Signing { reason: other.to_string() },
     });
+    counters.signing_took(started.elapsed(), result.is_ok());
     if let Err(e) = &result {
-        Counters::bump(&counters.sign_failures);
+        counters.record(Event::SigningFailed);
         tracing::warn!(
             key_pair_id = signer.key_pair_id().as_str(),
             error = %e,

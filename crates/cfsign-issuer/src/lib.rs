@@ -89,7 +89,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use counters::CounterSnapshot;
 
 use cache::CachingSigner;
-use counters::Counters;
+use counters::{Counters, Event};
 
 /// Which policy the cookies carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -261,6 +261,8 @@ impl IssuerBuilder {
         }
         self.attributes.clone().path(self.default_path.as_str()).validate().map_err(IssuerError::Cookie)?;
         let counters = Arc::new(Counters::default());
+        #[cfg(feature = "metrics")]
+        counters::describe();
         Ok(Issuer {
             inner: Arc::new(Inner {
                 signer: ArcSwap::from_pointee(CachingSigner::new(
@@ -441,7 +443,7 @@ impl Issuer {
             None => Vec::new(),
         };
         if let Some(why) = malformed {
-            Counters::bump(&i.counters.malformed_cookies);
+            i.counters.record(Event::Malformed);
             self.warn_rate_limited(why);
         }
         Pending { access, refresh, names: read.names() }
@@ -475,7 +477,8 @@ impl Issuer {
                 _ => return Finish::ready(Vec::new()),
             },
         };
-        Finish(FinishState::Issuing(Box::pin(self.clone().issue(access, scopes, pending.names))))
+        let refresh = directive.is_none();
+        Finish(FinishState::Issuing(Box::pin(self.clone().issue(access, scopes, pending.names, refresh))))
     }
 
     /// [`inspect`](Self::inspect) and [`finish`](Self::finish) in one call.
@@ -497,7 +500,13 @@ impl Issuer {
 
     /// Cookies for `scopes` of `access`, signed concurrently; a scope whose signing fails is
     /// left out (and logged by the signer).
-    async fn issue(self, access: Access, scopes: Vec<usize>, names_in_request: ParameterSet) -> Vec<String> {
+    async fn issue(
+        self,
+        access: Access,
+        scopes: Vec<usize>,
+        names_in_request: ParameterSet,
+        refresh: bool,
+    ) -> Vec<String> {
         let i = &*self.inner;
         // One signer for the whole response, even if a rotation happens meanwhile.
         let signer = i.signer.load_full();
@@ -535,7 +544,7 @@ impl Issuer {
             });
             match headers {
                 Ok(headers) => {
-                    Counters::bump(&i.counters.cookies_issued);
+                    i.counters.record(if refresh { Event::Refreshed } else { Event::Issued });
                     out.extend(headers);
                 }
                 // A signing failure was counted and logged once by the signer.
@@ -559,7 +568,7 @@ impl Issuer {
         let mut out = Vec::new();
         for path in paths {
             if let Ok(h) = SignedCookies::removal_headers(&self.attributes(path)) {
-                Counters::bump(&i.counters.cookies_revoked);
+                i.counters.record(Event::Revoked);
                 out.extend(h);
             }
         }
