@@ -179,6 +179,13 @@ pub fn app(issuer: Issuer, cdn: CdnOrigin) -> Router {
         .layer(ServiceBuilder::new().layer(middleware::from_fn(demo_auth)).layer(cloudfront))
 }
 
+/// `router` with `GET /metrics`: the issuer's and the gate's metrics (and anything else
+/// recorded through the `metrics` facade) as Prometheus text, from the recorder `handle`
+/// belongs to (installed once per process, in `main`).
+pub fn with_metrics(router: Router, handle: metrics_exporter_prometheus::PrometheusHandle) -> Router {
+    router.route("/metrics", get(move || std::future::ready(handle.render())))
+}
+
 /// The demo's users: the local CDN holds three images for each.
 pub const DEMO_USERS: [&str; 3] = ["alice", "bob", "carol"];
 

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use axum_app::{CdnOrigin, app, cdn, cli};
+use axum_app::{CdnOrigin, app, cdn, cli, with_metrics};
 use cfsign_issuer::Issuer;
 
 #[tokio::main]
@@ -33,7 +33,11 @@ async fn run() -> Result<(), String> {
     let origin = CdnOrigin(format!("http://{cdn_addr}"));
     args.announce(app_addr, &origin);
 
-    let app_server = axum::serve(app_listener, app(issuer, origin));
+    // The issuer's and the gate's metrics, as Prometheus text at /metrics on the app.
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .map_err(|e| format!("cannot install the metrics recorder: {e}"))?;
+    let app_server = axum::serve(app_listener, with_metrics(app(issuer, origin), metrics));
     let cdn_server = axum::serve(
         cdn_listener,
         cdn(trusted, cfsign::EpochSeconds::now)
