@@ -309,6 +309,30 @@ pub(crate) fn decode(args: &DecodeArgs) -> Result<ExitCode> {
              build per-user resources with cfsign::ResourceBase or cfsign_issuer::Scope::prefix"
         ));
     }
+    // Set-Cookie attributes pasted with the cookies: would a browser send them to the resource?
+    let attribute = |name: &str| {
+        input.split([';', '\n']).find_map(|a| {
+            let (k, v) = a.trim().split_once('=')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+        })
+    };
+    if let Some(resource) = policy.as_ref().and_then(CustomPolicy::resource)
+        && (attribute("Domain").is_some() || attribute("Path").is_some())
+    {
+        let mut attrs = cfsign::CookieAttributes::new();
+        if let Some(domain) = attribute("Domain") {
+            attrs = attrs.domain(domain);
+        }
+        if let Some(path) = attribute("Path").filter(|p| !p.contains('*')) {
+            attrs = attrs.path(path);
+        }
+        if attribute("SameSite").is_some_and(|s| s.eq_ignore_ascii_case("Strict")) {
+            attrs = attrs.same_site(cfsign::SameSite::Strict);
+        }
+        if let Some(why) = attrs.reaches(resource) {
+            warnings.push(why);
+        }
+    }
     if input.split(';').any(|a| a.trim().strip_prefix("Path=").is_some_and(|p| p.contains('*'))) {
         warnings.push(
             "a cookie Path contains `*`: browsers match paths literally; use /images/, not /images/*".into(),

@@ -326,6 +326,51 @@ fn decode_explains_without_a_key() {
         assert!(!out.contains("wildcard inside"), "{fine}: {out}");
     }
 
+    // Set-Cookie attributes that keep the cookies from the resource: the same lessons as the
+    // issuer's (cookies on another domain, a Path outside the resource, Strict to another site).
+    let set_cookie = |resource: &str, attrs: &str| {
+        let o = run(&[
+            "cookies",
+            resource,
+            "--key",
+            &key,
+            "--key-pair-id",
+            "KCLI",
+            "--expires",
+            "2000000000",
+            "--format",
+            "header",
+        ]);
+        format!("{}; {attrs}", stdout(&o).trim())
+    };
+    for (resource, attrs, needle) in [
+        (
+            "https://d111111abcdef8.cloudfront.net/u/a/*",
+            "Domain=example.com; Path=/",
+            "never sent to d111111abcdef8.cloudfront.net",
+        ),
+        (
+            "https://cdn.example.com/u/a/*",
+            "Domain=example.com; Path=/images/",
+            "Path=/images/ are never sent",
+        ),
+        (
+            "https://media.example.net/u/a/*",
+            "Domain=example.com; SameSite=Strict",
+            "SameSite=Strict cookies are never sent to another site",
+        ),
+    ] {
+        let out = stdout(&run(&["decode", &set_cookie(resource, attrs), "--now", "1"]));
+        assert!(out.contains(needle), "{resource} {attrs}: {out}");
+    }
+    let out = stdout(&run(&[
+        "decode",
+        &set_cookie("https://cdn.example.com/u/a/*", "Domain=example.com; Path=/u/"),
+        "--now",
+        "1",
+    ]));
+    assert!(!out.contains("never sent"), "{out}");
+
     // What verify refuses, decode reports the same way (one reader of the wire format).
     let zero = "CloudFront-Expires=02000000000; CloudFront-Signature=AAAA; CloudFront-Key-Pair-Id=K";
     let out = stdout(&run(&["decode", zero, "--now", "1"]));

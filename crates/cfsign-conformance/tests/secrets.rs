@@ -6,67 +6,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use cfsign::{Error, HashAlgorithm, KeyKind, KeyPairId, Signer};
 use cfsign_conformance::{
-    Browser, Framework, SigningKey, T0, issuer, key, raw_request, start, start_gate, trusted,
+    Browser, Capture, Framework, SigningKey, T0, issuer, key, raw_request, start, start_gate, trusted,
 };
 use cfsign_issuer::{Access, Directive, Issuer, ManualClock, RequestView};
 use cfsign_verify::{KeyGroup, TrustedKeyGroups};
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Metadata, Subscriber};
-
-// ------------------------------------------------------------------------ capturing everything
-
-#[derive(Clone, Default)]
-struct Capture {
-    text: Arc<Mutex<String>>,
-    next_span: Arc<AtomicU64>,
-}
-
-struct Fields<'a>(&'a mut String);
-
-impl Visit for Fields<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        let _ = write!(self.0, " {}={value:?}", field.name());
-    }
-}
-
-impl Capture {
-    fn line(&self, head: String, fill: impl FnOnce(&mut Fields<'_>)) {
-        let mut line = head;
-        fill(&mut Fields(&mut line));
-        line.push('\n');
-        self.text.lock().unwrap().push_str(&line);
-    }
-}
-
-impl Subscriber for Capture {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
-        Some(tracing::level_filters::LevelFilter::TRACE)
-    }
-    fn new_span(&self, span: &Attributes<'_>) -> Id {
-        let m = span.metadata();
-        self.line(format!("SPAN {} {} {}", m.level(), m.target(), m.name()), |f| span.record(f));
-        Id::from_u64(self.next_span.fetch_add(1, Ordering::Relaxed) + 1)
-    }
-    fn record(&self, _: &Id, values: &Record<'_>) {
-        self.line("RECORD".to_owned(), |f| values.record(f));
-    }
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, event: &Event<'_>) {
-        let m = event.metadata();
-        self.line(format!("{} {}", m.level(), m.target()), |f| event.record(f));
-    }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
-}
 
 // ------------------------------------------------------------------------------ key material
 

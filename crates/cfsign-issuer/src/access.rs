@@ -25,7 +25,9 @@ impl Scope {
     ///
     /// # Errors
     /// [`IssuerError::InvalidScope`] when the resource is not a valid custom-policy resource
-    /// or the path is not a valid cookie path.
+    /// or the path is not a valid cookie path; [`IssuerError::Unreachable`] when browsers would
+    /// never send cookies with that path along with requests for the resource's files
+    /// (`Path=/images/` for `https://cdn.example.com/u/alice/*`).
     pub fn new(resource: impl Into<String>, cookie_path: impl Into<String>) -> Result<Self, IssuerError> {
         let (resource, cookie_path) = (resource.into(), cookie_path.into());
         CustomPolicy::builder()
@@ -33,7 +35,12 @@ impl Scope {
             .date_less_than(EpochSeconds::new(1))
             .build()
             .map_err(IssuerError::InvalidScope)?;
-        CookieAttributes::new().path(cookie_path.as_str()).validate().map_err(IssuerError::InvalidScope)?;
+        let attributes = CookieAttributes::new().path(cookie_path.as_str());
+        attributes.validate().map_err(IssuerError::InvalidScope)?;
+        // A cookie path outside the resource: the browser would never send the cookies there.
+        if let Some(why) = attributes.reaches(&resource) {
+            return Err(IssuerError::Unreachable(why));
+        }
         Ok(Scope { resource, cookie_path })
     }
 
@@ -107,14 +114,7 @@ impl Scope {
     /// (the browser's path-match, docs/cloudfront-format.md §5).
     #[must_use]
     pub fn visible_at(&self, request_path: &str) -> bool {
-        let p = self.cookie_path.as_str();
-        // The usual path, without a string comparison.
-        if p == "/" {
-            return request_path.starts_with('/');
-        }
-        request_path == p
-            || (request_path.starts_with(p)
-                && (p.ends_with('/') || request_path.as_bytes().get(p.len()) == Some(&b'/')))
+        cfsign::cookie::path_matches(&self.cookie_path, request_path)
     }
 }
 

@@ -72,7 +72,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -111,6 +111,9 @@ pub enum IssuerError {
     Cookie(cfsign::Error),
     /// An invalid scope resource or cookie path.
     InvalidScope(cfsign::Error),
+    /// Cookies that browsers would never send with requests for the scope's files (a cookie
+    /// path outside the resource): what to change.
+    Unreachable(String),
 }
 
 impl fmt::Display for IssuerError {
@@ -119,6 +122,7 @@ impl fmt::Display for IssuerError {
             IssuerError::Config(why) => write!(f, "invalid issuer configuration: {why}"),
             IssuerError::Cookie(e) => write!(f, "invalid cookie attributes: {e}"),
             IssuerError::InvalidScope(e) => write!(f, "invalid scope: {e}"),
+            IssuerError::Unreachable(why) => write!(f, "invalid scope: {why}"),
         }
     }
 }
@@ -282,6 +286,7 @@ impl IssuerBuilder {
                 clock: self.clock,
                 counters,
                 last_warning: AtomicU64::new(0),
+                warned_unreachable: AtomicBool::new(false),
             }),
         })
     }
@@ -301,6 +306,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     counters: Arc<Counters>,
     last_warning: AtomicU64,
+    /// Whether the warning about cookies that cannot reach their CDN was logged.
+    warned_unreachable: AtomicBool,
 }
 
 /// Decides which CloudFront cookies each response sets. Cheap to clone (shared state).
@@ -534,6 +541,15 @@ impl Issuer {
         let mut out = Vec::new();
         for (scope, cookies) in sets {
             let attrs = self.attributes(scope.cookie_path());
+            // Only here are the cookie Domain and the scope's host known together.
+            if let Some(why) = attrs.reaches(scope.resource())
+                && !i.warned_unreachable.swap(true, Ordering::Relaxed)
+            {
+                tracing::warn!(
+                    scope = scope.resource(),
+                    "cfsign: {why} (logged once per issuer; the cookies are still set)"
+                );
+            }
             let headers = cookies.and_then(|cookies| {
                 let stale = names_in_request.without(cookies.parameters().collect());
                 let mut headers = cookies.set_cookie_headers(&attrs)?;

@@ -291,6 +291,66 @@ impl CookieAttributes {
         Ok(())
     }
 
+    /// Why cookies with these attributes would never go with a request for the files of the
+    /// policy resource `resource`, when that is certain from the two alone
+    /// (docs/cloudfront-format.md §5): a `Domain` that does not cover the resource's host
+    /// (CloudFront needs an alternate domain name under the app's domain; a
+    /// `*.cloudfront.net` host can never get the app's cookies), a `Path` outside the
+    /// resource's path, `SameSite=Strict` towards a host outside `Domain` (another site). The
+    /// message says what to change. `None` when the cookies can reach some of the files, or
+    /// when it cannot be known (host-only cookies: the app's own host is not known here).
+    ///
+    /// ```
+    /// use cfsign::CookieAttributes;
+    ///
+    /// let app = CookieAttributes::new().domain("example.com");
+    /// assert!(app.reaches("https://cdn.example.com/u/alice/*").is_none());
+    /// let why = app.reaches("https://d111111abcdef8.cloudfront.net/u/alice/*").unwrap();
+    /// assert!(why.contains("alternate domain name"));
+    /// let why = app.path("/images/").reaches("https://cdn.example.com/u/alice/*").unwrap();
+    /// assert!(why.contains("Path=/images/"));
+    /// ```
+    #[must_use]
+    pub fn reaches(&self, resource: &str) -> Option<String> {
+        let (host, path) = resource_host_and_path(resource);
+        if let (Some(domain), Some(host)) = (&self.domain, host) {
+            let domain = domain.strip_prefix('.').unwrap_or(domain).to_ascii_lowercase();
+            // A host pattern `*.example.com` covers hosts ending with what follows its last `*`.
+            let (pattern, literal) = match host.rfind('*') {
+                Some(i) => (true, &host[i + 1..]),
+                None => (false, host),
+            };
+            let literal = literal.to_ascii_lowercase();
+            let under = literal.ends_with(&alloc::format!(".{domain}"));
+            // A pattern ending in `*` (`cdn.example.*`) names no host to check.
+            let covered = under || literal == domain && !pattern || pattern && literal.is_empty();
+            if !covered {
+                let strict = if self.same_site == SameSite::Strict {
+                    ", and SameSite=Strict cookies are never sent to another site"
+                } else {
+                    ""
+                };
+                return Some(alloc::format!(
+                    "cookies with Domain={domain} are never sent to {host}{strict}: serve the files under an \
+                     alternate domain name of the distribution below {domain} (e.g. cdn.{domain}) and sign \
+                     that host, or set Domain to a parent of both the app and {host}"
+                ));
+            }
+        }
+        if let Some(path) = path {
+            // What every file of the resource starts with.
+            let prefix = path.split(['*', '?']).next().unwrap_or(path);
+            if !path_matches(&self.path, prefix) && !self.path.starts_with(prefix) {
+                return Some(alloc::format!(
+                    "cookies with Path={} are never sent with requests for {resource}: use a Path that \
+                     the resource's path starts with (e.g. Path=/ or Path={prefix})",
+                    self.path
+                ));
+            }
+        }
+        None
+    }
+
     fn render(&self, name: &str, value: &str, policy_expiry: Option<EpochSeconds>) -> String {
         let mut s = String::with_capacity(name.len() + value.len() + 120);
         s.push_str(name);
@@ -334,10 +394,98 @@ impl CookieAttributes {
     }
 }
 
+/// Whether a browser sends a cookie with `cookie_path` along with a request for
+/// `request_path` (the browser's path-match, docs/cloudfront-format.md §5): the paths are
+/// equal, or the cookie path is a prefix that ends with `/` or is followed by `/`.
+#[must_use]
+pub fn path_matches(cookie_path: &str, request_path: &str) -> bool {
+    request_path == cookie_path
+        || (request_path.starts_with(cookie_path)
+            && (cookie_path.ends_with('/') || request_path.as_bytes().get(cookie_path.len()) == Some(&b'/')))
+}
+
+/// The host (without port) and the path of a policy resource or URL; `None` for a part that is
+/// absent or only a wildcard (`*` alone, `*://*/*`).
+fn resource_host_and_path(resource: &str) -> (Option<&str>, Option<&str>) {
+    if resource == "*" {
+        return (None, None);
+    }
+    let rest = resource.split_once("://").map_or(resource, |(_, rest)| rest);
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(i) => (&rest[..i], Some(&rest[i..])),
+        None => (rest, None),
+    };
+    let path = path.map(|p| p.split('?').next().unwrap_or(p)).filter(|p| !p.is_empty());
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if !host.contains(']') || host.ends_with(']') => {
+            if port.bytes().all(|b| b.is_ascii_digit() || b == b'*') { host } else { authority }
+        }
+        _ => authority,
+    };
+    let host = (!host.is_empty() && host != "*").then_some(host);
+    (host, path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use alloc::string::ToString;
+
+    #[test]
+    fn cookies_that_can_never_reach_the_resource_are_named() {
+        let app = CookieAttributes::new().domain("example.com");
+        for fine in [
+            "https://cdn.example.com/u/alice/*",
+            "https://CDN.Example.com:443/u/*",
+            "https://example.com/x.jpg",
+            "https://*.example.com/*",
+            "*://*/*",
+            "*",
+            "https://cdn.example.*/a",
+        ] {
+            assert_eq!(app.reaches(fine), None, "{fine}");
+        }
+        for (resource, needle) in [
+            (
+                "https://d111111abcdef8.cloudfront.net/u/alice/*",
+                "alternate domain name of the distribution below example.com",
+            ),
+            ("https://badexample.com/*", "never sent to badexample.com"),
+            ("https://*.cloudfront.net/*", "never sent to *.cloudfront.net"),
+        ] {
+            let why = app.reaches(resource).unwrap();
+            assert!(why.contains(needle), "{resource}: {why}");
+            assert!(!why.contains("Strict"), "{why}");
+        }
+        let strict = app
+            .clone()
+            .same_site(SameSite::Strict)
+            .reaches("https://d111111abcdef8.cloudfront.net/*")
+            .unwrap();
+        assert!(strict.contains("SameSite=Strict cookies are never sent to another site"), "{strict}");
+        assert_eq!(app.clone().same_site(SameSite::Strict).reaches("https://cdn.example.com/*"), None);
+
+        // Path: the browser's path-match against what every file of the resource starts with.
+        for (path, resource, reaches) in [
+            ("/", "https://cdn.example.com/u/alice/*", true),
+            ("/u/", "https://cdn.example.com/u/alice/*", true),
+            ("/u/alice/", "https://cdn.example.com/u/alice/*", true),
+            ("/u/alice/public/", "https://cdn.example.com/u/alice/*", true),
+            ("/images/", "https://cdn.example.com/u/alice/*", false),
+            ("/u/al", "https://cdn.example.com/u/alice/*", false),
+            ("/u/bob/", "https://cdn.example.com/u/alice/a.jpg", false),
+            ("/images/", "https://*.example.com*", true),
+        ] {
+            let why = CookieAttributes::new().path(path).reaches(resource);
+            assert_eq!(why.is_none(), reaches, "{path} {resource}: {why:?}");
+            if let Some(why) = why {
+                assert!(why.contains(&alloc::format!("Path={path} are never sent")), "{why}");
+            }
+        }
+        assert!(
+            path_matches("/u/", "/u/alice") && path_matches("/u", "/u/alice") && !path_matches("/u", "/ux")
+        );
+    }
 
     fn sample(canned: bool, hash: HashAlgorithm) -> SignedCookies {
         SignedCookies::new(
