@@ -485,7 +485,8 @@ impl Issuer {
             },
         };
         let refresh = directive.is_none();
-        Finish(FinishState::Issuing(Box::pin(self.clone().issue(access, scopes, pending.names, refresh))))
+        let issuing = Box::pin(self.clone().issue(access, scopes, pending.names, refresh));
+        Finish(FinishState::Issuing(issuing, self.inner.sign_timeout))
     }
 
     /// [`inspect`](Self::inspect) and [`finish`](Self::finish) in one call.
@@ -621,7 +622,8 @@ pub struct Finish(FinishState);
 
 enum FinishState {
     Ready(Option<Vec<String>>),
-    Issuing(Pin<Box<dyn Future<Output = Vec<String>> + Send>>),
+    /// The issuing, and how long [`Finish::now`] may wait for it (the signing timeout).
+    Issuing(Pin<Box<dyn Future<Output = Vec<String>> + Send>>, Duration),
 }
 
 impl Finish {
@@ -629,21 +631,38 @@ impl Finish {
         Finish(FinishState::Ready(Some(headers)))
     }
 
-    /// The headers, when they are known without waiting: always, unless cookies have to be
-    /// signed by a signer that has not answered yet (or the future was polled to completion).
-    /// For a framework that cannot await; the signing stays in the cache for the next request.
+    /// The headers, for a caller that cannot await (a synchronous framework): at once unless
+    /// cookies have to be signed; then this thread waits for the signing — its own, or the
+    /// same policy's being signed on another thread — up to the issuer's
+    /// [`sign_timeout`](IssuerBuilder::sign_timeout). `None` when that passed without an answer
+    /// (a remote signer such as AWS KMS needs an async runtime to make progress: await the
+    /// `Finish` there instead, and never call `now` on an async executor's thread), or when the
+    /// future was already completed.
     #[must_use]
     pub fn now(&mut self) -> Option<Vec<String>> {
+        /// Wakes the waiting thread.
+        struct Unpark(std::thread::Thread);
+        impl std::task::Wake for Unpark {
+            fn wake(self: Arc<Self>) {
+                self.0.unpark();
+            }
+        }
         match &mut self.0 {
             FinishState::Ready(headers) => headers.take(),
-            FinishState::Issuing(issuing) => {
-                let mut cx = Context::from_waker(std::task::Waker::noop());
-                match issuing.as_mut().poll(&mut cx) {
-                    Poll::Ready(headers) => {
+            FinishState::Issuing(issuing, timeout) => {
+                let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
+                let mut cx = Context::from_waker(&waker);
+                let deadline = std::time::Instant::now() + *timeout;
+                loop {
+                    if let Poll::Ready(headers) = issuing.as_mut().poll(&mut cx) {
                         self.0 = FinishState::Ready(None);
-                        Some(headers)
+                        return Some(headers);
                     }
-                    Poll::Pending => None,
+                    let left = deadline.saturating_duration_since(std::time::Instant::now());
+                    if left.is_zero() {
+                        return None;
+                    }
+                    std::thread::park_timeout(left);
                 }
             }
         }
@@ -656,7 +675,7 @@ impl Future for Finish {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<String>> {
         match &mut self.0 {
             FinishState::Ready(headers) => Poll::Ready(headers.take().unwrap_or_default()),
-            FinishState::Issuing(issuing) => issuing.as_mut().poll(cx),
+            FinishState::Issuing(issuing, _) => issuing.as_mut().poll(cx),
         }
     }
 }
@@ -665,7 +684,7 @@ impl fmt::Debug for Finish {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             FinishState::Ready(headers) => f.debug_tuple("Finish::Ready").field(headers).finish(),
-            FinishState::Issuing(_) => f.write_str("Finish::Issuing"),
+            FinishState::Issuing(..) => f.write_str("Finish::Issuing"),
         }
     }
 }
