@@ -47,8 +47,8 @@ impl Scope {
     /// Everything under the folder that `segments` (untrusted: user IDs, tenant slugs, claims)
     /// name under the trusted `base`, with the cookie path of that folder: each segment is
     /// percent-encoded as one path segment (`*` and `?` included), and a segment that would
-    /// name another folder (empty, `.`, `..`, holding `/`, `\` or NUL) or that a cookie `Path`
-    /// cannot hold (`;`) is refused. See
+    /// name another folder (empty, `.`, `..`, holding `/`, `\`, `;` or NUL) is refused, as is
+    /// an empty list (the whole base is a pattern you write by hand). See
     /// [`cfsign::ResourceBase`].
     ///
     /// ```
@@ -69,8 +69,7 @@ impl Scope {
     ///
     /// # Errors
     /// [`IssuerError::InvalidScope`] with [`cfsign::Error::InvalidResourceBase`] or
-    /// [`cfsign::Error::InvalidPathSegment`] saying why; or when the folder's path cannot be a
-    /// cookie path (a segment holds `;`).
+    /// [`cfsign::Error::InvalidPathSegment`] saying why.
     pub fn prefix<S: AsRef<str>>(
         base: &str,
         segments: impl IntoIterator<Item = S>,
@@ -80,11 +79,6 @@ impl Scope {
         // The folder's path: the base's, then the encoded segments (the one spelling browsers
         // send, so the cookie path matches their requests).
         let cookie_path = format!("{}{}", base.path(), &folder[base.as_str().len()..]);
-        if cookie_path.contains(';') {
-            return Err(IssuerError::InvalidScope(cfsign::Error::InvalidPathSegment {
-                reason: "it holds `;`, which a cookie Path cannot hold (Set-Cookie attributes end at `;`)",
-            }));
-        }
         Scope::new(format!("{folder}*"), cookie_path)
     }
 

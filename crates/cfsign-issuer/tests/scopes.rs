@@ -8,6 +8,7 @@ use std::sync::{Arc, LazyLock};
 
 use cfsign::{EpochSeconds, KeyKind, ResourceBase, SigningKey, resource_matches};
 use cfsign_issuer::{Access, Directive, Issuer, IssuerError, ManualClock, RequestView, Scope};
+use cfsign_verify::target::RequestUrl;
 use cfsign_verify::{KeyGroup, Reason, Request, TrustedKeyGroups};
 use proptest::prelude::*;
 
@@ -75,18 +76,41 @@ fn request_tail() -> impl Strategy<Value = String> {
     .prop_map(|parts| parts.concat())
 }
 
+/// The path segments a decoding origin (S3, a file server) reads from `path`: each
+/// percent-decoded once. `None` when a `%` starts no escape.
+fn decoded_segments(path: &str) -> Option<Vec<Vec<u8>>> {
+    path.trim_start_matches('/')
+        .split('/')
+        .map(|segment| {
+            let (bytes, mut out, mut i) = (segment.as_bytes(), Vec::new(), 0);
+            while i < bytes.len() {
+                if bytes[i] == b'%' {
+                    let hex = segment.get(i + 1..i + 3)?;
+                    out.push(u8::from_str_radix(hex, 16).ok()?);
+                    i += 3;
+                } else {
+                    out.push(bytes[i]);
+                    i += 1;
+                }
+            }
+            Some(out)
+        })
+        .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     #[test]
     fn a_built_scope_covers_its_folder_and_nothing_else(
-        user in segment(),
-        other in segment(),
+        user in prop::collection::vec(segment(), 0..3),
+        other in prop::collection::vec(segment(), 1..3),
         file in "[a-z]{1,8}\\.jpg",
         tail in request_tail(),
+        inside in any::<bool>(),
     ) {
-        let built = Scope::prefix(BASE, [user.as_str()]);
-        if must_refuse(&user) {
+        let built = Scope::prefix(BASE, &user);
+        if user.is_empty() || user.iter().any(|u| must_refuse(u)) {
             let err = built.unwrap_err();
             prop_assert!(matches!(err, IssuerError::InvalidScope(cfsign::Error::InvalidPathSegment { .. })), "{err}");
             prop_assert!(err.to_string().contains("cannot be used"), "{err}");
@@ -94,30 +118,38 @@ proptest! {
         }
         let scope = built.unwrap();
         let base = ResourceBase::new(BASE).unwrap();
-        let folder = base.folder([user.as_str()]).unwrap();
+        let folder = base.folder(&user).unwrap();
         prop_assert_eq!(scope.resource(), format!("{folder}*"));
-        prop_assert!(!folder[BASE.len()..folder.len() - 1].contains(['*', '?', '/']));
+        prop_assert!(!folder[BASE.len()..].contains(['*', '?']));
+        prop_assert_eq!(folder[BASE.len()..].matches('/').count(), user.len());
         prop_assert_eq!(scope.cookie_path(), &folder["https://cdn.example.com".len()..]);
 
         // The user's own files: allowed.
         let cookies = cookies_for(Access::from(scope.clone()));
-        let own = base.url([user.as_str(), file.as_str()]).unwrap();
-        prop_assert_eq!(decide(&own, &cookies), Ok(()));
+        let mut own = user.clone();
+        own.push(file.clone());
+        prop_assert_eq!(decide(&base.url(&own).unwrap(), &cookies), Ok(()));
 
-        // Another user's files, however that user is named: refused for the resource.
-        if other != user && !must_refuse(&other) {
-            let theirs = base.url([other.as_str(), file.as_str()]).unwrap();
+        // Another user's files, however that user is named (any list that is not the user's
+        // own folder or a folder inside it): refused for the resource.
+        if !other.starts_with(&user) && !other.iter().any(|o| must_refuse(o)) {
+            let mut theirs = other.clone();
+            theirs.push(file);
+            let theirs = base.url(&theirs).unwrap();
             prop_assert_eq!(decide(&theirs, &cookies), Err(Reason::ResourceMismatch), "{}", theirs);
         }
 
-        // Any request at all under the host: matched only inside the folder.
-        let url = format!("{BASE}{tail}");
-        if resource_matches(scope.resource(), &url) {
-            prop_assert!(url.starts_with(&folder), "{} matched {}", scope.resource(), url);
-        }
-        let elsewhere = format!("https://cdn.example.com/{tail}");
-        if resource_matches(scope.resource(), &elsewhere) {
-            prop_assert!(elsewhere.starts_with(&folder), "{} matched {}", scope.resource(), elsewhere);
+        // Any request the gate accepts (normal form) that the policy matches names, once
+        // decoded as the origin decodes it, a path inside the user's folder. Half the tails
+        // start inside the folder, so that matches happen.
+        let target = if inside { format!("{}{tail}", &folder["https://cdn.example.com".len()..]) } else { format!("/{tail}") };
+        if let Ok(url) = RequestUrl::new("https", Some(b"cdn.example.com"), target.as_bytes())
+            && resource_matches(scope.resource(), url.as_str())
+        {
+            let wanted: Vec<Vec<u8>> =
+                std::iter::once(b"u".to_vec()).chain(user.iter().map(|u| u.as_bytes().to_vec())).collect();
+            let read = decoded_segments(url.path()).unwrap();
+            prop_assert!(read.len() > wanted.len() && read[..wanted.len()] == wanted[..], "{} read as {:?}", url, read);
         }
     }
 }

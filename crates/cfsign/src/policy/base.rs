@@ -45,8 +45,8 @@ pub fn is_pchar(b: u8) -> bool {
 /// non-ASCII, …) as `%XX` with uppercase digits.
 ///
 /// # Errors
-/// [`Error::InvalidPathSegment`] when the segment is empty, `.` or `..`, or holds `/`, `\`
-/// or NUL: an origin would read it as another folder (or no file at all), whatever the
+/// [`Error::InvalidPathSegment`] when the segment is empty, `.` or `..`, or holds `/`, `\`,
+/// `;` or NUL: an origin would read it as another folder (or no file at all), whatever the
 /// encoding.
 pub fn push_path_segment(out: &mut String, segment: &str) -> Result<(), Error> {
     let reason = match segment {
@@ -57,6 +57,9 @@ pub fn push_path_segment(out: &mut String, segment: &str) -> Result<(), Error> {
         }
         s if s.contains('\\') => Some("it holds `\\`, which some origins read as `/`"),
         s if s.contains('\0') => Some("it holds a NUL byte, which no file name holds"),
+        s if s.contains(';') => Some(
+            "it holds `;`, after which some origins (Tomcat, Jetty, Spring) ignore the rest of the segment",
+        ),
         _ => None,
     };
     if let Some(reason) = reason {
@@ -93,6 +96,12 @@ pub fn push_path_segment(out: &mut String, segment: &str) -> Result<(), Error> {
 /// # Ok::<(), cfsign::Error>(())
 /// ```
 ///
+/// What it relies on: the origin reads a path segment as its percent-decoded bytes, once,
+/// and resolves no dot segments after CloudFront's matching (S3, and cfsign's gate, which
+/// refuses targets not in normal form). Origins that fold case, normalise Unicode, trim
+/// trailing dots or decode twice make more names equal than the policy does: map user data to
+/// stable IDs (`[a-z0-9-]`) before it becomes a path when such an origin is in play.
+///
 /// Everything a built resource covers lies under `base` + the encoded segments + `/`: the
 /// encoded segments hold no `*`, `?` or `/`, so CloudFront's matching (`resource_matches`) can
 /// only match them literally. Note that cfsign's gate, which accepts one spelling per file a
@@ -124,7 +133,7 @@ impl ResourceBase {
         if !path.ends_with('/') {
             return invalid("its path must end with `/` (e.g. https://cdn.example.com/u/)");
         }
-        if let Some(b) = path.bytes().find(|&b| b != b'/' && (!is_pchar(b) || b == b'*')) {
+        if let Some(b) = path.bytes().find(|&b| b != b'/' && (!is_pchar(b) || b == b'*' || b == b';')) {
             return Err(Error::InvalidResourceBase {
                 reason: match b {
                     b'*' => {
@@ -132,6 +141,7 @@ impl ResourceBase {
                     }
                     b'?' => "it has a query: a base is a folder",
                     b'%' => "its path holds `%`: write the base's folders as plain path characters",
+                    b';' => "its path holds `;`, which some origins read as the start of path parameters",
                     _ => "its path holds a byte that is not an RFC 3986 path character",
                 },
             });
@@ -139,10 +149,15 @@ impl ResourceBase {
         if path.len() > 1 && path[1..path.len() - 1].split('/').any(|s| matches!(s, "" | "." | "..")) {
             return invalid("its path has an empty, `.` or `..` segment");
         }
-        Ok(ResourceBase { base: base.into() })
+        // Hosts are compared in lowercase (the gate lowercases the request's): one spelling.
+        let scheme_len = base.len() - rest.len();
+        let mut normal = String::from(&base[..scheme_len]);
+        normal.push_str(&host.to_ascii_lowercase());
+        normal.push_str(path);
+        Ok(ResourceBase { base: normal })
     }
 
-    /// The base URL as given.
+    /// The base URL, its host in lowercase.
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.base
@@ -159,8 +174,8 @@ impl ResourceBase {
     /// file name). For a signed URL or a canned policy.
     ///
     /// # Errors
-    /// [`Error::InvalidPathSegment`] for a segment that is empty, `.`, `..`, or holds `/`, `\`
-    /// or NUL.
+    /// [`Error::InvalidPathSegment`] for no segments at all, or a segment that is empty, `.`,
+    /// `..`, or holds `/`, `\`, `;` or NUL.
     pub fn url<S: AsRef<str>>(&self, segments: impl IntoIterator<Item = S>) -> Result<String, Error> {
         let mut url = self.base.clone();
         for (i, segment) in segments.into_iter().enumerate() {
@@ -169,11 +184,16 @@ impl ResourceBase {
             }
             push_path_segment(&mut url, segment.as_ref())?;
         }
+        if url.len() == self.base.len() {
+            // An empty list of untrusted values must not grant the whole base.
+            return Err(Error::InvalidPathSegment {
+                reason: "there are no segments, and the whole base is not a per-user resource (write that pattern by hand)",
+            });
+        }
         Ok(url)
     }
 
-    /// The URL of the folder `segments` name under the base, ending with `/` (the base itself
-    /// when there are no segments).
+    /// The URL of the folder `segments` name under the base, ending with `/`.
     ///
     /// # Errors
     /// As [`url`](Self::url).
@@ -186,7 +206,7 @@ impl ResourceBase {
     }
 
     /// Everything under the folder `segments` name: [`folder`](Self::folder) + `*`. For a
-    /// custom policy's resource.
+    /// custom policy's resource. (A pattern for the whole base is one you write by hand.)
     ///
     /// # Errors
     /// As [`url`](Self::url).
@@ -232,7 +252,7 @@ mod tests {
             ("..x", "..x"),
             ("Zoë", "Zo%C3%AB"),
             ("a b", "a%20b"),
-            ("a;b=c:d@e!$&'()+,", "a;b=c:d@e!$&'()+,"),
+            ("b=c:d@e!$&'()+,", "b=c:d@e!$&'()+,"),
             ("~-._", "~-._"),
             ("#frag", "%23frag"),
             ("\u{7f}\t", "%7F%09"),
@@ -242,7 +262,11 @@ mod tests {
                 alloc::format!("https://cdn.example.com/u/{encoded}/*")
             );
         }
-        assert_eq!(base.prefix::<&str>([]).unwrap(), "https://cdn.example.com/u/*");
+        assert!(base.prefix::<&str>([]).unwrap_err().to_string().contains("no segments"));
+        assert_eq!(
+            ResourceBase::new("https://CDN.Example.com/u/").unwrap().as_str(),
+            "https://cdn.example.com/u/"
+        );
         assert_eq!(base.url(["a", "b.jpg"]).unwrap(), "https://cdn.example.com/u/a/b.jpg");
         assert_eq!(base.path(), "/u/");
         assert_eq!(ResourceBase::new("https://cdn.example.com/").unwrap().path(), "/");
@@ -259,6 +283,7 @@ mod tests {
             ("*/", "`/`"),
             ("a\\b", "`\\`"),
             ("a\0", "NUL"),
+            ("bob;x", "Tomcat"),
         ] {
             let err = base.prefix([segment]).unwrap_err();
             assert!(matches!(err, Error::InvalidPathSegment { .. }), "{segment:?}");
@@ -278,6 +303,7 @@ mod tests {
             ("https://cdn.example.com/%75/", "`%`"),
             ("https://cdn.example.com/a//", "`..`"),
             ("https://cdn.example.com/a/../", "`..`"),
+            ("https://cdn.example.com/a;b/", "`;`"),
             ("https://user@cdn.example.com/u/", "user info"),
         ] {
             let err = ResourceBase::new(base).unwrap_err();
