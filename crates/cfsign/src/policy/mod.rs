@@ -224,7 +224,7 @@ impl CustomPolicyBuilder {
     ///
     /// For patterns you write. `*` and `?` cannot be escaped, so user data interpolated here
     /// (`format!(".../u/{name}/*")`) widens the grant when it holds them, or `/`: build such
-    /// resources with [`ResourceBase`](crate::ResourceBase) (`base.prefix([name])`).
+    /// resources with [`ResourceBase`] (`base.prefix([name])`).
     pub fn resource(mut self, pattern: impl Into<String>) -> Self {
         self.resource = Some(Some(pattern.into()));
         self
