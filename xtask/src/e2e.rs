@@ -49,7 +49,9 @@ pub fn e2e() -> Result<(), String> {
             return Err("npm install playwright-core failed".into());
         }
     }
-    run(&["build", "-p", "axum-app", "--locked"], &[])?;
+    // The workspace's feature set, as `cargo test --workspace --all-features` (the CI step
+    // before this one) built it: the demo's dependencies are reused instead of rebuilt.
+    run(&["build", "--workspace", "--all-features", "--bin", "axum-app", "--locked"], &[])?;
     let app = Command::new(root().join("target/debug/axum-app"))
         .args(["--app-addr", "127.0.0.1:0", "--cdn-addr", "127.0.0.1:0"])
         .stdout(std::process::Stdio::piped())
