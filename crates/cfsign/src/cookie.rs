@@ -410,12 +410,8 @@ fn resource_host_and_path(resource: &str) -> (Option<&str>, Option<&str>) {
     if resource == "*" {
         return (None, None);
     }
-    let rest = resource.split_once("://").map_or(resource, |(_, rest)| rest);
-    let (authority, path) = match rest.find(['/', '?']) {
-        Some(i) => (&rest[..i], Some(&rest[i..])),
-        None => (rest, None),
-    };
-    let path = path.map(|p| p.split('?').next().unwrap_or(p)).filter(|p| !p.is_empty());
+    let (authority, path) = crate::policy::resource::host_and_path(resource);
+    let path = (!path.is_empty()).then_some(path);
     let host = match authority.rsplit_once(':') {
         Some((host, port)) if !host.contains(']') || host.ends_with(']') => {
             if port.bytes().all(|b| b.is_ascii_digit() || b == b'*') { host } else { authority }

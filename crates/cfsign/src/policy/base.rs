@@ -166,8 +166,8 @@ impl ResourceBase {
     /// The path of the base (`/u/` for `https://cdn.example.com/u/`).
     #[must_use]
     pub fn path(&self) -> &str {
-        let rest = self.base.split_once("://").map_or("", |(_, rest)| rest);
-        rest.find('/').map_or("/", |i| &rest[i..])
+        // A base always has a path (checked in `new`).
+        super::resource::host_and_path(&self.base).1
     }
 
     /// The URL of one object: the base, then `segments` joined with `/` (the last is usually a
@@ -178,17 +178,18 @@ impl ResourceBase {
     /// `..`, or holds `/`, `\`, `;` or NUL.
     pub fn url<S: AsRef<str>>(&self, segments: impl IntoIterator<Item = S>) -> Result<String, Error> {
         let mut url = self.base.clone();
-        for (i, segment) in segments.into_iter().enumerate() {
+        let mut segments = segments.into_iter().peekable();
+        // An empty list of untrusted values must not grant the whole base.
+        if segments.peek().is_none() {
+            return Err(Error::InvalidPathSegment {
+                reason: "there are no segments, and the whole base is not a per-user resource (write that pattern by hand)",
+            });
+        }
+        for (i, segment) in segments.enumerate() {
             if i > 0 {
                 url.push('/');
             }
             push_path_segment(&mut url, segment.as_ref())?;
-        }
-        if url.len() == self.base.len() {
-            // An empty list of untrusted values must not grant the whole base.
-            return Err(Error::InvalidPathSegment {
-                reason: "there are no segments, and the whole base is not a per-user resource (write that pattern by hand)",
-            });
         }
         Ok(url)
     }
@@ -223,11 +224,8 @@ impl ResourceBase {
 /// `…/videos/*`, `…/u/*/public/*` or `…/videos/*.mp4`.
 #[must_use]
 pub fn wildcard_inside_segment(resource: &str) -> Option<&str> {
-    let rest = resource.split_once("://").map_or(resource, |(_, rest)| rest);
-    let path = &rest[rest.find('/')?..];
-    // The path section ends at the first `?` (docs/cloudfront-format.md §7).
-    let path = path.split('?').next().unwrap_or(path);
-    let mut segments = path.split('/').skip(1).peekable();
+    let (_, path) = super::resource::host_and_path(resource);
+    let mut segments = path.strip_prefix('/')?.split('/').peekable();
     while let Some(segment) = segments.next() {
         if segments.peek().is_some() && segment.contains('*') && segment != "*" {
             return Some(segment);

@@ -117,6 +117,14 @@ pub fn resource_matches(pattern: &str, url: &str) -> bool {
     }
 }
 
+/// The host section (with any port) and the path section (without the query) of a URL or
+/// pattern, split as [`resource_matches`] splits them.
+pub(crate) fn host_and_path(s: &str) -> (&str, &str) {
+    let rest = split_scheme(s).map_or(s, |(_, rest)| rest);
+    let (host, path_query) = split_host(rest);
+    (host, split_query(path_query).0)
+}
+
 /// `scheme://rest`, when `://` comes before any `/`.
 fn split_scheme(s: &str) -> Option<(&str, &str)> {
     let i = s.find("://")?;
