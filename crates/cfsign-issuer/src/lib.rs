@@ -542,8 +542,10 @@ impl Issuer {
         let mut out = Vec::new();
         for (scope, cookies) in sets {
             let attrs = self.attributes(scope.cookie_path());
-            // Only here are the cookie Domain and the scope's host known together.
-            if let Some(why) = attrs.reaches(scope.resource())
+            // Only here are the cookie Domain and the scope's host known together; once it
+            // has been said, the check is not repeated.
+            if !i.warned_unreachable.load(Ordering::Relaxed)
+                && let Some(why) = attrs.reaches(scope.resource())
                 && !i.warned_unreachable.swap(true, Ordering::Relaxed)
             {
                 tracing::warn!(
