@@ -328,21 +328,7 @@ fn decode_explains_without_a_key() {
 
     // Set-Cookie attributes that keep the cookies from the resource: the same lessons as the
     // issuer's (cookies on another domain, a Path outside the resource, Strict to another site).
-    let set_cookie = |resource: &str, attrs: &str| {
-        let o = run(&[
-            "cookies",
-            resource,
-            "--key",
-            &key,
-            "--key-pair-id",
-            "KCLI",
-            "--expires",
-            "2000000000",
-            "--format",
-            "header",
-        ]);
-        format!("{}; {attrs}", stdout(&o).trim())
-    };
+    let set_cookie = |resource: &str, attrs: &str| format!("{}; {attrs}", cookies(resource));
     for (resource, attrs, needle) in [
         (
             "https://d111111abcdef8.cloudfront.net/u/a/*",

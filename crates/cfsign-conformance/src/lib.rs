@@ -58,6 +58,30 @@ pub fn key() -> SigningKey {
     SigningKey::from_pem(include_str!("../../cfsign/tests/data/ecdsa-p256-pkcs8.pem"), KEY_PAIR_ID).unwrap()
 }
 
+/// A signer whose every signing fails, as an unreachable HSM or KMS does (`KHSM`).
+pub struct FailingSigner(pub cfsign::KeyPairId);
+
+impl Default for FailingSigner {
+    fn default() -> Self {
+        FailingSigner(cfsign::KeyPairId::new("KHSM").unwrap())
+    }
+}
+
+impl cfsign::Signer for FailingSigner {
+    fn key_pair_id(&self) -> &cfsign::KeyPairId {
+        &self.0
+    }
+    fn key_kind(&self) -> cfsign::KeyKind {
+        cfsign::KeyKind::EcdsaP256
+    }
+    fn hash_algorithm(&self) -> cfsign::HashAlgorithm {
+        cfsign::HashAlgorithm::Sha256
+    }
+    fn sign(&self, _: &[u8]) -> Result<Vec<u8>, cfsign::Error> {
+        Err(cfsign::Error::Signing { reason: "HSM unreachable".into() })
+    }
+}
+
 /// One key group holding the public halves of `keys`, as the CDN's trusted groups.
 pub fn trusted(keys: &[&SigningKey]) -> cfsign_verify::TrustedKeyGroups {
     let group = keys.iter().fold(cfsign_verify::KeyGroup::new(), |g, k| {

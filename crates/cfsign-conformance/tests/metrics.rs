@@ -10,8 +10,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cfsign::{CustomPolicy, EpochSeconds, Error, HashAlgorithm, KeyKind, KeyPairId, Signer, sign_cookies};
-use cfsign_conformance::{Browser, Framework, T0, issuer, key, raw_request, start, start_gate, trusted};
+use cfsign::{CustomPolicy, EpochSeconds, sign_cookies};
+use cfsign_conformance::{
+    Browser, FailingSigner, Framework, T0, issuer, key, raw_request, start, start_gate, trusted,
+};
 use cfsign_issuer::ManualClock;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 
@@ -41,24 +43,6 @@ fn moved(snapshotter: &Snapshotter) -> BTreeMap<String, u64> {
 
 fn expect(entries: &[(&str, u64)]) -> BTreeMap<String, u64> {
     entries.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
-}
-
-/// A signer whose every signing fails, as an unreachable HSM or KMS does.
-struct Unreachable(KeyPairId);
-
-impl Signer for Unreachable {
-    fn key_pair_id(&self) -> &KeyPairId {
-        &self.0
-    }
-    fn key_kind(&self) -> KeyKind {
-        KeyKind::EcdsaP256
-    }
-    fn hash_algorithm(&self) -> HashAlgorithm {
-        HashAlgorithm::Sha256
-    }
-    fn sign(&self, _: &[u8]) -> Result<Vec<u8>, Error> {
-        Err(Error::Signing { reason: "HSM unreachable".into() })
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -129,7 +113,7 @@ async fn every_documented_metric_moves_as_documented() {
     assert_eq!(moved(&snapshotter), expect(&[("cfsign_cookie_sets_total{event=revoked}", 1)]), "logout");
 
     // A signer that fails: counted, timed, no cookies.
-    issuer.rotate(Arc::new(Unreachable(KeyPairId::new("KHSM").unwrap())));
+    issuer.rotate(Arc::new(FailingSigner::default()));
     let reply = Browser::new(addr).send("POST", "/login", "user=bob", None).await;
     assert!(reply.set_cookie.iter().all(|c| !c.starts_with("CloudFront-")));
     assert_eq!(

@@ -8,9 +8,10 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use cfsign::{Error, HashAlgorithm, KeyKind, KeyPairId, Signer};
+use cfsign::{HashAlgorithm, KeyKind};
 use cfsign_conformance::{
-    Browser, Capture, Framework, SigningKey, T0, issuer, key, raw_request, start, start_gate, trusted,
+    Browser, Capture, FailingSigner, Framework, SigningKey, T0, issuer, key, raw_request, start, start_gate,
+    trusted,
 };
 use cfsign_issuer::{Access, Directive, Issuer, ManualClock, RequestView};
 use cfsign_verify::{KeyGroup, TrustedKeyGroups};
@@ -93,24 +94,6 @@ fn needles(pem: &str) -> Vec<String> {
 }
 
 // --------------------------------------------------------------------------------- the test
-
-/// A signer in an HSM that fails: its error must be logged without anything secret.
-struct FailingSigner(KeyPairId);
-
-impl Signer for FailingSigner {
-    fn key_pair_id(&self) -> &KeyPairId {
-        &self.0
-    }
-    fn key_kind(&self) -> KeyKind {
-        KeyKind::EcdsaP256
-    }
-    fn hash_algorithm(&self) -> HashAlgorithm {
-        HashAlgorithm::Sha256
-    }
-    fn sign(&self, _: &[u8]) -> Result<Vec<u8>, Error> {
-        Err(Error::Signing { reason: "HSM unreachable".into() })
-    }
-}
 
 const PEMS: [&str; 4] = [
     include_str!("../../cfsign/tests/data/ecdsa-p256-pkcs8.pem"),
@@ -197,7 +180,8 @@ async fn no_key_material_in_debug_errors_or_logs_at_any_level() {
         }
         issuer.rotate(Arc::new(generated.clone()));
         b.send("GET", "/me", "", None).await;
-        issuer.rotate(Arc::new(FailingSigner(KeyPairId::new("KHSM").unwrap())));
+        // A signer in an HSM that fails: its error must be logged without anything secret.
+        issuer.rotate(Arc::new(FailingSigner::default()));
         b.send("GET", "/me", "", None).await;
         b.send("POST", "/logout", "", None).await;
     }

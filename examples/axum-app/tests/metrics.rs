@@ -3,31 +3,15 @@
 //! global.
 #![allow(clippy::unwrap_used)]
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use axum_app::with_metrics;
 
-use axum_app::{CdnOrigin, app, cdn, with_metrics};
-use cfsign::{KeyKind, SigningKey};
-use cfsign_issuer::Issuer;
-use cfsign_verify::{KeyGroup, TrustedKeyGroups};
+#[path = "common/servers.rs"]
+mod servers;
 
 #[tokio::test]
 async fn prometheus_text_at_metrics() {
     let handle = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().unwrap();
-    let key = SigningKey::generate(KeyKind::EcdsaP256, "KDEMO").unwrap();
-    let trusted = TrustedKeyGroups::from(KeyGroup::new().with_key("KDEMO", key.public_key()).unwrap());
-    let issuer = Issuer::builder(Arc::new(key)).secure(false).build().unwrap();
-    let app_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let cdn_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (app_addr, cdn_addr) = (app_l.local_addr().unwrap(), cdn_l.local_addr().unwrap());
-    let origin = CdnOrigin(format!("http://{cdn_addr}"));
-    tokio::spawn(async move { axum::serve(app_l, with_metrics(app(issuer, origin), handle)).await.unwrap() });
-    tokio::spawn(async move {
-        let svc = cdn(trusted, cfsign::EpochSeconds::now)
-            .unwrap()
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(cdn_l, svc).await.unwrap()
-    });
+    let (app_addr, cdn_addr) = servers::start(|app| with_metrics(app, handle)).await;
 
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let login = http

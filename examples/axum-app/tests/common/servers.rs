@@ -1,0 +1,31 @@
+//! The demo's app and CDN on free ports of 127.0.0.1, with a fresh key; `wrap` adds to the
+//! app's router (e.g. `/metrics`).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum_app::{CdnOrigin, app, cdn};
+use cfsign::{KeyKind, SigningKey};
+use cfsign_issuer::Issuer;
+use cfsign_verify::{KeyGroup, TrustedKeyGroups};
+
+/// The app's and the CDN's addresses.
+pub(crate) async fn start(wrap: impl FnOnce(Router) -> Router) -> (SocketAddr, SocketAddr) {
+    let key = SigningKey::generate(KeyKind::EcdsaP256, "KDEMO").unwrap();
+    let trusted = TrustedKeyGroups::from(KeyGroup::new().with_key("KDEMO", key.public_key()).unwrap());
+    let issuer = Issuer::builder(Arc::new(key)).secure(false).build().unwrap();
+    let app_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let cdn_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (app_addr, cdn_addr) = (app_l.local_addr().unwrap(), cdn_l.local_addr().unwrap());
+    let origin = CdnOrigin(format!("http://{cdn_addr}"));
+    let router = wrap(app(issuer, origin));
+    tokio::spawn(async move { axum::serve(app_l, router).await.unwrap() });
+    tokio::spawn(async move {
+        let svc = cdn(trusted, cfsign::EpochSeconds::now)
+            .unwrap()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(cdn_l, svc).await.unwrap()
+    });
+    (app_addr, cdn_addr)
+}
