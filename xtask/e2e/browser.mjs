@@ -1,7 +1,7 @@
 // End-to-end test in real headless Chromium (Debian's `chromium`, driven by playwright-core).
-// Run by `cargo xtask e2e`, which starts the axum demo and passes its addresses:
+// Run by `cargo xtask e2e`, which starts a demo and passes its addresses:
 //   APP_URL, CDN_URL, SCREENSHOT, CHROMIUM
-// Steps: open the app, sign in, check the private images from the local CDN really load
+// Steps: open the app, try a wrong password (refused, no cookies), sign in with the right one, check the private images from the local CDN really load
 // (naturalWidth > 0) and a foreign one does not, check the CloudFront-* cookies in the
 // browser's jar, take a screenshot, sign out, and see the images refused with 403.
 import { chromium } from 'playwright-core';
@@ -27,7 +27,18 @@ try {
   await page.goto(APP_URL);
   check('the sign-in form is shown', await page.locator('#login').isVisible());
 
-  await page.fill('#user', 'alice');
+  check('the page lists the demo users', (await page.content()).includes('alice-demo'));
+
+  await page.fill('#username', 'alice');
+  await page.fill('#password', 'bob-demo');
+  const [wrong] = await Promise.all([page.waitForNavigation(), page.click('#login')]);
+  const jarAfterWrong = (await context.cookies()).filter((c) => c.name.startsWith('CloudFront-'));
+  check('a wrong password is refused with 401 and no CloudFront cookies',
+    wrong.status() === 401 && jarAfterWrong.length === 0 && await page.locator('#notice').isVisible(),
+    `${wrong.status()}, ${jarAfterWrong.length} cookies`);
+
+  await page.fill('#username', 'alice');
+  await page.fill('#password', 'alice-demo');
   await Promise.all([page.waitForURL(APP_URL), page.click('#login')]);
   await page.waitForLoadState('networkidle');
 

@@ -1,7 +1,7 @@
-//! `cargo xtask e2e`: the browser test. Starts `examples/axum-app` and drives real headless
-//! Chromium (Debian's `chromium`, installed with apt-get when missing) with `playwright-core`
-//! (installed with npm into `target/e2e/`, never committed) through `xtask/e2e/browser.mjs`.
-//! Writes `target/e2e-logged-in.png`.
+//! `cargo xtask e2e`: the browser test. Starts each demo (`examples/axum-app`,
+//! `examples/actix-app`) and drives real headless Chromium (Debian's `chromium`, installed with
+//! apt-get when missing) with `playwright-core` (installed with npm into `target/e2e/`, never
+//! committed) through `xtask/e2e/browser.mjs`. Writes `target/e2e-<demo>.png`.
 
 use std::path::Path;
 use std::process::Command;
@@ -19,7 +19,6 @@ impl Drop for KillOnDrop {
 }
 
 pub fn e2e() -> Result<(), String> {
-    use std::io::{BufRead, BufReader};
     let chromium =
         ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| Path::new(p).exists());
     let chromium = match chromium {
@@ -50,28 +49,45 @@ pub fn e2e() -> Result<(), String> {
         }
     }
     // The workspace's feature set, as `cargo test --workspace --all-features` (the CI step
-    // before this one) built it: the demo's dependencies are reused instead of rebuilt.
-    run(&["build", "--workspace", "--all-features", "--bin", "axum-app", "--locked"], &[])?;
-    let app = Command::new(root().join("target/debug/axum-app"))
+    // before this one) built it: the demos' dependencies are reused instead of rebuilt.
+    run(
+        &["build", "--workspace", "--all-features", "--bin", "axum-app", "--bin", "actix-app", "--locked"],
+        &[],
+    )?;
+    let mut failed = Vec::new();
+    for demo in ["axum-app", "actix-app"] {
+        if let Err(e) = browse(demo, &dir, &chromium) {
+            eprintln!("e2e {demo}: {e}");
+            failed.push(demo);
+        }
+    }
+    if failed.is_empty() { Ok(()) } else { Err(format!("the browser test failed for {}", failed.join(", "))) }
+}
+
+/// Starts `demo` on free ports, runs `browser.mjs` against it and stops it. The screenshot
+/// goes to `target/e2e-<demo>.png`.
+fn browse(demo: &str, dir: &Path, chromium: &str) -> Result<(), String> {
+    use std::io::{BufRead, BufReader};
+    let app = Command::new(root().join("target/debug").join(demo))
         .args(["--app-addr", "127.0.0.1:0", "--cdn-addr", "127.0.0.1:0"])
         .stdout(std::process::Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot start axum-app: {e}"))?;
+        .map_err(|e| format!("cannot start {demo}: {e}"))?;
     let mut app = KillOnDrop(app);
-    let stdout = app.0.stdout.take().ok_or("no stdout from axum-app")?;
+    let stdout = app.0.stdout.take().ok_or("no stdout")?;
     // Keep reading the app's output for as long as it runs: a closed pipe would make its next
     // `println!` fail and the app die in the middle of the test.
     let (tx, rx) = std::sync::mpsc::channel();
+    let name = demo.to_owned();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            eprintln!("[axum-app] {line}");
+            eprintln!("[{name}] {line}");
             let _ = tx.send(line);
         }
     });
     let (mut app_url, mut cdn_url) = (None, None);
     while app_url.is_none() || cdn_url.is_none() {
-        let line =
-            rx.recv_timeout(std::time::Duration::from_secs(60)).map_err(|_| "axum-app did not start")?;
+        let line = rx.recv_timeout(std::time::Duration::from_secs(60)).map_err(|_| "did not start")?;
         let url = || line.split_whitespace().nth(1).map(str::to_owned);
         if line.starts_with("app: ") {
             app_url = url();
@@ -79,18 +95,18 @@ pub fn e2e() -> Result<(), String> {
             cdn_url = url().map(|u| u.trim_end_matches('/').to_owned());
         }
     }
-    let (app_url, cdn_url) = app_url.zip(cdn_url).ok_or("axum-app did not print its addresses")?;
-    let screenshot = root().join("target/e2e-logged-in.png");
-    eprintln!("\n==> node browser.mjs (app {app_url}, cdn {cdn_url}, {chromium})");
+    let (app_url, cdn_url) = app_url.zip(cdn_url).ok_or("did not print its addresses")?;
+    let screenshot = root().join(format!("target/e2e-{demo}.png"));
+    eprintln!("\n==> node browser.mjs ({demo}: app {app_url}, cdn {cdn_url}, {chromium})");
     let status = Command::new("node")
         .arg("browser.mjs")
-        .current_dir(&dir)
+        .current_dir(dir)
         .env("APP_URL", &app_url)
         .env("CDN_URL", &cdn_url)
         .env("SCREENSHOT", &screenshot)
-        .env("CHROMIUM", &chromium)
+        .env("CHROMIUM", chromium)
         .status()
         .map_err(|e| format!("node: {e}"))?;
     drop(app);
-    if status.success() { Ok(()) } else { Err("the browser test failed".into()) }
+    if status.success() { Ok(()) } else { Err("browser checks failed".into()) }
 }

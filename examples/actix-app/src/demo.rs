@@ -1,23 +1,62 @@
-//! The demo's pieces that are not about actix-web: users, the page, the session cookie, the
-//! local CDN and the command line. (`examples/axum-app` has its own: examples stand alone.)
+//! The demo's pieces that are not about actix-web: users and passwords, the page, the local
+//! CDN and the command line. (`examples/axum-app` has its own: examples stand alone.)
+
+use std::collections::HashMap;
 
 use axum::Router;
 use cfsign_gate::{Gate, GateLayer};
 use cfsign_issuer::{Access, Scope};
 use cfsign_verify::TrustedKeyGroups;
 
-/// The signed-in user, put into the request extensions by the demo's auth middleware.
-#[derive(Clone, Debug)]
-pub struct User(pub String);
-
 /// Where the local CDN lives, e.g. `http://127.0.0.1:3001`.
 #[derive(Clone, Debug)]
 pub struct CdnOrigin(pub String);
 
-/// Whether `name` is one of the [`DEMO_USERS`].
-#[must_use]
-pub fn valid_user(name: &str) -> bool {
-    DEMO_USERS.contains(&name)
+/// The demo's users and their passwords (shown on the sign-in page: this is a demo). Only
+/// Argon2 hashes of the passwords are kept, made at start-up.
+pub const DEMO_USERS: [(&str, &str); 3] =
+    [("alice", "alice-demo"), ("bob", "bob-demo"), ("carol", "carol-demo")];
+
+/// The app's users: names and Argon2 hashes of their passwords (PHC strings), in memory, as
+/// the demo needs nothing but Rust. A real app keeps its users in its database.
+pub struct Users {
+    hashes: HashMap<String, String>,
+    /// Checked for unknown names, so that they take as long to refuse as a wrong password.
+    decoy_hash: String,
+}
+
+impl std::fmt::Debug for Users {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Users").field("names", &self.hashes.keys()).finish_non_exhaustive()
+    }
+}
+
+impl Users {
+    /// The [`DEMO_USERS`], their passwords hashed now.
+    #[must_use]
+    pub fn demo() -> Self {
+        let hashes = DEMO_USERS
+            .iter()
+            .map(|(name, password)| ((*name).to_owned(), password_auth::generate_hash(password)))
+            .collect();
+        Users { hashes, decoy_hash: password_auth::generate_hash("decoy") }
+    }
+
+    /// The user `name` if `password` is theirs. Argon2 takes tens of milliseconds of CPU on
+    /// purpose: call it off the async workers (`web::block`).
+    #[must_use]
+    pub fn verify(&self, name: &str, password: &str) -> Option<String> {
+        let name = name.trim();
+        let hash = self.hashes.get(name);
+        let verified = password_auth::verify_password(password, hash.unwrap_or(&self.decoy_hash)).is_ok();
+        (verified && hash.is_some()).then(|| name.to_owned())
+    }
+
+    /// Whether `name` is a user.
+    #[must_use]
+    pub fn exists(&self, name: &str) -> bool {
+        self.hashes.contains_key(name)
+    }
 }
 
 /// What a user may see on the CDN: their own folder, `<cdn>/u/<user>/*`. The user name is
@@ -37,38 +76,8 @@ pub fn media_url(cdn: &CdnOrigin, user: &str, file: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The demo session cookie for `user`, and the one that removes it.
-pub const SESSION_COOKIE: &str = "demo_user";
-
-/// `Set-Cookie` value starting the demo session.
-#[must_use]
-pub fn session_cookie(user: &str) -> String {
-    format!("{SESSION_COOKIE}={user}; Path=/; HttpOnly; SameSite=Lax")
-}
-
-/// `Set-Cookie` value ending the demo session.
-pub const SESSION_REMOVAL: &str = "demo_user=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax";
-
-/// The signed-in user named by a `Cookie` header, if any.
-#[must_use]
-pub fn session_user<'a>(cookie_headers: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    cookie_headers
-        .into_iter()
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| c.trim().strip_prefix("demo_user="))
-        .filter(|u| valid_user(u))
-        .map(str::to_owned)
-}
-
-/// A sign-in form's user, normalised and checked.
-#[must_use]
-pub fn login_user(form_user: &str) -> Option<String> {
-    let user = form_user.trim().to_ascii_lowercase();
-    valid_user(&user).then_some(user)
-}
-
-/// What the app says to an invalid sign-in.
-pub const BAD_USER: &str = "user: one of alice, bob, carol";
+/// What the sign-in page says after a failed sign-in.
+pub const BAD_LOGIN: &str = "Unknown user or wrong password.";
 
 /// The `/me` document.
 #[must_use]
@@ -78,9 +87,10 @@ pub fn me_json(user: Option<&str>, cdn: &CdnOrigin) -> serde_json::Value {
     serde_json::json!({ "user": user, "resource": resource })
 }
 
-/// The demo page for a signed-in `user` (images from the CDN) or the sign-in form.
+/// The demo page for a signed-in `user` (images from the CDN) or the sign-in form, with
+/// `notice` above it.
 #[must_use]
-pub fn page(user: Option<&str>, cdn: &CdnOrigin) -> String {
+pub fn page(user: Option<&str>, cdn: &CdnOrigin, notice: Option<&str>) -> String {
     let body = match user {
         Some(user) => format!(
             r#"<h1>Hello, {user}</h1>
@@ -99,20 +109,26 @@ CloudFront signed cookies.</p>
                 .collect::<String>(),
             foreign = media_url(cdn, if user == "bob" { "alice" } else { "bob" }, "photo-1.svg"),
         ),
-        None => r#"<h1>cfsign demo</h1>
-<form method="post" action="/login">
-  <label>User <input id="user" name="user" value="alice" pattern="[a-z0-9]{1,32}"></label>
+        None => format!(
+            r#"<h1>cfsign demo</h1>
+{notice}<form method="post" action="/login">
+  <label>User <input id="username" name="username" autocomplete="username" required></label>
+  <label>Password <input id="password" name="password" type="password" autocomplete="current-password" required></label>
   <button id="login">Sign in</button>
-</form>"#
-            .to_owned(),
+</form>
+<p>Demo users (user / password): {users}.</p>"#,
+            notice = notice.map(|n| format!(r#"<p id="notice">{n}</p>"#)).unwrap_or_default(),
+            users = DEMO_USERS
+                .iter()
+                .map(|(name, password)| format!("<code>{name}</code> / <code>{password}</code>"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
     };
     format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>cfsign demo</title></head><body>{body}</body></html>"
     )
 }
-
-/// The demo's users: the local CDN holds three images for each.
-pub const DEMO_USERS: [&str; 3] = ["alice", "bob", "carol"];
 
 /// A demo image: a coloured square naming its user and file.
 fn image(user: &str, file: &str) -> String {
@@ -136,7 +152,7 @@ pub fn cdn(
     now: impl Fn() -> cfsign::EpochSeconds + Send + Sync + 'static,
 ) -> std::io::Result<Router> {
     let dir = std::env::temp_dir().join(format!("cfsign-actix-demo-cdn-{}", std::process::id()));
-    for user in DEMO_USERS {
+    for (user, _) in DEMO_USERS {
         std::fs::create_dir_all(dir.join("u").join(user))?;
         for n in 1..=3 {
             let file = format!("photo-{n}.svg");

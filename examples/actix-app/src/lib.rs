@@ -1,85 +1,194 @@
-//! The cfsign demo on actix-web: an app that signs users in and, through `cfsign-actix`, gives
-//! them CloudFront signed cookies for their images on a local stand-in for CloudFront.
+//! The cfsign demo on actix-web: an app that signs users in with a password (`actix-identity`
+//! over `actix-session`) and, through `cfsign-actix`, gives them CloudFront signed cookies for
+//! their images on a local stand-in for CloudFront.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
-use actix_web::dev::{Server, ServiceRequest};
+use actix_identity::{Identity, IdentityMiddleware};
+use actix_session::SessionMiddleware;
+use actix_session::config::CookieContentSecurity;
+use actix_session::storage::{
+    LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key,
+};
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 pub mod demo;
 
 use cfsign_actix::{CloudFrontCookieMiddleware, CloudFrontResponseExt};
 use cfsign_issuer::Issuer;
-use demo::{
-    BAD_USER, CdnOrigin, SESSION_REMOVAL, User, access_for, login_user, me_json, page, session_cookie,
-};
+use demo::{BAD_LOGIN, CdnOrigin, Users, access_for, me_json, page};
+
+/// The name of the app's session cookie (it holds only the session key).
+pub const SESSION_COOKIE: &str = "session";
 
 #[derive(serde::Deserialize)]
-struct LoginForm {
-    user: String,
+struct Credentials {
+    username: String,
+    password: String,
 }
 
-fn user(req: &HttpRequest) -> Option<String> {
-    req.extensions().get::<User>().map(|u| u.0.clone())
+fn user(identity: Option<&Identity>) -> Option<String> {
+    identity.and_then(|i| i.id().ok())
 }
 
-async fn index(req: HttpRequest, cdn: web::Data<CdnOrigin>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page(user(&req).as_deref(), &cdn))
+fn html(body: String) -> HttpResponse {
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body)
 }
 
-async fn me(req: HttpRequest, cdn: web::Data<CdnOrigin>) -> HttpResponse {
-    HttpResponse::Ok().json(me_json(user(&req).as_deref(), &cdn))
+async fn index(identity: Option<Identity>, cdn: web::Data<CdnOrigin>) -> HttpResponse {
+    html(page(user(identity.as_ref()).as_deref(), &cdn, None))
 }
 
-async fn login(form: web::Form<LoginForm>, cdn: web::Data<CdnOrigin>) -> HttpResponse {
-    match login_user(&form.user).and_then(|u| access_for(&cdn, &u).map(|a| (u, a))) {
-        Some((user, access)) => HttpResponse::SeeOther()
-            .append_header((header::SET_COOKIE, session_cookie(&user)))
-            .cloudfront_issue(access)
-            .insert_header((header::LOCATION, "/"))
-            .finish(),
-        None => HttpResponse::BadRequest().body(BAD_USER),
+async fn me(identity: Option<Identity>, cdn: web::Data<CdnOrigin>) -> HttpResponse {
+    HttpResponse::Ok().json(me_json(user(identity.as_ref()).as_deref(), &cdn))
+}
+
+async fn login(
+    req: HttpRequest,
+    form: web::Form<Credentials>,
+    cdn: web::Data<CdnOrigin>,
+    users: web::Data<Users>,
+) -> HttpResponse {
+    let Credentials { username, password } = form.into_inner();
+    let verified = web::block(move || users.verify(&username, &password)).await;
+    let Ok(Some(user)) = verified else {
+        let mut refused = html(page(None, &cdn, Some(BAD_LOGIN)));
+        *refused.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
+        return refused;
+    };
+    let Some(access) = access_for(&cdn, &user) else {
+        return HttpResponse::InternalServerError().finish();
+    };
+    // Stores the user in the session and renews its key (no session fixation).
+    if Identity::login(&req.extensions(), user).is_err() {
+        return HttpResponse::InternalServerError().finish();
     }
+    HttpResponse::SeeOther().cloudfront_issue(access).insert_header((header::LOCATION, "/")).finish()
 }
 
-async fn logout() -> HttpResponse {
-    HttpResponse::SeeOther()
-        .append_header((header::SET_COOKIE, SESSION_REMOVAL))
-        .cloudfront_revoke()
-        .insert_header((header::LOCATION, "/"))
-        .finish()
+async fn logout(identity: Option<Identity>) -> HttpResponse {
+    // Deletes the session from the store: a copy of the session cookie opens nothing.
+    if let Some(identity) = identity {
+        identity.logout();
+    }
+    HttpResponse::SeeOther().cloudfront_revoke().insert_header((header::LOCATION, "/")).finish()
 }
 
-/// The app on `listener`: demo auth (outermost) → CloudFront cookies → routes.
+/// The app on `listener`: sessions (outermost) → identity → CloudFront cookies → routes.
+/// `secure` marks the session cookie `Secure` (serve the app over HTTPS then).
 ///
 /// # Errors
 /// If the listener cannot be used.
-pub fn serve(listener: std::net::TcpListener, issuer: Issuer, cdn: CdnOrigin) -> std::io::Result<Server> {
+pub fn serve(
+    listener: std::net::TcpListener,
+    issuer: Issuer,
+    cdn: CdnOrigin,
+    secure: bool,
+) -> std::io::Result<Server> {
+    let users = web::Data::new(Users::demo());
+    let sessions = MemorySessions::default();
+    // Signs the session cookie; made anew at each start, as the sessions live in memory.
+    let key = Key::generate();
     Ok(HttpServer::new(move || {
-        let access_cdn = cdn.clone();
+        let (access_cdn, access_users) = (cdn.clone(), users.clone());
         App::new()
             .app_data(web::Data::new(cdn.clone()))
+            .app_data(users.clone())
             .route("/", web::get().to(index))
             .route("/me", web::get().to(me))
             .route("/login", web::post().to(login))
             .route("/logout", web::post().to(logout))
-            // Registered first = innermost: runs after the auth middleware below.
-            .wrap(CloudFrontCookieMiddleware::new(issuer.clone(), move |req: &ServiceRequest| {
-                req.extensions().get::<User>().and_then(|u| access_for(&access_cdn, &u.0))
+            // actix-web runs the last `wrap` first: the CloudFront middleware sees the identity.
+            .wrap(CloudFrontCookieMiddleware::with_identity(issuer.clone(), move |id: &str| {
+                access_users.exists(id).then(|| access_for(&access_cdn, id)).flatten()
             }))
-            .wrap(actix_web::middleware::from_fn(
-                |req: ServiceRequest, next: actix_web::middleware::Next<_>| async move {
-                    let cookies = req.headers().get_all(header::COOKIE).filter_map(|v| v.to_str().ok());
-                    if let Some(user) = demo::session_user(cookies) {
-                        req.extensions_mut().insert(User(user));
-                    }
-                    next.call(req).await
-                },
-            ))
+            .wrap(IdentityMiddleware::default())
+            .wrap(
+                SessionMiddleware::builder(sessions.clone(), key.clone())
+                    .cookie_name(SESSION_COOKIE.to_owned())
+                    .cookie_secure(secure)
+                    .cookie_same_site(SameSite::Lax)
+                    .cookie_http_only(true)
+                    .cookie_content_security(CookieContentSecurity::Signed)
+                    .build(),
+            )
     })
     .workers(2)
     .listen(listener)?
     .run())
+}
+
+/// Sessions held in this process's memory, the cookie carrying only a signed random key.
+/// (`actix-session` ships a cookie store and a Redis store: a cookie store cannot forget a
+/// session at sign-out — a copy of the cookie would stay valid — and the demo needs nothing
+/// but Rust.) Entries end with their time to live.
+#[derive(Clone, Default)]
+pub struct MemorySessions(Arc<Mutex<HashMap<String, (SessionState, Instant)>>>);
+
+/// What `actix-session` keeps for a session.
+type SessionState = HashMap<String, String>;
+
+impl MemorySessions {
+    fn insert(&self, key: &SessionKey, state: SessionState, ttl: &actix_web::cookie::time::Duration) {
+        let now = Instant::now();
+        let until = now + std::time::Duration::try_from(*ttl).unwrap_or_default();
+        let mut sessions = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        sessions.retain(|_, (_, until)| *until > now);
+        sessions.insert(key.as_ref().to_owned(), (state, until));
+    }
+}
+
+impl SessionStore for MemorySessions {
+    async fn load(&self, key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
+        let sessions = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(sessions.get(key.as_ref()).filter(|(_, until)| *until > Instant::now()).map(|(s, _)| s.clone()))
+    }
+
+    async fn save(
+        &self,
+        state: SessionState,
+        ttl: &actix_web::cookie::time::Duration,
+    ) -> Result<SessionKey, SaveError> {
+        let key = generate_session_key();
+        self.insert(&key, state, ttl);
+        Ok(key)
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: SessionState,
+        ttl: &actix_web::cookie::time::Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        let known = self.0.lock().unwrap_or_else(PoisonError::into_inner).contains_key(key.as_ref());
+        // A key that is not (or no longer) in the store is never brought back: the state goes
+        // under a fresh key, as the Redis store does.
+        let key = if known { key } else { generate_session_key() };
+        self.insert(&key, state, ttl);
+        Ok(key)
+    }
+
+    async fn update_ttl(
+        &self,
+        key: &SessionKey,
+        ttl: &actix_web::cookie::time::Duration,
+    ) -> Result<(), anyhow::Error> {
+        let until = Instant::now() + std::time::Duration::try_from(*ttl).unwrap_or_default();
+        if let Some(entry) = self.0.lock().unwrap_or_else(PoisonError::into_inner).get_mut(key.as_ref()) {
+            entry.1 = until;
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).remove(key.as_ref());
+        Ok(())
+    }
 }
 
 /// Runs the local CDN ([`demo::cdn`]) on its own thread and runtime.

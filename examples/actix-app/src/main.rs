@@ -29,7 +29,7 @@ async fn run() -> Result<(), String> {
     let origin = CdnOrigin(format!("http://{cdn_addr}"));
     args.announce(app_addr, &origin);
     actix_app::spawn_cdn(cdn_listener, trusted).map_err(|e| e.to_string())?;
-    actix_app::serve(app_listener, issuer, origin)
+    actix_app::serve(app_listener, issuer, origin, args.secure)
         .map_err(|e| e.to_string())?
         .await
         .map_err(|e| e.to_string())

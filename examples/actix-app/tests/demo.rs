@@ -10,8 +10,8 @@ use cfsign_verify::{KeyGroup, TrustedKeyGroups};
 #[path = "common/flow.rs"]
 mod flow;
 
-#[tokio::test]
-async fn sign_in_images_load_sign_out_refused() {
+/// The app and the CDN on free ports of 127.0.0.1, with a fresh key.
+fn start() -> (std::net::SocketAddr, std::net::SocketAddr) {
     let key = SigningKey::generate(KeyKind::EcdsaP256, "KDEMO").unwrap();
     let trusted = TrustedKeyGroups::from(KeyGroup::new().with_key("KDEMO", key.public_key()).unwrap());
     let issuer = Issuer::builder(Arc::new(key)).secure(false).build().unwrap();
@@ -22,7 +22,19 @@ async fn sign_in_images_load_sign_out_refused() {
     let origin = actix_app::demo::CdnOrigin(format!("http://{cdn_addr}"));
     std::thread::spawn(move || {
         actix_web::rt::System::new()
-            .block_on(async move { actix_app::serve(app_l, issuer, origin).unwrap().await })
+            .block_on(async move { actix_app::serve(app_l, issuer, origin, false).unwrap().await })
     });
+    (app_addr, cdn_addr)
+}
+
+#[tokio::test]
+async fn sign_in_images_load_sign_out_refused() {
+    let (app_addr, cdn_addr) = start();
     flow::sign_in_images_load_sign_out_refused(app_addr, cdn_addr).await;
+}
+
+#[tokio::test]
+async fn forged_and_replayed_sessions_get_nothing() {
+    let (app_addr, _) = start();
+    flow::forged_and_replayed_sessions_get_nothing(app_addr).await;
 }

@@ -1,40 +1,145 @@
 //! The demo behind `cargo run -p axum-app`: an app that signs users in and a local stand-in
 //! for CloudFront that serves each user's private images only with valid signed cookies.
 //!
-//! - app: `GET /` (HTML; images load from the CDN), `POST /login` (form field `user`),
-//!   `POST /logout`, `GET /me` (JSON).
+//! - app: `GET /` (HTML; images load from the CDN), `POST /login` (form fields `username`,
+//!   `password`), `POST /logout`, `GET /me` (JSON).
 //! - CDN: the demo users' images under `/u/{user}/` behind `cfsign-gate` (CloudFront's checks
 //!   via `cfsign-verify`); 403 with CloudFront's XML body otherwise.
 //!
-//! The sign-in is a demo (a plain `demo_user` cookie, no password): put your real
-//! authentication in its place — the CloudFront layer only needs the user in the request
-//! extensions.
+//! Sign-in is `axum-login` over `tower-sessions` (sessions held in memory, the cookie carries
+//! only the session ID), passwords checked against Argon2 hashes (`password-auth`). The
+//! CloudFront layer asks `axum-login`'s session who is signed in: a session it does not know
+//! — forged, or ended by sign-out — gets no CloudFront cookies.
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::{Form, Request, State};
-use axum::http::{StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use axum_login::tower_sessions::cookie::SameSite;
+use axum_login::tower_sessions::cookie::time::Duration;
+use axum_login::tower_sessions::{Expiry, MemoryStore, SessionManagerLayer};
+use axum_login::{AuthManagerLayerBuilder, AuthUser, AuthnBackend};
 use cfsign_gate::{Gate, GateLayer};
 use cfsign_issuer::{Access, Directive, Issuer, Scope};
 use cfsign_tower::CloudFrontCookieLayer;
 use cfsign_verify::TrustedKeyGroups;
 use tower::ServiceBuilder;
 
-/// The signed-in user, put into the request extensions by [`demo_auth`].
-#[derive(Clone, Debug)]
-pub struct User(pub String);
-
 /// Where the local CDN lives, e.g. `http://127.0.0.1:3001`.
 #[derive(Clone, Debug)]
 pub struct CdnOrigin(pub String);
 
-/// Whether `name` is one of the [`DEMO_USERS`].
-#[must_use]
-pub fn valid_user(name: &str) -> bool {
-    DEMO_USERS.contains(&name)
+/// The demo's users and their passwords (shown on the sign-in page: this is a demo). Only
+/// Argon2 hashes of the passwords are kept, made at start-up.
+pub const DEMO_USERS: [(&str, &str); 3] =
+    [("alice", "alice-demo"), ("bob", "bob-demo"), ("carol", "carol-demo")];
+
+/// A user of the app: a name and the Argon2 hash of their password (a PHC string).
+#[derive(Clone)]
+pub struct User {
+    name: String,
+    password_hash: String,
+}
+
+impl User {
+    /// The user's name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+impl AuthUser for User {
+    type Id = String;
+
+    fn id(&self) -> String {
+        self.name.clone()
+    }
+
+    // A session stays valid only while the password it was opened with does.
+    fn session_auth_hash(&self) -> &[u8] {
+        self.password_hash.as_bytes()
+    }
+}
+
+/// The sign-in form.
+#[derive(Clone, serde::Deserialize)]
+pub struct Credentials {
+    /// The user's name.
+    pub username: String,
+    /// The password, as typed.
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").field("username", &self.username).finish_non_exhaustive()
+    }
+}
+
+/// The user store `axum-login` authenticates against: in memory, as the demo needs nothing
+/// but Rust. A real app keeps its users in its database.
+#[derive(Clone, Debug)]
+pub struct Users {
+    by_name: Arc<HashMap<String, User>>,
+    /// Checked for unknown names, so that they take as long to refuse as a wrong password.
+    decoy_hash: Arc<str>,
+}
+
+impl Users {
+    /// The [`DEMO_USERS`], their passwords hashed now.
+    #[must_use]
+    pub fn demo() -> Self {
+        let by_name = DEMO_USERS
+            .iter()
+            .map(|(name, password)| {
+                let user =
+                    User { name: (*name).to_owned(), password_hash: password_auth::generate_hash(password) };
+                ((*name).to_owned(), user)
+            })
+            .collect();
+        Users { by_name: Arc::new(by_name), decoy_hash: password_auth::generate_hash("decoy").into() }
+    }
+}
+
+impl AuthnBackend for Users {
+    type User = User;
+    type Credentials = Credentials;
+    type Error = tokio::task::JoinError;
+
+    async fn authenticate(&self, creds: Credentials) -> Result<Option<User>, Self::Error> {
+        let user = self.by_name.get(creds.username.trim()).cloned();
+        let hash = user.as_ref().map_or_else(|| self.decoy_hash.to_string(), |u| u.password_hash.clone());
+        // Argon2 is tens of milliseconds of CPU on purpose: off the async workers.
+        let verified = tokio::task::spawn_blocking(move || {
+            password_auth::verify_password(creds.password, &hash).is_ok()
+        })
+        .await?;
+        Ok(user.filter(|_| verified))
+    }
+
+    async fn get_user(&self, name: &String) -> Result<Option<User>, Self::Error> {
+        Ok(self.by_name.get(name).cloned())
+    }
+}
+
+/// `axum-login`'s view of a request's session.
+pub type AuthSession = axum_login::AuthSession<Users>;
+
+/// The signed-in user of a request that went through `axum-login`'s layer.
+fn signed_in(request: &Request) -> Option<&User> {
+    request.extensions().get::<AuthSession>()?.user.as_ref()
 }
 
 /// What a user may see on the CDN: their own folder, `<cdn>/u/<user>/*`. The user name is
@@ -54,64 +159,38 @@ pub fn media_url(cdn: &CdnOrigin, user: &str, file: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Demo authentication: the `demo_user` cookie names the user. Replace with real auth.
-pub async fn demo_auth(mut request: Request, next: Next) -> Response {
-    let user = session_user(request.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()));
-    if let Some(user) = user {
-        request.extensions_mut().insert(User(user));
-    }
-    next.run(request).await
-}
+/// The name of the app's session cookie (it holds only the session ID).
+pub const SESSION_COOKIE: &str = "session";
 
-#[derive(serde::Deserialize)]
-struct LoginForm {
-    user: String,
-}
-
-/// The demo session cookie for `user`, and the one that removes it.
-pub const SESSION_COOKIE: &str = "demo_user";
-
-/// `Set-Cookie` value starting the demo session.
-#[must_use]
-pub fn session_cookie(user: &str) -> String {
-    format!("{SESSION_COOKIE}={user}; Path=/; HttpOnly; SameSite=Lax")
-}
-
-/// `Set-Cookie` value ending the demo session.
-pub const SESSION_REMOVAL: &str = "demo_user=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax";
-
-/// The signed-in user named by a `Cookie` header, if any.
-#[must_use]
-pub fn session_user<'a>(cookie_headers: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    cookie_headers
-        .into_iter()
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| c.trim().strip_prefix("demo_user="))
-        .filter(|u| valid_user(u))
-        .map(str::to_owned)
-}
-
-/// A sign-in form's user, normalised and checked.
-#[must_use]
-pub fn login_user(form_user: &str) -> Option<String> {
-    let user = form_user.trim().to_ascii_lowercase();
-    valid_user(&user).then_some(user)
-}
-
-/// What the app says to an invalid sign-in.
-pub const BAD_USER: &str = "user: one of alice, bob, carol";
-
-async fn login(State(cdn): State<CdnOrigin>, Form(form): Form<LoginForm>) -> Response {
-    let user = login_user(&form.user).unwrap_or_default();
-    let Some(access) = access_for(&cdn, &user).filter(|_| valid_user(&user)) else {
-        return (StatusCode::BAD_REQUEST, BAD_USER).into_response();
+async fn login(
+    mut auth: AuthSession,
+    State(cdn): State<CdnOrigin>,
+    Form(creds): Form<Credentials>,
+) -> Response {
+    let user = match auth.authenticate(creds).await {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            return (StatusCode::UNAUTHORIZED, Html(page(None, &cdn, Some(BAD_LOGIN)))).into_response();
+        }
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
-    (Extension(Directive::issue(access)), [(header::SET_COOKIE, session_cookie(&user))], Redirect::to("/"))
-        .into_response()
+    let Some(access) = access_for(&cdn, user.name()) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if auth.login(&user).await.is_err() {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    (Extension(Directive::issue(access)), Redirect::to("/")).into_response()
 }
 
-async fn logout() -> impl IntoResponse {
-    (Extension(Directive::revoke()), [(header::SET_COOKIE, SESSION_REMOVAL)], Redirect::to("/"))
+/// What the sign-in page says after a failed sign-in.
+pub const BAD_LOGIN: &str = "Unknown user or wrong password.";
+
+async fn logout(mut auth: AuthSession) -> Response {
+    match auth.logout().await {
+        Ok(_) => (Extension(Directive::revoke()), Redirect::to("/")).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
 }
 
 /// The `/me` document.
@@ -123,12 +202,13 @@ pub fn me_json(user: Option<&str>, cdn: &CdnOrigin) -> serde_json::Value {
 }
 
 async fn me(State(cdn): State<CdnOrigin>, request: Request) -> Json<serde_json::Value> {
-    Json(me_json(request.extensions().get::<User>().map(|u| u.0.as_str()), &cdn))
+    Json(me_json(signed_in(&request).map(User::name), &cdn))
 }
 
-/// The demo page for a signed-in `user` (images from the CDN) or the sign-in form.
+/// The demo page for a signed-in `user` (images from the CDN) or the sign-in form, with
+/// `notice` above it.
 #[must_use]
-pub fn page(user: Option<&str>, cdn: &CdnOrigin) -> String {
+pub fn page(user: Option<&str>, cdn: &CdnOrigin, notice: Option<&str>) -> String {
     let body = match user {
         Some(user) => format!(
             r#"<h1>Hello, {user}</h1>
@@ -147,12 +227,21 @@ CloudFront signed cookies.</p>
                 .collect::<String>(),
             foreign = media_url(cdn, if user == "bob" { "alice" } else { "bob" }, "photo-1.svg"),
         ),
-        None => r#"<h1>cfsign demo</h1>
-<form method="post" action="/login">
-  <label>User <input id="user" name="user" value="alice" pattern="[a-z0-9]{1,32}"></label>
+        None => format!(
+            r#"<h1>cfsign demo</h1>
+{notice}<form method="post" action="/login">
+  <label>User <input id="username" name="username" autocomplete="username" required></label>
+  <label>Password <input id="password" name="password" type="password" autocomplete="current-password" required></label>
   <button id="login">Sign in</button>
-</form>"#
-            .to_owned(),
+</form>
+<p>Demo users (user / password): {users}.</p>"#,
+            notice = notice.map(|n| format!(r#"<p id="notice">{n}</p>"#)).unwrap_or_default(),
+            users = DEMO_USERS
+                .iter()
+                .map(|(name, password)| format!("<code>{name}</code> / <code>{password}</code>"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
     };
     format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>cfsign demo</title></head><body>{body}</body></html>"
@@ -160,15 +249,23 @@ CloudFront signed cookies.</p>
 }
 
 async fn index(State(cdn): State<CdnOrigin>, request: Request) -> Html<String> {
-    Html(page(request.extensions().get::<User>().map(|u| u.0.as_str()), &cdn))
+    Html(page(signed_in(&request).map(User::name), &cdn, None))
 }
 
-/// The app, with the CloudFront cookie layer inside the demo auth layer (both in one
-/// `ServiceBuilder`, as axum recommends for several middleware).
-pub fn app(issuer: Issuer, cdn: CdnOrigin) -> Router {
+/// The app: `axum-login`'s layer (over a `tower-sessions` layer) outside the CloudFront
+/// cookie layer, which reads the signed-in user from it (both in one `ServiceBuilder`, as
+/// axum recommends for several middleware). `secure` marks the session cookie `Secure`
+/// (serve the app over HTTPS then).
+pub fn app(issuer: Issuer, cdn: CdnOrigin, secure: bool) -> Router {
+    let sessions = SessionManagerLayer::new(MemoryStore::default())
+        .with_name(SESSION_COOKIE)
+        .with_secure(secure)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(Duration::hours(8)));
+    let auth = AuthManagerLayerBuilder::new(Users::demo(), sessions).build();
     let cloudfront = CloudFrontCookieLayer::new(issuer, {
         let cdn = cdn.clone();
-        move |req: &Request| req.extensions().get::<User>().and_then(|u| access_for(&cdn, &u.0))
+        move |req: &Request| signed_in(req).and_then(|u| access_for(&cdn, u.name()))
     });
     Router::new()
         .route("/", get(index))
@@ -176,7 +273,7 @@ pub fn app(issuer: Issuer, cdn: CdnOrigin) -> Router {
         .route("/login", post(login))
         .route("/logout", post(logout))
         .with_state(cdn)
-        .layer(ServiceBuilder::new().layer(middleware::from_fn(demo_auth)).layer(cloudfront))
+        .layer(ServiceBuilder::new().layer(auth).layer(cloudfront))
 }
 
 /// `router` with `GET /metrics`: the issuer's and the gate's metrics (and anything else
@@ -185,9 +282,6 @@ pub fn app(issuer: Issuer, cdn: CdnOrigin) -> Router {
 pub fn with_metrics(router: Router, handle: metrics_exporter_prometheus::PrometheusHandle) -> Router {
     router.route("/metrics", get(move || std::future::ready(handle.render())))
 }
-
-/// The demo's users: the local CDN holds three images for each.
-pub const DEMO_USERS: [&str; 3] = ["alice", "bob", "carol"];
 
 /// A demo image: a coloured square naming its user and file.
 fn image(user: &str, file: &str) -> String {
@@ -211,7 +305,7 @@ pub fn cdn(
     now: impl Fn() -> cfsign::EpochSeconds + Send + Sync + 'static,
 ) -> std::io::Result<Router> {
     let dir = std::env::temp_dir().join(format!("cfsign-axum-demo-cdn-{}", std::process::id()));
-    for user in DEMO_USERS {
+    for (user, _) in DEMO_USERS {
         std::fs::create_dir_all(dir.join("u").join(user))?;
         for n in 1..=3 {
             let file = format!("photo-{n}.svg");

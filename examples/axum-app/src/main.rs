@@ -37,7 +37,7 @@ async fn run() -> Result<(), String> {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .map_err(|e| format!("cannot install the metrics recorder: {e}"))?;
-    let app_server = axum::serve(app_listener, with_metrics(app(issuer, origin), metrics));
+    let app_server = axum::serve(app_listener, with_metrics(app(issuer, origin, args.secure), metrics));
     let cdn_server = axum::serve(
         cdn_listener,
         cdn(trusted, cfsign::EpochSeconds::now)

@@ -11,3 +11,9 @@ async fn sign_in_images_load_sign_out_refused() {
     let (app_addr, cdn_addr) = servers::start(|app| app).await;
     flow::sign_in_images_load_sign_out_refused(app_addr, cdn_addr).await;
 }
+
+#[tokio::test]
+async fn forged_and_replayed_sessions_get_nothing() {
+    let (app_addr, _) = servers::start(|app| app).await;
+    flow::forged_and_replayed_sessions_get_nothing(app_addr).await;
+}

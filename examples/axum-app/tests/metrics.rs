@@ -17,7 +17,7 @@ async fn prometheus_text_at_metrics() {
     let login = http
         .post(format!("http://{app_addr}/login"))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body("user=alice")
+        .body("username=alice&password=alice-demo")
         .send()
         .await
         .unwrap();

@@ -1,6 +1,7 @@
-//! The demo flow (each demo keeps its own copy: examples stand alone): sign in,
-//! the private images load from the local CDN, a foreign one is refused, sign out and the
-//! images are refused with CloudFront's 403.
+//! The demo flows (each demo keeps its own copy: examples stand alone): sign in with a
+//! password, the private images load from the local CDN, a foreign one is refused, sign out and
+//! the images are refused with CloudFront's 403; and sessions the app did not open, or closed,
+//! never get CloudFront cookies.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -38,16 +39,10 @@ pub(crate) async fn sign_in_images_load_sign_out_refused(app_addr: SocketAddr, c
     assert_eq!(res.headers()["content-type"], "text/xml");
     assert!(res.text().await.unwrap().contains("<Code>MissingKey</Code>"));
 
-    let res = http
-        .post(format!("http://{app_addr}/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("user=alice")
-        .send()
-        .await
-        .unwrap();
+    let res = login(&http, app_addr, "alice", "alice-demo").await;
     assert_eq!(res.status(), 303);
     jar.take(&res);
-    assert!(jar.0.contains_key("CloudFront-Policy") && jar.0.contains_key("demo_user"));
+    assert!(jar.0.contains_key("CloudFront-Policy") && jar.0.contains_key(SESSION), "{:?}", jar.0);
 
     let page = http.get(format!("http://{app_addr}/")).header("cookie", jar.header()).send().await.unwrap();
     let page = page.text().await.unwrap();
@@ -105,6 +100,104 @@ pub(crate) async fn sign_in_images_load_sign_out_refused(app_addr: SocketAddr, c
     assert!(jar.0.is_empty(), "{:?}", jar.0);
     let res = http.get(&image).send().await.unwrap();
     assert_eq!(res.status(), 403);
+}
+
+/// The name of the demo's session cookie.
+const SESSION: &str = "session";
+
+async fn login(
+    http: &reqwest::Client,
+    app_addr: SocketAddr,
+    user: &str,
+    password: &str,
+) -> reqwest::Response {
+    http.post(format!("http://{app_addr}/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username={user}&password={password}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The `CloudFront-*` cookies a response sets with a value (removals left out).
+fn cloudfront_cookies_set(res: &reqwest::Response) -> Vec<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .filter(|c| c.starts_with("CloudFront-") && !c.contains("Max-Age=0"))
+        .collect()
+}
+
+/// What the app answers `cookie` with on `/` and `/me`: the CloudFront cookies it sets and
+/// the user `/me` names.
+async fn answer(
+    http: &reqwest::Client,
+    app_addr: SocketAddr,
+    cookie: &str,
+) -> (Vec<String>, serde_json::Value) {
+    let page = http.get(format!("http://{app_addr}/")).header("cookie", cookie).send().await.unwrap();
+    let mut set = cloudfront_cookies_set(&page);
+    assert!(page.text().await.unwrap().contains(r#"id="login""#), "{cookie}: not the sign-in page");
+    let me = http.get(format!("http://{app_addr}/me")).header("cookie", cookie).send().await.unwrap();
+    set.extend(cloudfront_cookies_set(&me));
+    (set, me.json().await.unwrap())
+}
+
+/// Wrong passwords, session cookies the app never made, the old demo's `demo_user` cookie,
+/// and a session replayed after sign-out: no CloudFront cookies, nobody signed in.
+pub(crate) async fn forged_and_replayed_sessions_get_nothing(app_addr: SocketAddr) {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    for (user, password) in
+        [("alice", "bob-demo"), ("alice", ""), ("alice", "ALICE-DEMO"), ("mallory", "x"), ("", "")]
+    {
+        let res = login(&http, app_addr, user, password).await;
+        assert_eq!(res.status(), 401, "{user}/{password}");
+        assert_eq!(cloudfront_cookies_set(&res), Vec::<String>::new(), "{user}/{password}");
+        assert!(res.text().await.unwrap().contains("wrong password"));
+    }
+
+    // A real session, to replay and to forge from.
+    let res = login(&http, app_addr, "alice", "alice-demo").await;
+    assert_eq!(res.status(), 303);
+    let mut jar = Jar::default();
+    jar.take(&res);
+    let session = jar.0[SESSION].clone();
+    let signed_in = format!("{SESSION}={session}");
+    let me = http.get(format!("http://{app_addr}/me")).header("cookie", &signed_in).send().await.unwrap();
+    assert_eq!(me.json::<serde_json::Value>().await.unwrap()["user"], "alice");
+
+    let mut forged = vec![
+        "demo_user=alice".to_owned(),
+        "demo_user=bob".to_owned(),
+        format!("{SESSION}="),
+        format!("{SESSION}=alice"),
+        format!("{SESSION}={}", "A".repeat(session.len())),
+        format!("{SESSION}={session}x"),
+        format!("{SESSION}=x{session}"),
+        format!("{SESSION}={}", &session[..session.len() - 1]),
+    ];
+    // Every one-character change of the real session ID.
+    for i in 0..session.len() {
+        let mut changed = session.clone().into_bytes();
+        changed[i] = if changed[i] == b'A' { b'B' } else { b'A' };
+        forged.push(format!("{SESSION}={}", String::from_utf8(changed).unwrap()));
+    }
+    for cookie in &forged {
+        let (set, me) = answer(&http, app_addr, cookie).await;
+        assert!(set.is_empty(), "{cookie}: {set:?}");
+        assert_eq!(me["user"], serde_json::Value::Null, "{cookie}");
+    }
+
+    // Sign out, then replay the session cookie (alone, and with the old CloudFront cookies).
+    let res =
+        http.post(format!("http://{app_addr}/logout")).header("cookie", jar.header()).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    for cookie in [signed_in.clone(), jar.header()] {
+        let (set, me) = answer(&http, app_addr, &cookie).await;
+        assert!(set.is_empty(), "replayed {cookie}: {set:?}");
+        assert_eq!(me["user"], serde_json::Value::Null, "replayed {cookie}");
+    }
 }
 
 /// `GET target` with the given raw `Host` and `Cookie` values over a fresh connection: no client

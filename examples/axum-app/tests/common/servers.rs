@@ -19,7 +19,7 @@ pub(crate) async fn start(wrap: impl FnOnce(Router) -> Router) -> (SocketAddr, S
     let cdn_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (app_addr, cdn_addr) = (app_l.local_addr().unwrap(), cdn_l.local_addr().unwrap());
     let origin = CdnOrigin(format!("http://{cdn_addr}"));
-    let router = wrap(app(issuer, origin));
+    let router = wrap(app(issuer, origin, false));
     tokio::spawn(async move { axum::serve(app_l, router).await.unwrap() });
     tokio::spawn(async move {
         let svc = cdn(trusted, cfsign::EpochSeconds::now)
