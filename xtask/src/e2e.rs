@@ -56,57 +56,132 @@ pub fn e2e() -> Result<(), String> {
     )?;
     let mut failed = Vec::new();
     for demo in ["axum-app", "actix-app"] {
-        if let Err(e) = browse(demo, &dir, &chromium) {
-            eprintln!("e2e {demo}: {e}");
-            failed.push(demo);
+        for mode in &MODES {
+            if let Err(e) = browse(demo, mode, &dir, &chromium) {
+                eprintln!("e2e {demo} {}: {e}", mode.name);
+                failed.push(format!("{demo} {}", mode.name));
+            }
         }
     }
     if failed.is_empty() { Ok(()) } else { Err(format!("the browser test failed for {}", failed.join(", "))) }
 }
 
-/// Starts `demo` on free ports, runs `browser.mjs` against it and stops it. The screenshot
-/// goes to `target/e2e-<demo>.png`.
-fn browse(demo: &str, dir: &Path, chromium: &str) -> Result<(), String> {
-    use std::io::{BufRead, BufReader};
+/// How a demo is run and what the browser must see.
+struct Mode {
+    name: &'static str,
+    args: &'static [&'static str],
+    /// The `Domain` the CloudFront cookies carry (`""`: host-only).
+    cookie_domain: &'static str,
+    secure: bool,
+    /// `served`, or `refused` for a configuration that is wrong on purpose.
+    expect: &'static str,
+    /// What the library must log about the configuration (nothing else starting `cfsign:`).
+    warning: Option<&'static str>,
+}
+
+const MODES: [Mode; 3] = [
+    // Two ports of 127.0.0.1 over plain HTTP, host-only cookies.
+    Mode { name: "http", args: &[], cookie_domain: "", secure: false, expect: "served", warning: None },
+    // Production's shape: app.cfsign.test and cdn.cfsign.test over HTTPS, Domain=cfsign.test.
+    Mode {
+        name: "https",
+        args: &["--https"],
+        cookie_domain: "cfsign.test",
+        secure: true,
+        expect: "served",
+        warning: None,
+    },
+    // A Domain that is not a parent of the CDN's host: the browser never sends the cookies there.
+    Mode {
+        name: "https-wrong-domain",
+        args: &["--https", "--cookie-domain", "example.org"],
+        cookie_domain: "example.org",
+        secure: true,
+        expect: "refused",
+        warning: Some("cookies with Domain=example.org are never sent to cdn.cfsign.test"),
+    },
+];
+
+/// Starts `demo` in `mode` on free ports, runs `browser.mjs` against it and stops it. The
+/// screenshot goes to `target/e2e-<demo>-<mode>.png`.
+fn browse(demo: &str, mode: &Mode, dir: &Path, chromium: &str) -> Result<(), String> {
+    use std::io::{BufRead, BufReader, Read};
     let app = Command::new(root().join("target/debug").join(demo))
         .args(["--app-addr", "127.0.0.1:0", "--cdn-addr", "127.0.0.1:0"])
+        .args(mode.args)
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start {demo}: {e}"))?;
     let mut app = KillOnDrop(app);
-    let stdout = app.0.stdout.take().ok_or("no stdout")?;
     // Keep reading the app's output for as long as it runs: a closed pipe would make its next
     // `println!` fail and the app die in the middle of the test.
     let (tx, rx) = std::sync::mpsc::channel();
-    let name = demo.to_owned();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            eprintln!("[{name}] {line}");
-            let _ = tx.send(line);
-        }
-    });
-    let (mut app_url, mut cdn_url) = (None, None);
-    while app_url.is_none() || cdn_url.is_none() {
+    let forward = |out: Box<dyn Read + Send>, tx: std::sync::mpsc::Sender<String>| {
+        let name = demo.to_owned();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                eprintln!("[{name}] {line}");
+                let _ = tx.send(line);
+            }
+        });
+    };
+    forward(Box::new(app.0.stdout.take().ok_or("no stdout")?), tx.clone());
+    forward(Box::new(app.0.stderr.take().ok_or("no stderr")?), tx);
+    let (mut app_url, mut cdn_url, mut spki) = (None, None, None);
+    let https = mode.args.contains(&"--https");
+    while app_url.is_none() || cdn_url.is_none() || https && spki.is_none() {
         let line = rx.recv_timeout(std::time::Duration::from_secs(60)).map_err(|_| "did not start")?;
         let url = || line.split_whitespace().nth(1).map(str::to_owned);
         if line.starts_with("app: ") {
             app_url = url();
         } else if line.starts_with("cdn: ") {
             cdn_url = url().map(|u| u.trim_end_matches('/').to_owned());
+        } else if line.starts_with("tls: ") {
+            spki = line.split_whitespace().last().map(str::to_owned);
         }
     }
     let (app_url, cdn_url) = app_url.zip(cdn_url).ok_or("did not print its addresses")?;
-    let screenshot = root().join(format!("target/e2e-{demo}.png"));
-    eprintln!("\n==> node browser.mjs ({demo}: app {app_url}, cdn {cdn_url}, {chromium})");
-    let status = Command::new("node")
+    let screenshot = root().join(format!("target/e2e-{demo}-{}.png", mode.name));
+    eprintln!("\n==> node browser.mjs ({demo} {}: app {app_url}, cdn {cdn_url})", mode.name);
+    let mut browser = Command::new("node");
+    browser
         .arg("browser.mjs")
         .current_dir(dir)
         .env("APP_URL", &app_url)
         .env("CDN_URL", &cdn_url)
         .env("SCREENSHOT", &screenshot)
         .env("CHROMIUM", chromium)
-        .status()
-        .map_err(|e| format!("node: {e}"))?;
+        .env("COOKIE_DOMAIN", mode.cookie_domain)
+        .env("SECURE", if mode.secure { "1" } else { "" })
+        .env("EXPECT", mode.expect);
+    if let Some(spki) = &spki {
+        browser
+            .env("SPKI", spki)
+            .env("HOST_RULES", "MAP app.cfsign.test 127.0.0.1, MAP cdn.cfsign.test 127.0.0.1");
+    }
+    let status = browser.status().map_err(|e| format!("node: {e}"))?;
     drop(app);
-    if status.success() { Ok(()) } else { Err("browser checks failed".into()) }
+    // What the demo logged while the browser ran (the readers end with the process).
+    let logged: Vec<String> = rx.iter().collect();
+    let warnings: Vec<&String> = logged.iter().filter(|l| l.contains("cfsign:")).collect();
+    let named = match mode.warning {
+        Some(expected) => {
+            let found = warnings.iter().any(|l| l.contains(expected));
+            eprintln!("{} the library named the cause: {expected:?}", if found { "ok  " } else { "FAIL" });
+            found
+        }
+        None => {
+            eprintln!(
+                "{} no configuration warning from the library",
+                if warnings.is_empty() { "ok  " } else { "FAIL" }
+            );
+            warnings.is_empty()
+        }
+    };
+    match (status.success(), named) {
+        (true, true) => Ok(()),
+        (false, _) => Err("browser checks failed".into()),
+        (true, false) => Err(format!("the library's warnings were {warnings:?}")),
+    }
 }

@@ -142,14 +142,18 @@ fn image(user: &str, file: &str) -> String {
 
 /// The local CDN: a directory of the demo users' images (`u/{user}/photo-{n}.svg`, written at
 /// start-up under the system's temporary directory) behind the `cfsign-gate` stand-in for
-/// CloudFront, which asks for signed cookies under `/u/`. `now` is its clock. Serve it with
-/// `into_make_service_with_connect_info::<SocketAddr>()` so the gate knows the client IP.
+/// CloudFront, which asks for signed cookies under `/u/`. `now` is its clock. With `https`,
+/// it checks signatures against `https://` URLs and, like a distribution with one alternate
+/// domain name, serves only [`tls::CDN_HOST`]. Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()` (or [`tls::serve`]) so the gate
+/// knows the client IP.
 ///
 /// # Errors
 /// If the images cannot be written.
 pub fn cdn(
     trusted: TrustedKeyGroups,
     now: impl Fn() -> cfsign::EpochSeconds + Send + Sync + 'static,
+    https: bool,
 ) -> std::io::Result<Router> {
     let dir = std::env::temp_dir().join(format!("cfsign-actix-demo-cdn-{}", std::process::id()));
     for (user, _) in DEMO_USERS {
@@ -161,26 +165,140 @@ pub fn cdn(
     }
     std::fs::write(dir.join("index.html"), "cfsign local CDN: files under /u/{user}/ need signed cookies\n")?;
     let gate = Gate::new().protect("/u/*", trusted).map_err(std::io::Error::other)?;
+    if https {
+        let gate = gate.domain_names([tls::CDN_HOST]).map_err(std::io::Error::other)?;
+        return Ok(Router::new().fallback_service(GateLayer::new(gate).https().clock(now).serve_dir(dir)));
+    }
     Ok(Router::new().fallback_service(GateLayer::new(gate).clock(now).serve_dir(dir)))
+}
+
+pub mod tls {
+    //! The demo's HTTPS mode (`--https`): the app and the CDN on two names under one parent
+    //! domain, as in production (`app.example.com`, `cdn.example.com`), with a certificate
+    //! for both made at start-up — nothing committed, nothing downloaded.
+
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use axum::Router;
+    use axum::extract::ConnectInfo;
+    use base64::Engine as _;
+    use rcgen::PublicKeyData as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    use sha2::Digest as _;
+    use tower::ServiceExt as _;
+
+    /// The app's host name in HTTPS mode (map it to 127.0.0.1 to use it).
+    pub const APP_HOST: &str = "app.cfsign.test";
+    /// The CDN's host name in HTTPS mode.
+    pub const CDN_HOST: &str = "cdn.cfsign.test";
+    /// Their parent: the CloudFront cookies' `Domain`, so that the browser sends the cookies
+    /// the app sets to the CDN.
+    pub const PARENT_DOMAIN: &str = "cfsign.test";
+
+    /// A self-signed certificate for [`APP_HOST`] and [`CDN_HOST`], as a rustls server
+    /// configuration.
+    #[derive(Clone)]
+    pub struct SelfSigned {
+        /// The configuration both servers use.
+        pub config: Arc<rustls::ServerConfig>,
+        /// Base64 of the SHA-256 of the certificate's public key (SubjectPublicKeyInfo), the
+        /// form Chromium's `--ignore-certificate-errors-spki-list` takes to trust it.
+        pub spki_sha256: String,
+    }
+
+    impl std::fmt::Debug for SelfSigned {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("SelfSigned").field("spki_sha256", &self.spki_sha256).finish_non_exhaustive()
+        }
+    }
+
+    /// Makes a fresh key pair and certificate.
+    ///
+    /// # Errors
+    /// If the key or the certificate cannot be made.
+    pub fn self_signed() -> Result<SelfSigned, String> {
+        let certified = rcgen::generate_simple_self_signed([APP_HOST.to_owned(), CDN_HOST.to_owned()])
+            .map_err(|e| format!("cannot make the certificate: {e}"))?;
+        let spki = certified.signing_key.subject_public_key_info();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
+        let cert = CertificateDer::from(certified.cert.der().to_vec());
+        // The provider named here, not the process default: none may be installed, or two.
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .and_then(|b| b.with_no_client_auth().with_single_cert(vec![cert], key))
+            .map_err(|e| format!("TLS configuration: {e}"))?;
+        Ok(SelfSigned {
+            config: Arc::new(config),
+            spki_sha256: base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(spki)),
+        })
+    }
+
+    /// Serves `router` over TLS on `listener`: a task per connection, the handshake inside it
+    /// (a slow client holds up only itself), the client's address in the request extensions
+    /// as `ConnectInfo<SocketAddr>` (the gate reads it), HTTP/1.1.
+    pub async fn serve(listener: tokio::net::TcpListener, tls: SelfSigned, router: Router) {
+        let acceptor = tokio_rustls::TlsAcceptor::from(tls.config);
+        loop {
+            let (tcp, peer) = match listener.accept().await {
+                Ok(accepted) => accepted,
+                // Out of file descriptors and the like: wait, as `axum::serve` does.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            let (acceptor, router) = (acceptor.clone(), router.clone());
+            tokio::spawn(async move {
+                let Ok(Ok(stream)) =
+                    tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
+                else {
+                    return;
+                };
+                let service = hyper_util::service::TowerToHyperService::new(router.map_request(
+                    move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+                        request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                        request
+                    },
+                ));
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+            });
+        }
+    }
 }
 
 pub mod cli {
     //! The demo's command line.
 
     use std::net::SocketAddr;
+    use std::sync::Arc;
 
     use cfsign::{KeyKind, SigningKey};
+    use cfsign_issuer::Issuer;
     use cfsign_verify::{KeyGroup, TrustedKeyGroups};
 
-    /// Usage text.
-    pub const USAGE: &str =
-        "usage: [--app-addr ADDR] [--cdn-addr ADDR] [--key FILE --key-pair-id ID] [--secure-cookies]
+    use super::CdnOrigin;
+    use super::tls::{APP_HOST, CDN_HOST, PARENT_DOMAIN};
 
-  --app-addr ADDR     where the app listens (default 127.0.0.1:3000)
-  --cdn-addr ADDR     where the local CloudFront stand-in listens (default 127.0.0.1:3001)
-  --key FILE          private key (PEM); default: a throwaway P-256 key generated at start
-  --key-pair-id ID    its CloudFront key-pair ID (default KDEMO)
-  --secure-cookies    mark the CloudFront cookies Secure (off by default: the demo serves plain HTTP)";
+    /// Usage text.
+    pub const USAGE: &str = "usage: [--app-addr ADDR] [--cdn-addr ADDR] [--key FILE --key-pair-id ID]
+       [--https] [--secure-cookies] [--cookie-domain DOMAIN]
+
+  --app-addr ADDR         where the app listens (default 127.0.0.1:3000)
+  --cdn-addr ADDR         where the local CloudFront stand-in listens (default 127.0.0.1:3001)
+  --key FILE              private key (PEM); default: a throwaway P-256 key generated at start
+  --key-pair-id ID        its CloudFront key-pair ID (default KDEMO)
+  --https                 serve the app as https://app.cfsign.test:PORT and the CDN as
+                          https://cdn.cfsign.test:PORT with a certificate made at start-up;
+                          the CloudFront cookies get Domain=cfsign.test, Secure, SameSite=Lax.
+                          Map both names to 127.0.0.1 (/etc/hosts, or Chromium's
+                          --host-resolver-rules) and trust the certificate (its SPKI hash is printed)
+  --secure-cookies        mark the cookies Secure without --https (off by default: plain HTTP)
+  --cookie-domain DOMAIN  the CloudFront cookies' Domain (default: cfsign.test with --https,
+                          none otherwise); another parent shows what a wrong one does";
 
     /// The parsed flags.
     #[derive(Debug, Clone)]
@@ -193,8 +311,12 @@ pub mod cli {
         pub key: Option<String>,
         /// `--key-pair-id`.
         pub key_pair_id: String,
+        /// `--https`.
+        pub https: bool,
         /// `--secure-cookies`.
         pub secure: bool,
+        /// `--cookie-domain`.
+        pub cookie_domain: Option<String>,
     }
 
     /// Parses the process arguments; `--help` prints the usage and exits.
@@ -207,7 +329,9 @@ pub mod cli {
             cdn_addr: ([127, 0, 0, 1], 3001).into(),
             key: None,
             key_pair_id: "KDEMO".to_owned(),
+            https: false,
             secure: false,
+            cookie_domain: None,
         };
         let mut it = std::env::args().skip(1);
         while let Some(a) = it.next() {
@@ -217,7 +341,9 @@ pub mod cli {
                 "--cdn-addr" => args.cdn_addr = value()?.parse().map_err(|e| format!("--cdn-addr: {e}"))?,
                 "--key" => args.key = Some(value()?),
                 "--key-pair-id" => args.key_pair_id = value()?,
+                "--https" => args.https = true,
                 "--secure-cookies" => args.secure = true,
+                "--cookie-domain" => args.cookie_domain = Some(value()?),
                 "-h" | "--help" => {
                     println!("{USAGE}");
                     std::process::exit(0);
@@ -229,11 +355,53 @@ pub mod cli {
     }
 
     impl Args {
-        /// Prints where the app and the CDN listen.
-        pub fn announce(&self, app: SocketAddr, cdn: &super::CdnOrigin) {
-            println!("app: http://{app}/");
+        /// Whether the cookies (CloudFront's and the session's) are marked `Secure`.
+        #[must_use]
+        pub fn secure_cookies(&self) -> bool {
+            self.https || self.secure
+        }
+
+        /// The CloudFront cookies' `Domain`, if any.
+        #[must_use]
+        pub fn cookie_domain(&self) -> Option<&str> {
+            self.cookie_domain.as_deref().or(self.https.then_some(PARENT_DOMAIN))
+        }
+
+        /// The app's URL and the CDN's origin for servers listening on `app` and `cdn`.
+        #[must_use]
+        pub fn origins(&self, app: SocketAddr, cdn: SocketAddr) -> (String, CdnOrigin) {
+            if self.https {
+                (
+                    format!("https://{APP_HOST}:{}/", app.port()),
+                    CdnOrigin(format!("https://{CDN_HOST}:{}", cdn.port())),
+                )
+            } else {
+                (format!("http://{app}/"), CdnOrigin(format!("http://{cdn}")))
+            }
+        }
+
+        /// The issuer for `key`, with these cookie settings (`SameSite=Lax`, the default).
+        ///
+        /// # Errors
+        /// An invalid `--cookie-domain`, for one.
+        pub fn issuer(&self, key: SigningKey) -> Result<Issuer, String> {
+            let mut issuer = Issuer::builder(Arc::new(key)).secure(self.secure_cookies());
+            if let Some(domain) = self.cookie_domain() {
+                issuer = issuer.domain(domain);
+            }
+            issuer.build().map_err(|e| format!("cannot build the issuer: {e}"))
+        }
+
+        /// Prints where the app and the CDN listen, and how the cookies are set.
+        pub fn announce(&self, app_url: &str, cdn: &CdnOrigin, spki_sha256: Option<&str>) {
+            println!("app: {app_url}");
             println!("cdn: {}/  (local CloudFront stand-in, key-pair ID {})", cdn.0, self.key_pair_id);
-            if !self.secure {
+            if let Some(spki) = spki_sha256 {
+                println!(
+                    "tls: certificate for {APP_HOST} and {CDN_HOST} made at start-up, SPKI SHA-256 {spki}"
+                );
+            }
+            if !self.secure_cookies() {
                 println!(
                     "note: CloudFront cookies are not marked Secure because this demo serves plain HTTP"
                 );

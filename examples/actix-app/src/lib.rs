@@ -80,7 +80,7 @@ async fn logout(identity: Option<Identity>) -> HttpResponse {
 }
 
 /// The app on `listener`: sessions (outermost) → identity → CloudFront cookies → routes.
-/// `secure` marks the session cookie `Secure` (serve the app over HTTPS then).
+/// `secure` marks the session cookie `Secure`; with `tls` the app is served over HTTPS.
 ///
 /// # Errors
 /// If the listener cannot be used.
@@ -89,12 +89,13 @@ pub fn serve(
     issuer: Issuer,
     cdn: CdnOrigin,
     secure: bool,
+    tls: Option<&demo::tls::SelfSigned>,
 ) -> std::io::Result<Server> {
     let users = web::Data::new(Users::demo());
     let sessions = MemorySessions::default();
     // Signs the session cookie; made anew at each start, as the sessions live in memory.
     let key = Key::generate();
-    Ok(HttpServer::new(move || {
+    let server = HttpServer::new(move || {
         let (access_cdn, access_users) = (cdn.clone(), users.clone());
         App::new()
             .app_data(web::Data::new(cdn.clone()))
@@ -118,8 +119,11 @@ pub fn serve(
                     .build(),
             )
     })
-    .workers(2)
-    .listen(listener)?
+    .workers(2);
+    Ok(match tls {
+        Some(tls) => server.listen_rustls_0_23(listener, (*tls.config).clone())?,
+        None => server.listen(listener)?,
+    }
     .run())
 }
 
@@ -191,23 +195,27 @@ impl SessionStore for MemorySessions {
     }
 }
 
-/// Runs the local CDN ([`demo::cdn`]) on its own thread and runtime.
+/// Runs the local CDN ([`demo::cdn`]) on its own thread and runtime; over HTTPS with `tls`.
 ///
 /// # Errors
 /// If the runtime cannot start.
 pub fn spawn_cdn(
     listener: std::net::TcpListener,
     trusted: cfsign_verify::TrustedKeyGroups,
+    tls: Option<demo::tls::SelfSigned>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     listener.set_nonblocking(true)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_io().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
     Ok(std::thread::spawn(move || {
         runtime.block_on(async move {
             let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
-            let Ok(cdn) = demo::cdn(trusted, cfsign::EpochSeconds::now) else {
+            let Ok(cdn) = demo::cdn(trusted, cfsign::EpochSeconds::now, tls.is_some()) else {
                 eprintln!("actix-app: cannot write the CDN's images");
                 return;
             };
+            if let Some(tls) = tls {
+                return demo::tls::serve(listener, tls, cdn).await;
+            }
             let svc = cdn.into_make_service_with_connect_info::<SocketAddr>();
             if let Err(e) = axum::serve(listener, svc).await {
                 eprintln!("actix-app: local CDN stopped: {e}");

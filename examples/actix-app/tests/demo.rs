@@ -18,11 +18,11 @@ fn start() -> (std::net::SocketAddr, std::net::SocketAddr) {
     let app_l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let cdn_l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let (app_addr, cdn_addr) = (app_l.local_addr().unwrap(), cdn_l.local_addr().unwrap());
-    actix_app::spawn_cdn(cdn_l, trusted).unwrap();
+    actix_app::spawn_cdn(cdn_l, trusted, None).unwrap();
     let origin = actix_app::demo::CdnOrigin(format!("http://{cdn_addr}"));
     std::thread::spawn(move || {
         actix_web::rt::System::new()
-            .block_on(async move { actix_app::serve(app_l, issuer, origin, false).unwrap().await })
+            .block_on(async move { actix_app::serve(app_l, issuer, origin, false, None).unwrap().await })
     });
     (app_addr, cdn_addr)
 }

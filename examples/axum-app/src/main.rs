@@ -1,12 +1,10 @@
 //! `cargo run -p axum-app -- [--app-addr 127.0.0.1:3000] [--cdn-addr 127.0.0.1:3001]
-//! [--key FILE --key-pair-id ID] [--secure-cookies]`
+//! [--key FILE --key-pair-id ID] [--https] [--secure-cookies] [--cookie-domain DOMAIN]`
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use axum_app::{CdnOrigin, app, cdn, cli, with_metrics};
-use cfsign_issuer::Issuer;
+use axum_app::{app, cdn, cli, tls, with_metrics};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -21,8 +19,10 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), String> {
     let args = cli::parse()?;
+    // The library's warnings, such as cookies that can never reach the CDN, on stderr.
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).init();
     let (key, trusted) = args.keys()?;
-    let issuer = Issuer::builder(Arc::new(key)).secure(args.secure).build().map_err(|e| e.to_string())?;
+    let issuer = args.issuer(key)?;
 
     let bind = |addr: SocketAddr| async move {
         tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("{addr}: {e}"))
@@ -30,23 +30,32 @@ async fn run() -> Result<(), String> {
     let (app_listener, cdn_listener) = (bind(args.app_addr).await?, bind(args.cdn_addr).await?);
     let app_addr = app_listener.local_addr().map_err(|e| e.to_string())?;
     let cdn_addr = cdn_listener.local_addr().map_err(|e| e.to_string())?;
-    let origin = CdnOrigin(format!("http://{cdn_addr}"));
-    args.announce(app_addr, &origin);
+    let (app_url, origin) = args.origins(app_addr, cdn_addr);
 
     // The issuer's and the gate's metrics, as Prometheus text at /metrics on the app.
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .map_err(|e| format!("cannot install the metrics recorder: {e}"))?;
-    let app_server = axum::serve(app_listener, with_metrics(app(issuer, origin, args.secure), metrics));
-    let cdn_server = axum::serve(
-        cdn_listener,
-        cdn(trusted, cfsign::EpochSeconds::now)
-            .map_err(|e| format!("cannot write the CDN's images: {e}"))?
-            .into_make_service_with_connect_info::<SocketAddr>(),
-    );
-    tokio::select! {
-        r = app_server => r.map_err(|e| e.to_string()),
-        r = cdn_server => r.map_err(|e| e.to_string()),
-        _ = tokio::signal::ctrl_c() => Ok(()),
+    let app = with_metrics(app(issuer, origin.clone(), args.secure_cookies()), metrics);
+    let cdn = cdn(trusted, cfsign::EpochSeconds::now, args.https)
+        .map_err(|e| format!("cannot write the CDN's images: {e}"))?;
+
+    if args.https {
+        let certificate = tls::self_signed()?;
+        args.announce(&app_url, &origin, Some(&certificate.spki_sha256));
+        tokio::select! {
+            () = tls::serve(app_listener, certificate.clone(), app) => Ok(()),
+            () = tls::serve(cdn_listener, certificate, cdn) => Ok(()),
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        }
+    } else {
+        args.announce(&app_url, &origin, None);
+        let app_server = axum::serve(app_listener, app);
+        let cdn_server = axum::serve(cdn_listener, cdn.into_make_service_with_connect_info::<SocketAddr>());
+        tokio::select! {
+            r = app_server => r.map_err(|e| e.to_string()),
+            r = cdn_server => r.map_err(|e| e.to_string()),
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        }
     }
 }

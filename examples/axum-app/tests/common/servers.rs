@@ -22,7 +22,7 @@ pub(crate) async fn start(wrap: impl FnOnce(Router) -> Router) -> (SocketAddr, S
     let router = wrap(app(issuer, origin, false));
     tokio::spawn(async move { axum::serve(app_l, router).await.unwrap() });
     tokio::spawn(async move {
-        let svc = cdn(trusted, cfsign::EpochSeconds::now)
+        let svc = cdn(trusted, cfsign::EpochSeconds::now, false)
             .unwrap()
             .into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(cdn_l, svc).await.unwrap()
