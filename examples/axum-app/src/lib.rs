@@ -177,7 +177,10 @@ async fn login(
     let Some(access) = access_for(&cdn, user.name()) else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    if auth.login(&user).await.is_err() {
+    // A new session ID at every sign-in, also when the browser brings a signed-in session of
+    // its own (axum-login renews the ID only for a session without a user): an ID planted
+    // before the sign-in is never the one signed in. The old ID is deleted from the store.
+    if auth.session.cycle_id().await.is_err() || auth.login(&user).await.is_err() {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
     (Extension(Directive::issue(access)), Redirect::to("/")).into_response()

@@ -17,3 +17,9 @@ async fn forged_and_replayed_sessions_get_nothing() {
     let (app_addr, _) = servers::start(|app| app).await;
     flow::forged_and_replayed_sessions_get_nothing(app_addr).await;
 }
+
+#[tokio::test]
+async fn sign_in_always_gets_a_new_session() {
+    let (app_addr, _) = servers::start(|app| app).await;
+    flow::sign_in_always_gets_a_new_session(app_addr).await;
+}

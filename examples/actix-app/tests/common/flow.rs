@@ -200,6 +200,49 @@ pub(crate) async fn forged_and_replayed_sessions_get_nothing(app_addr: SocketAdd
     }
 }
 
+/// Every sign-in gets a session ID of its own: the ID the browser brought (signed in as
+/// someone else, as the same user, or one the client made up) is never the one signed in,
+/// and it opens nothing afterwards. (Otherwise whoever planted the cookie — another service on
+/// a sibling host or port can — would share the victim's session and CloudFront cookies.)
+pub(crate) async fn sign_in_always_gets_a_new_session(app_addr: SocketAddr) {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let session_of = |res: &reqwest::Response| {
+        let mut jar = Jar::default();
+        jar.take(res);
+        jar.0.get(SESSION).cloned()
+    };
+    let sign_in = |cookie: String, user: &'static str| {
+        let http = http.clone();
+        async move {
+            let res = http
+                .post(format!("http://{app_addr}/login"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", cookie)
+                .body(format!("username={user}&password={user}-demo"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 303);
+            res
+        }
+    };
+    let bob = session_of(&login(&http, app_addr, "bob", "bob-demo").await).unwrap();
+    let made_up = "A".repeat(bob.len());
+    for (planted, user) in [(bob.clone(), "alice"), (bob, "bob"), (made_up, "alice")] {
+        let res = sign_in(format!("{SESSION}={planted}"), user).await;
+        let fresh = session_of(&res).unwrap_or_else(|| panic!("no new session for {user} over {planted}"));
+        assert_ne!(fresh, planted, "{user} signed in on the planted session");
+        let (set, me) = answer(&http, app_addr, &format!("{SESSION}={planted}")).await;
+        assert!(
+            set.is_empty() && me["user"].is_null(),
+            "planted {planted} after {user}'s sign-in: {me} {set:?}"
+        );
+        let me =
+            http.get(format!("http://{app_addr}/me")).header("cookie", format!("{SESSION}={fresh}")).send();
+        assert_eq!(me.await.unwrap().json::<serde_json::Value>().await.unwrap()["user"], user);
+    }
+}
+
 /// `GET target` with the given raw `Host` and `Cookie` values over a fresh connection: no client
 /// library in between to refuse or normalise them. Returns the status and the body.
 async fn raw_get(addr: SocketAddr, host: &str, target: &str, cookie: &str) -> (u16, String) {
