@@ -36,12 +36,12 @@ fn user(identity: Option<&Identity>) -> Option<String> {
     identity.and_then(|i| i.id().ok())
 }
 
-fn html(body: String) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body)
+fn html(mut response: actix_web::HttpResponseBuilder, body: String) -> HttpResponse {
+    response.content_type("text/html; charset=utf-8").body(body)
 }
 
 async fn index(identity: Option<Identity>, cdn: web::Data<CdnOrigin>) -> HttpResponse {
-    html(page(user(identity.as_ref()).as_deref(), &cdn, None))
+    html(HttpResponse::Ok(), page(user(identity.as_ref()).as_deref(), &cdn, None))
 }
 
 async fn me(identity: Option<Identity>, cdn: web::Data<CdnOrigin>) -> HttpResponse {
@@ -57,9 +57,7 @@ async fn login(
     let Credentials { username, password } = form.into_inner();
     let verified = web::block(move || users.verify(&username, &password)).await;
     let Ok(Some(user)) = verified else {
-        let mut refused = html(page(None, &cdn, Some(BAD_LOGIN)));
-        *refused.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
-        return refused;
+        return html(HttpResponse::Unauthorized(), page(None, &cdn, Some(BAD_LOGIN)));
     };
     let Some(access) = access_for(&cdn, &user) else {
         return HttpResponse::InternalServerError().finish();
@@ -137,60 +135,60 @@ pub struct MemorySessions(Arc<Mutex<HashMap<String, (SessionState, Instant)>>>);
 /// What `actix-session` keeps for a session.
 type SessionState = HashMap<String, String>;
 
+/// A time to live as actix-session gives it.
+type Ttl = actix_web::cookie::time::Duration;
+
 impl MemorySessions {
-    fn insert(&self, key: &SessionKey, state: SessionState, ttl: &actix_web::cookie::time::Duration) {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (SessionState, Instant)>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn deadline(ttl: &Ttl) -> Instant {
+        Instant::now() + std::time::Duration::try_from(*ttl).unwrap_or_default()
+    }
+
+    /// Stores `state` under `key` if that key is still in the store, else under a fresh key,
+    /// in one critical section: a session deleted at sign-out is never brought back by an
+    /// update racing with it (the Redis store also gives a vanished key's state a new key).
+    fn write(&self, key: Option<SessionKey>, state: SessionState, ttl: &Ttl) -> SessionKey {
+        let until = Self::deadline(ttl);
         let now = Instant::now();
-        let until = now + std::time::Duration::try_from(*ttl).unwrap_or_default();
-        let mut sessions = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut sessions = self.lock();
         sessions.retain(|_, (_, until)| *until > now);
+        let key = key.filter(|k| sessions.contains_key(k.as_ref())).unwrap_or_else(generate_session_key);
         sessions.insert(key.as_ref().to_owned(), (state, until));
+        key
     }
 }
 
 impl SessionStore for MemorySessions {
     async fn load(&self, key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
-        let sessions = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let sessions = self.lock();
         Ok(sessions.get(key.as_ref()).filter(|(_, until)| *until > Instant::now()).map(|(s, _)| s.clone()))
     }
 
-    async fn save(
-        &self,
-        state: SessionState,
-        ttl: &actix_web::cookie::time::Duration,
-    ) -> Result<SessionKey, SaveError> {
-        let key = generate_session_key();
-        self.insert(&key, state, ttl);
-        Ok(key)
+    async fn save(&self, state: SessionState, ttl: &Ttl) -> Result<SessionKey, SaveError> {
+        Ok(self.write(None, state, ttl))
     }
 
     async fn update(
         &self,
         key: SessionKey,
         state: SessionState,
-        ttl: &actix_web::cookie::time::Duration,
+        ttl: &Ttl,
     ) -> Result<SessionKey, UpdateError> {
-        let known = self.0.lock().unwrap_or_else(PoisonError::into_inner).contains_key(key.as_ref());
-        // A key that is not (or no longer) in the store is never brought back: the state goes
-        // under a fresh key, as the Redis store does.
-        let key = if known { key } else { generate_session_key() };
-        self.insert(&key, state, ttl);
-        Ok(key)
+        Ok(self.write(Some(key), state, ttl))
     }
 
-    async fn update_ttl(
-        &self,
-        key: &SessionKey,
-        ttl: &actix_web::cookie::time::Duration,
-    ) -> Result<(), anyhow::Error> {
-        let until = Instant::now() + std::time::Duration::try_from(*ttl).unwrap_or_default();
-        if let Some(entry) = self.0.lock().unwrap_or_else(PoisonError::into_inner).get_mut(key.as_ref()) {
-            entry.1 = until;
+    async fn update_ttl(&self, key: &SessionKey, ttl: &Ttl) -> Result<(), anyhow::Error> {
+        if let Some(entry) = self.lock().get_mut(key.as_ref()) {
+            entry.1 = Self::deadline(ttl);
         }
         Ok(())
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).remove(key.as_ref());
+        self.lock().remove(key.as_ref());
         Ok(())
     }
 }
