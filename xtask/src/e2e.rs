@@ -1,7 +1,8 @@
 //! `cargo xtask e2e`: the browser test. Starts each demo (`examples/axum-app`,
 //! `examples/actix-app`) and drives real headless Chromium (Debian's `chromium`, installed with
 //! apt-get when missing) with `playwright-core` (installed with npm into `target/e2e/`, never
-//! committed) through `xtask/e2e/browser.mjs`. Writes `target/e2e-<demo>.png`.
+//! committed) through `xtask/e2e/browser.mjs`, in each of [`MODES`]: plain HTTP, HTTPS on two
+//! host names, and HTTPS with a wrong cookie `Domain`. Writes `target/e2e-<demo>-<mode>.png`.
 
 use std::path::Path;
 use std::process::Command;
