@@ -28,12 +28,12 @@ const RSA_BITS: core::ops::RangeInclusive<usize> = 1024..=4096;
 
 #[derive(Clone)]
 enum Secret {
-    Rsa(rsa::RsaPrivateKey),
+    Rsa(rsa::PrivateKey),
     P256(p256::ecdsa::SigningKey),
 }
 
 enum Public {
-    Rsa(rsa::RsaPublicKey),
+    Rsa(rsa::PublicKey),
     P256(p256::ecdsa::VerifyingKey),
 }
 
@@ -73,7 +73,7 @@ impl SigningKey {
         let (label, der) = crate::pem::private_key_der(pem)?;
         let secret = match label {
             Label::RsaPrivateKey => rsa_secret(
-                rsa::RsaPrivateKey::from_pkcs1_der(&der)
+                rsa::PrivateKey::from_pkcs1_der(&der)
                     .map_err(|_| Error::InvalidKey { reason: "malformed PKCS#1 RSA private key" })?,
             )?,
             Label::EcPrivateKey => sec1_secret(&der)?,
@@ -90,7 +90,7 @@ impl SigningKey {
         let key_pair_id = KeyPairId::new(key_pair_id)?;
         let secret = if pkcs8::PrivateKeyInfoRef::try_from(der).is_ok() {
             pkcs8_secret(der)?
-        } else if let Ok(k) = rsa::RsaPrivateKey::from_pkcs1_der(der) {
+        } else if let Ok(k) = rsa::PrivateKey::from_pkcs1_der(der) {
             rsa_secret(k)?
         } else if sec1::EcPrivateKey::try_from(der).is_ok() {
             sec1_secret(der)?
@@ -112,7 +112,7 @@ impl SigningKey {
         let key_pair_id = KeyPairId::new(key_pair_id)?;
         let mut rng = OsRng::default();
         let secret = match kind {
-            KeyKind::Rsa => rsa::RsaPrivateKey::new(&mut rng, 2048)
+            KeyKind::Rsa => rsa::PrivateKey::new(&mut rng, 2048)
                 .map(Secret::Rsa)
                 .map_err(|e| Error::Signing { reason: e.to_string() })?,
             KeyKind::EcdsaP256 => {
@@ -275,7 +275,7 @@ impl PublicKey {
         match label {
             Label::PublicKey => PublicKey::from_der(&der),
             Label::RsaPublicKey => {
-                let k = rsa::RsaPublicKey::from_pkcs1_der(&der)
+                let k = rsa::PublicKey::from_pkcs1_der(&der)
                     .map_err(|_| Error::InvalidKey { reason: "malformed PKCS#1 RSA public key" })?;
                 rsa_public(k)
             }
@@ -295,7 +295,7 @@ impl PublicKey {
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
         match crate::pem::spki_kind(der)? {
             KeyKind::Rsa => rsa_public(
-                rsa::RsaPublicKey::from_public_key_der(der)
+                rsa::PublicKey::from_public_key_der(der)
                     .map_err(|_| Error::InvalidKey { reason: "malformed RSA public key" })?,
             ),
             KeyKind::EcdsaP256 => p256::ecdsa::VerifyingKey::from_public_key_der(der)
@@ -347,7 +347,7 @@ impl Verifier for PublicKey {
 }
 
 fn verify_rsa(
-    key: &rsa::RsaPublicKey,
+    key: &rsa::PublicKey,
     hash: HashAlgorithm,
     message: &[u8],
     signature: &[u8],
@@ -375,7 +375,7 @@ fn verify_p256(
     r.map_err(|_| Error::BadSignature)
 }
 
-fn rsa_secret(k: rsa::RsaPrivateKey) -> Result<Secret, Error> {
+fn rsa_secret(k: rsa::PrivateKey) -> Result<Secret, Error> {
     if !RSA_BITS.contains(&(k.size() * 8)) {
         return Err(Error::UnsupportedKey {
             reason: "RSA keys must be 1024 to 4096 bits (CloudFront key groups take 2048)",
@@ -384,7 +384,7 @@ fn rsa_secret(k: rsa::RsaPrivateKey) -> Result<Secret, Error> {
     Ok(Secret::Rsa(k))
 }
 
-fn rsa_public(k: rsa::RsaPublicKey) -> Result<PublicKey, Error> {
+fn rsa_public(k: rsa::PublicKey) -> Result<PublicKey, Error> {
     if !RSA_BITS.contains(&(k.size() * 8)) {
         return Err(Error::UnsupportedKey {
             reason: "RSA keys must be 1024 to 4096 bits (CloudFront key groups take 2048)",
@@ -398,7 +398,7 @@ fn pkcs8_secret(der: &[u8]) -> Result<Secret, Error> {
         .map_err(|_| Error::InvalidKey { reason: "malformed PKCS#8 private key" })?;
     match info.algorithm.oid {
         RSA_ENCRYPTION => rsa_secret(
-            rsa::RsaPrivateKey::from_pkcs8_der(der)
+            rsa::PrivateKey::from_pkcs8_der(der)
                 .map_err(|_| Error::InvalidKey { reason: "malformed PKCS#8 RSA private key" })?,
         ),
         EC_PUBLIC_KEY => {
