@@ -12,7 +12,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::cmd::{ensure_cargo_tool, root, run};
+use crate::cmd::{root, run};
+use crate::setup::ensure_cargo_tool;
 
 /// cargo-deny, pinned so that CI checks with the same rules every time.
 const CARGO_DENY: (&str, &str) = ("cargo-deny", "0.20.2");

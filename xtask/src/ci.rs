@@ -1,4 +1,5 @@
-//! `cargo xtask ci`, what CI runs: format check, supply-chain audit, clippy (all targets, all
+//! `cargo xtask ci`, what CI runs: everything the checks need installed when missing
+//! ([`setup`]), then the format check, supply-chain audit, clippy (all targets, all
 //! features, and `cfsign`'s backend feature sets) with `-D warnings`, the `§` pointers of the
 //! code against `docs/`, the whole test suite, the docs build (`-D warnings`), `cargo
 //! package` of every published crate, the `no_std` check, every fuzz target for [`CI_FUZZ_SECS`] seconds, and the browser test.
@@ -12,6 +13,7 @@ use crate::doc_pointers;
 use crate::e2e::e2e;
 use crate::fuzz::{CI_FUZZ_SECS, fuzz};
 use crate::nostd::nostd;
+use crate::setup::setup;
 
 /// The crates meant for crates.io, in dependency order.
 const PUBLISHED: [&str; 8] = [
@@ -27,6 +29,7 @@ const PUBLISHED: [&str; 8] = [
 
 pub fn ci() -> Result<(), String> {
     let start = Instant::now();
+    setup()?;
     run(&["fmt", "--all", "--", "--check"], &[])?;
     for manifest in ["fuzz/Cargo.toml", "xtask/nostd-check/Cargo.toml"] {
         run(&["fmt", "--manifest-path", manifest, "--", "--check"], &[])?;

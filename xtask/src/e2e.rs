@@ -1,13 +1,14 @@
 //! `cargo xtask e2e`: the browser test. Starts each demo (`examples/axum-app`,
-//! `examples/actix-app`) and drives real headless Chromium (Debian's `chromium`, installed with
-//! apt-get when missing) with `playwright-core` (installed with npm into `target/e2e/`, never
-//! committed) through `xtask/e2e/browser.mjs`, in each of [`MODES`]: plain HTTP, HTTPS on two
+//! `examples/actix-app`) and drives real headless Chromium (Debian's `chromium`) with
+//! `playwright-core` (in `target/e2e/`, never committed; both installed when missing by
+//! [`setup`]) through `xtask/e2e/browser.mjs`, in each of [`MODES`]: plain HTTP, HTTPS on two
 //! host names, and HTTPS with a wrong cookie `Domain`. Writes `target/e2e-<demo>-<mode>.png`.
 
 use std::path::Path;
 use std::process::Command;
 
-use crate::cmd::{apt_install, command_exists, root, run};
+use crate::cmd::{root, run};
+use crate::setup;
 
 /// Kills the demo app when the test ends, however it ends.
 struct KillOnDrop(std::process::Child);
@@ -20,35 +21,10 @@ impl Drop for KillOnDrop {
 }
 
 pub fn e2e() -> Result<(), String> {
-    let chromium =
-        ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| Path::new(p).exists());
-    let chromium = match chromium {
-        Some(c) => c.to_owned(),
-        None => {
-            apt_install(&["chromium"])?;
-            "/usr/bin/chromium".to_owned()
-        }
-    };
-    if !command_exists("node", "--version") || !command_exists("npm", "--version") {
-        apt_install(&["nodejs", "npm"])?;
-    }
-    let dir = root().join("target/e2e");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    std::fs::write(dir.join("package.json"), r#"{"private": true, "type": "module"}"#)
-        .map_err(|e| e.to_string())?;
+    let chromium = setup::chromium()?;
+    let dir = setup::playwright()?;
     std::fs::copy(root().join("xtask/e2e/browser.mjs"), dir.join("browser.mjs"))
-        .map_err(|e| e.to_string())?;
-    if !dir.join("node_modules/playwright-core").exists() {
-        eprintln!("\n==> npm install playwright-core (into target/e2e)");
-        let status = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "playwright-core@1"])
-            .current_dir(&dir)
-            .status()
-            .map_err(|e| format!("npm: {e}"))?;
-        if !status.success() {
-            return Err("npm install playwright-core failed".into());
-        }
-    }
+        .map_err(|e| format!("xtask/e2e/browser.mjs: {e}"))?;
     // The workspace's feature set, as `cargo test --workspace --all-features` (the CI step
     // before this one) built it: the demos' dependencies are reused instead of rebuilt.
     run(

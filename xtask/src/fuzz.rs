@@ -1,12 +1,13 @@
 //! `cargo xtask fuzz [--secs N] [--target NAME]`: builds and runs every cargo-fuzz target in
-//! `fuzz/` for N seconds each (default 60) on the nightly toolchain, installing a pinned
+//! `fuzz/` for N seconds each (default 60) on the nightly toolchain, installing it and a pinned
 //! `cargo-fuzz` when missing. New inputs go to `target/fuzz-corpus/`; the committed seeds in
 //! `fuzz/corpus/` are read only. Fails on any crash (the input is left in `fuzz/artifacts/`).
 //! Each target's libFuzzer log is kept in `target/fuzz-logs/`.
 
 use std::time::Instant;
 
-use crate::cmd::{ensure_cargo_tool, nightly, root};
+use crate::cmd::{nightly, root};
+use crate::setup::{self, ensure_cargo_tool};
 
 /// cargo-fuzz, pinned like the other tools.
 const CARGO_FUZZ: (&str, &str) = ("cargo-fuzz", "0.13.2");
@@ -47,6 +48,7 @@ pub fn parse_fuzz_args(args: &[String]) -> Result<(u64, Option<String>), String>
 }
 
 pub fn fuzz(secs: u64, only: Option<&str>) -> Result<(), String> {
+    setup::nightly()?;
     ensure_cargo_tool(CARGO_FUZZ.0, CARGO_FUZZ.1)?;
     let fuzz_target_dir = root().join("target/fuzz");
     let fuzz_target_dir = fuzz_target_dir.to_string_lossy().into_owned();

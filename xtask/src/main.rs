@@ -2,6 +2,8 @@
 //! run exactly the same thing. Each task lives in its own module; this file only dispatches.
 //!
 //! - `ci` ([`ci`]): everything CI checks — the README's test command.
+//! - `setup` ([`setup`]): installs what the checks and tests need when missing (`ci` runs it
+//!   first).
 //! - `audit` ([`audit`]): licenses, bans, sources and advisories with cargo-deny, offline.
 //! - `fuzz [--secs N] [--target NAME]` ([`fuzz`]): every cargo-fuzz target for N seconds.
 //! - `e2e` ([`e2e`]): the browser test in headless Chromium.
@@ -18,15 +20,17 @@ mod doc_pointers;
 mod e2e;
 mod fuzz;
 mod nostd;
+mod setup;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <ci | audit | fuzz [--secs N] [--target NAME] | e2e | nostd | bench-report | doc-pointers>";
+const USAGE: &str = "usage: cargo xtask <ci | setup | audit | fuzz [--secs N] [--target NAME] | e2e | nostd | bench-report | doc-pointers>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci::ci(),
+        Some("setup") => setup::setup(),
         Some("audit") => audit::audit(),
         Some("fuzz") => {
             fuzz::parse_fuzz_args(&args[1..]).and_then(|(secs, target)| fuzz::fuzz(secs, target.as_deref()))

@@ -599,7 +599,7 @@ fn the_readme_test_without_aws_runs_as_written() {
     let path = format!("{}:{}", bin.parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
     assert!(
         std::process::Command::new("curl").arg("--version").output().is_ok_and(|o| o.status.success()),
-        "the README uses curl; install it (CI's .ci/run does)"
+        "the README uses curl; install it (`cargo xtask setup` does)"
     );
     let sh = |line: &str| {
         let mut c = std::process::Command::new("sh");

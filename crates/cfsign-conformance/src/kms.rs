@@ -2,9 +2,8 @@
 //! in front of it that counts `Sign` calls at the HTTP level and can stall them or refuse
 //! them, to show what the middleware does when KMS is slow or down. No test talks to AWS.
 //!
-//! moto is installed by `.ci/run` into `target/moto-venv` (outside the tracked files):
-//! `python3 -m venv target/moto-venv && target/moto-venv/bin/pip install 'moto[server]==<MOTO_VERSION>'`.
-//! `$CFSIGN_MOTO_SERVER` names another `moto_server` executable.
+//! moto is installed into `target/moto-venv` (outside the tracked files) by `cargo xtask setup`,
+//! which `cargo xtask ci` runs. `$CFSIGN_MOTO_SERVER` names another `moto_server` executable.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -20,7 +19,8 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Notify;
 
-/// The moto release the tests are written against (`.ci/run` installs it).
+/// The moto release the tests are written against (`cargo xtask setup` installs it; it reads
+/// this line).
 pub const MOTO_VERSION: &str = "5.2.5";
 
 /// moto in server mode on a free port of 127.0.0.1; stopped when dropped.
@@ -38,9 +38,8 @@ impl Moto {
         );
         assert!(
             server.exists(),
-            "moto is not installed at {}: run `python3 -m venv target/moto-venv && \
-             target/moto-venv/bin/pip install 'moto[server]=={MOTO_VERSION}'` at the workspace root \
-             (.ci/run does), or set CFSIGN_MOTO_SERVER",
+            "moto is not installed at {}: run `cargo xtask setup` (it installs moto {MOTO_VERSION} \
+             into target/moto-venv), or set CFSIGN_MOTO_SERVER",
             server.display()
         );
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

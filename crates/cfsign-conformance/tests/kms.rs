@@ -53,7 +53,7 @@ fn openssl_verifies(public_pem: &str, policy: &str, signature: &[u8]) -> bool {
         .arg(&sig)
         .arg(&msg)
         .output()
-        .expect("openssl must be installed (.ci/run installs it)");
+        .expect("openssl must be installed (`cargo xtask setup` installs it)");
     let _ = std::fs::remove_dir_all(&dir);
     out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Verified OK")
 }
@@ -216,7 +216,7 @@ fn open_file_limit() -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_requests_for_one_new_scope_cost_one_sign_call() {
     const REQUESTS: usize = 1_000;
-    assert!(open_file_limit() >= 4_096, "raise the open-file limit (ulimit -n 4096; .ci/run does)");
+    assert!(open_file_limit() >= 4_096, "raise the open-file limit (ulimit -n 4096; `cargo xtask ci` does)");
     let (_moto, proxy, client) = kms().await;
     let kms_key: Arc<dyn AsyncSigner> = Arc::new(signer(&client, KeySpec::EccNistP256, "KKMSECC").await);
     for fw in [Framework::Axum, Framework::Actix] {
