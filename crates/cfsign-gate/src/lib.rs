@@ -9,8 +9,7 @@
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! # let public = include_str!("../../cfsign/tests/data/ecdsa-p256-public.pem");
-//! use std::net::SocketAddr;
-//! use cfsign_gate::{Gate, GateLayer};
+//! use cfsign_gate::{Gate, GateLayer, Server};
 //! use cfsign_verify::{KeyGroup, TrustedKeyGroups};
 //!
 //! let trusted = TrustedKeyGroups::from(KeyGroup::new().with_pem("K2JCJMDEHXQW5F", public)?);
@@ -20,8 +19,9 @@
 //!     .domain_names(["cdn.example.com", "127.0.0.1"])?;
 //! let site = axum::Router::new().fallback_service(GateLayer::new(gate).serve_dir("./site"));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8787").await?;
-//! // The client's address (for policies with an IP condition) comes from `ConnectInfo`.
-//! axum::serve(listener, site.into_make_service_with_connect_info::<SocketAddr>()).await?;
+//! // HTTP/1.1, the client's address (for policies with an IP condition) in every request,
+//! // and a client that stalls in the middle of a request disconnected after 5 s.
+//! Server::new().serve(listener, site).await;
 //! # Ok(()) }
 //! ```
 //!
@@ -39,8 +39,9 @@
 //! XML body (`Content-Type: text/xml`), on success it calls the inner service with the URL
 //! CloudFront forwards (the signing parameters gone).
 //!
-//! Feature `axum` (default): the default client-IP lookup also reads axum's
-//! `ConnectInfo<SocketAddr>`.
+//! Features (both default): `axum` — the default client-IP lookup also reads axum's
+//! `ConnectInfo<SocketAddr>`; `server` — [`Server`], HTTP/1.1 on a Tokio listener that
+//! disconnects clients too slow to send a request head ([`server`] module).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -57,6 +58,11 @@ use http::header::{CONTENT_TYPE, COOKIE, HOST};
 use http::{HeaderValue, Request, Response, StatusCode, Uri};
 use tower_layer::Layer;
 use tower_service::Service;
+
+#[cfg(feature = "server")]
+pub mod server;
+#[cfg(feature = "server")]
+pub use server::Server;
 
 /// A cache behaviour's path pattern, as CloudFront takes it: `*` matches any run of
 /// characters, `?` exactly one, everything else itself, case-sensitively. The leading `/` is

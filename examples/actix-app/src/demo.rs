@@ -145,8 +145,8 @@ fn image(user: &str, file: &str) -> String {
 /// CloudFront, which asks for signed cookies under `/u/`. `now` is its clock. With `https`,
 /// it checks signatures against `https://` URLs and, like a distribution with one alternate
 /// domain name, serves only [`tls::CDN_HOST`]. Serve it with
-/// `into_make_service_with_connect_info::<SocketAddr>()` (or [`tls::serve`]) so the gate
-/// knows the client IP.
+/// [`cfsign_gate::Server`] (or [`tls::serve`]), which hands the gate the client's address (for
+/// IP conditions).
 ///
 /// # Errors
 /// If the images cannot be written.
@@ -177,17 +177,13 @@ pub mod tls {
     //! domain, as in production (`app.example.com`, `cdn.example.com`), with a certificate
     //! for both made at start-up — nothing committed, nothing downloaded.
 
-    use std::net::SocketAddr;
     use std::sync::Arc;
-    use std::time::Duration;
 
     use axum::Router;
-    use axum::extract::ConnectInfo;
     use base64::Engine as _;
     use rcgen::PublicKeyData as _;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
     use sha2::Digest as _;
-    use tower::ServiceExt as _;
 
     /// The app's host name in HTTPS mode (map it to 127.0.0.1 to use it).
     pub const APP_HOST: &str = "app.cfsign.test";
@@ -236,37 +232,13 @@ pub mod tls {
         })
     }
 
-    /// Serves `router` over TLS on `listener`: a task per connection, the handshake inside it
-    /// (a slow client holds up only itself), the client's address in the request extensions
-    /// as `ConnectInfo<SocketAddr>` (the gate reads it), HTTP/1.1.
+    /// Serves `router` over TLS on `listener` with the gate's [`Server`](cfsign_gate::Server):
+    /// a task per connection, the handshake inside it, HTTP/1.1, the client's address in the
+    /// request extensions as `ConnectInfo<SocketAddr>` (the gate reads it), and a client too
+    /// slow with its handshake or request head disconnected.
     pub async fn serve(listener: tokio::net::TcpListener, tls: SelfSigned, router: Router) {
         let acceptor = tokio_rustls::TlsAcceptor::from(tls.config);
-        loop {
-            let (tcp, peer) = match listener.accept().await {
-                Ok(accepted) => accepted,
-                // Out of file descriptors and the like: wait, as `axum::serve` does.
-                Err(_) => {
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
-                }
-            };
-            let (acceptor, router) = (acceptor.clone(), router.clone());
-            tokio::spawn(async move {
-                let Ok(Ok(stream)) =
-                    tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
-                else {
-                    return;
-                };
-                let service = hyper_util::service::TowerToHyperService::new(router.map_request(
-                    move |mut request: axum::extract::Request<hyper::body::Incoming>| {
-                        request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
-                        request
-                    },
-                ));
-                let io = hyper_util::rt::TokioIo::new(stream);
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
-            });
-        }
+        cfsign_gate::Server::new().serve_with(listener, move |tcp| acceptor.accept(tcp), router).await;
     }
 }
 

@@ -3,7 +3,6 @@
 //! their images on a local stand-in for CloudFront.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -117,7 +116,12 @@ pub fn serve(
                     .build(),
             )
     })
-    .workers(2);
+    .workers(2)
+    // A client that stalls in the middle of a request head (or a TLS handshake) is answered
+    // 408 and disconnected, after the same time the local CDN gives (actix-web's defaults,
+    // written out).
+    .client_request_timeout(cfsign_gate::Server::DEFAULT_HEADER_READ_TIMEOUT)
+    .tls_handshake_timeout(cfsign_gate::Server::DEFAULT_HEADER_READ_TIMEOUT);
     Ok(match tls {
         Some(tls) => server.listen_rustls_0_23(listener, (*tls.config).clone())?,
         None => server.listen(listener)?,
@@ -211,12 +215,9 @@ pub fn spawn_cdn(
                 eprintln!("actix-app: cannot write the CDN's images");
                 return;
             };
-            if let Some(tls) = tls {
-                return demo::tls::serve(listener, tls, cdn).await;
-            }
-            let svc = cdn.into_make_service_with_connect_info::<SocketAddr>();
-            if let Err(e) = axum::serve(listener, svc).await {
-                eprintln!("actix-app: local CDN stopped: {e}");
+            match tls {
+                Some(tls) => demo::tls::serve(listener, tls, cdn).await,
+                None => cfsign_gate::Server::new().serve(listener, cdn).await,
             }
         });
     }))

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use axum_app::{app, cdn, cli, tls, with_metrics};
+use cfsign_gate::Server;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -40,22 +41,23 @@ async fn run() -> Result<(), String> {
     let cdn = cdn(trusted, cfsign::EpochSeconds::now, args.https)
         .map_err(|e| format!("cannot write the CDN's images: {e}"))?;
 
+    // Every server here disconnects a client that stalls in the middle of a request head
+    // (cfsign_gate::Server, 5 s).
     if args.https {
         let certificate = tls::self_signed()?;
         args.announce(&app_url, &origin, Some(&certificate.spki_sha256));
         tokio::select! {
-            () = tls::serve(app_listener, certificate.clone(), app) => Ok(()),
-            () = tls::serve(cdn_listener, certificate, cdn) => Ok(()),
-            _ = tokio::signal::ctrl_c() => Ok(()),
+            () = tls::serve(app_listener, certificate.clone(), app) => {}
+            () = tls::serve(cdn_listener, certificate, cdn) => {}
+            _ = tokio::signal::ctrl_c() => {}
         }
     } else {
         args.announce(&app_url, &origin, None);
-        let app_server = axum::serve(app_listener, app);
-        let cdn_server = axum::serve(cdn_listener, cdn.into_make_service_with_connect_info::<SocketAddr>());
         tokio::select! {
-            r = app_server => r.map_err(|e| e.to_string()),
-            r = cdn_server => r.map_err(|e| e.to_string()),
-            _ = tokio::signal::ctrl_c() => Ok(()),
+            () = Server::new().serve(app_listener, app) => {}
+            () = Server::new().serve(cdn_listener, cdn) => {}
+            _ = tokio::signal::ctrl_c() => {}
         }
     }
+    Ok(())
 }

@@ -1,0 +1,154 @@
+//! Stalling clients against the demo binary (each demo keeps its own copy: examples stand
+//! alone): raw TCP for plain HTTP and a TLS handshake that never starts, `openssl s_client`
+//! for half a request over a finished handshake.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a stalled connection is watched at most.
+pub(crate) const LIMIT: Duration = Duration::from_secs(20);
+
+/// The demo binary on free ports of 127.0.0.1; killed when dropped.
+pub(crate) struct Demo {
+    child: Child,
+    pub(crate) app: u16,
+    pub(crate) cdn: u16,
+}
+
+impl Demo {
+    pub(crate) fn start(bin: &str, args: &[&str]) -> Demo {
+        let mut child = Command::new(bin)
+            .args(["--app-addr", "127.0.0.1:0", "--cdn-addr", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let port = |line: &str| -> u16 {
+            let url = line.split_whitespace().nth(1).unwrap();
+            url.trim_end_matches('/').rsplit(':').next().unwrap().parse().unwrap()
+        };
+        let (mut app, mut cdn) = (None, None);
+        while app.is_none() || cdn.is_none() {
+            let line = lines.next().expect("the demo printed its addresses").unwrap();
+            if line.starts_with("app: ") {
+                app = Some(port(&line));
+            } else if line.starts_with("cdn: ") {
+                cdn = Some(port(&line));
+            }
+        }
+        // Keep reading what it prints, so that it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Demo { child, app: app.unwrap(), cdn: cdn.unwrap() }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Server {
+    App,
+    Cdn,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Stall {
+    /// Plain HTTP: half a request line, then nothing.
+    HalfRequestLine,
+    /// HTTPS: a TCP connection that never starts the handshake.
+    NoHandshake,
+    /// HTTPS: a finished handshake (SNI `host`), then half a request.
+    HalfRequestOverTls(&'static str),
+}
+
+#[derive(Debug)]
+pub(crate) enum Answer {
+    /// The server closed the connection after `after`, having said `said`.
+    Closed {
+        after: Duration,
+        said: String,
+    },
+    StillOpen,
+}
+
+/// Runs every stall at once (each takes as long as the server's timeout).
+pub(crate) fn run_all<const N: usize>(stalls: [(Server, u16, Stall); N]) -> Vec<(Server, Stall, Answer)> {
+    let waits: Vec<_> = stalls
+        .into_iter()
+        .map(|(server, port, stall)| std::thread::spawn(move || (server, stall, run(port, stall))))
+        .collect();
+    waits.into_iter().map(|w| w.join().unwrap()).collect()
+}
+
+fn run(port: u16, stall: Stall) -> Answer {
+    match stall {
+        Stall::HalfRequestLine => raw(port, b"GET / HTT"),
+        Stall::NoHandshake => raw(port, b""),
+        Stall::HalfRequestOverTls(host) => over_tls(port, host, b"GET / HTTP/1.1\r\nHost: "),
+    }
+}
+
+fn raw(port: u16, sent: &[u8]) -> Answer {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.write_all(sent).unwrap();
+    let start = Instant::now();
+    let mut said = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let Some(left) = LIMIT.checked_sub(start.elapsed()) else { return Answer::StillOpen };
+        stream.set_read_timeout(Some(left)).unwrap();
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => said.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                return Answer::StillOpen;
+            }
+            Err(_) => break,
+        }
+    }
+    Answer::Closed { after: start.elapsed(), said: String::from_utf8_lossy(&said).into_owned() }
+}
+
+/// `openssl s_client` finishes the handshake, sends `sent` and keeps its input open; it ends
+/// when the server closes the connection.
+fn over_tls(port: u16, host: &str, sent: &[u8]) -> Answer {
+    let mut client = Command::new("openssl")
+        .args(["s_client", "-quiet", "-connect", &format!("127.0.0.1:{port}"), "-servername", host])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl is installed (`cargo xtask setup` does)");
+    let mut input = client.stdin.take().unwrap();
+    input.write_all(sent).unwrap();
+    input.flush().unwrap();
+    let start = Instant::now();
+    while start.elapsed() < LIMIT {
+        if client.try_wait().unwrap().is_some() {
+            let mut said = String::new();
+            let _ = client.stdout.take().unwrap().read_to_string(&mut said);
+            return Answer::Closed { after: start.elapsed(), said };
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = client.kill();
+    let _ = client.wait();
+    drop(input);
+    Answer::StillOpen
+}
+
+/// `after` is the server's timeout, give or take what a loaded test machine adds.
+pub(crate) fn assert_about(after: Duration, timeout: Duration, what: &str) {
+    assert!(
+        after >= timeout.mul_f32(0.9) && after < timeout + Duration::from_secs(4),
+        "{what}: closed after {after:?}, expected about {timeout:?}"
+    );
+}
