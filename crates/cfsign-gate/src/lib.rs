@@ -239,7 +239,7 @@ impl std::fmt::Display for InvalidDomainName {
         write!(
             f,
             "'{}' is not a domain name a distribution can serve: use a DNS name such as \
-             cdn.example.com, a wildcard such as *.example.com, or an IP address",
+             cdn.example.com, a wildcard such as *.example.com, or an IP address (IPv6 in brackets: [::1])",
             self.name
         )
     }
@@ -485,7 +485,7 @@ impl Config {
         let mut hosts = parts.headers.get_all(HOST).iter();
         let host = hosts.next().map(HeaderValue::as_bytes);
         if hosts.next().is_some() {
-            return Err(BadRequest::ConflictingHost);
+            return Err(BadRequest::DuplicateHost);
         }
         // Absolute form (and HTTP/2, whose `:authority` hyper puts in the URI): the URI as
         // sent; origin form: the path and query as sent.

@@ -137,7 +137,7 @@ async fn a_download_may_take_longer_than_the_head_timeout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_gate_behind_it_checks_every_request_with_the_clients_address() {
+async fn the_gate_behind_it_checks_every_request_and_names_what_is_wrong() {
     let addr = start(Server::new()).await;
     let ask = |request: &'static str| async move {
         let mut stream = TcpStream::connect(addr).await.unwrap();
@@ -148,6 +148,11 @@ async fn the_gate_behind_it_checks_every_request_with_the_clients_address() {
     let unsigned = ask("GET /private/x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").await;
     assert!(unsigned.starts_with("HTTP/1.1 403 "), "{unsigned}");
     assert!(unsigned.contains("<Code>MissingKey</Code>"), "{unsigned}");
+    let twice =
+        ask("GET /small.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            .await;
+    assert!(twice.starts_with("HTTP/1.1 400 "), "{twice}");
+    assert!(twice.contains("more than one Host header"), "{twice}");
     // The client's address reaches the gate: an IP condition is judged against 127.0.0.1.
     for (range, status) in [("127.0.0.1/32", "200"), ("192.0.2.0/24", "403")] {
         let policy = CustomPolicy::builder()

@@ -45,6 +45,19 @@ struct VouchedSet {
     expires: EpochSeconds,
 }
 
+/// What a signer can tell of a signature it did not make in this process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SignatureCheck {
+    /// Its key signed the message.
+    Verified,
+    /// Its key did not sign the message.
+    Refused,
+    /// The value is not CloudFront base64.
+    NotBase64,
+    /// The signer has no [`Verifier`] (an HSM that only signs, say).
+    CannotVerify,
+}
+
 /// An [`AsyncSigner`] that remembers what it signed.
 pub(crate) struct CachingSigner {
     inner: Arc<dyn AsyncSigner>,
@@ -129,12 +142,17 @@ impl CachingSigner {
         Some((*set.resource == *resource, set.expires))
     }
 
-    /// Whether `signature` (a `CloudFront-Signature` value) verifies over `message` with this
-    /// signer's own key. False when the signer has no [`Verifier`].
-    pub(crate) fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
-        let Some(verifier) = self.inner.verifier() else { return false };
-        let Ok(signature) = cfsign::encoding::decode_bytes(signature) else { return false };
-        verifier.verify(self.inner.hash_algorithm(), message, &signature).is_ok()
+    /// What this signer's own key says of `signature` (a `CloudFront-Signature` value) over
+    /// `message`.
+    pub(crate) fn check(&self, message: &[u8], signature: &[u8]) -> SignatureCheck {
+        let Some(verifier) = self.inner.verifier() else { return SignatureCheck::CannotVerify };
+        let Ok(signature) = cfsign::encoding::decode_bytes(signature) else {
+            return SignatureCheck::NotBase64;
+        };
+        match verifier.verify(self.inner.hash_algorithm(), message, &signature) {
+            Ok(()) => SignatureCheck::Verified,
+            Err(_) => SignatureCheck::Refused,
+        }
     }
 
     /// Remembers a set whose signature this signer made or verified.

@@ -9,7 +9,7 @@
 use cfsign::wire::{self, RawCredentials, SigningParameter as P};
 use cfsign::{AsyncSigner, CannedPolicy, CustomPolicy, EpochSeconds, HashAlgorithm};
 
-use crate::cache::CachingSigner;
+use crate::cache::{CachingSigner, SignatureCheck};
 use crate::{PolicyKind, Scope};
 
 /// What the issuer makes of the set CloudFront will read for a scope.
@@ -163,8 +163,17 @@ impl Judge<'_> {
             Verdict::Fresh => {}
             other => return other,
         }
-        if !self.signer.verifies(&message, signature) {
-            return Verdict::Unusable("a CloudFront cookie set this issuer's key did not sign");
+        match self.signer.check(&message, signature) {
+            SignatureCheck::Verified => {}
+            SignatureCheck::Refused => {
+                return Verdict::Unusable("a CloudFront cookie set this issuer's key did not sign");
+            }
+            SignatureCheck::NotBase64 => {
+                return Verdict::Unusable("CloudFront-Signature is not CloudFront base64");
+            }
+            // Perhaps its own, from before a restart: nothing wrong with it that can be told,
+            // but nothing to vouch for either.
+            SignatureCheck::CannotVerify => return Verdict::Due,
         }
         self.signer.vouch(signature, carrier, scope.resource(), expires);
         Verdict::Fresh

@@ -35,7 +35,8 @@ impl Explanation {
         self.key_pair_id.as_deref()
     }
 
-    /// The hash the signature is checked with; `None` when `Hash-Algorithm` names another.
+    /// The hash the signature is checked with — SHA-1 unless `Hash-Algorithm` says otherwise —
+    /// whichever check failed; `None` when `Hash-Algorithm` names one CloudFront does not take.
     #[must_use]
     pub fn hash_algorithm(&self) -> Option<HashAlgorithm> {
         self.hash
@@ -48,7 +49,7 @@ impl Explanation {
         self.policy_text.as_deref()
     }
 
-    /// The policy, when it could be read.
+    /// The policy, when it could be read (whichever check failed).
     #[must_use]
     pub fn policy(&self) -> Option<&GrantedPolicy> {
         self.policy.as_ref()
@@ -164,9 +165,43 @@ pub(crate) fn check(
     };
     let resource_url = wire::strip_signing_parameters(url);
 
-    // 2. and 3. The key.
+    // Everything the request carries is read before the first check can stop, so that
+    // `explain` shows all of it whichever check fails; the checks still fail in CloudFront's
+    // order below.
     let key_pair_id = value(P::KeyPairId).filter(|id| !id.is_empty());
     note(&mut |s| s.key_pair_id = key_pair_id.as_deref().map(|id| String::from_utf8_lossy(id).into_owned()));
+    let hash = match value(P::HashAlgorithm) {
+        None => Ok(HashAlgorithm::Sha1),
+        Some(v) => HashAlgorithm::from_wire(&v).ok_or(Reason::UnsupportedHash),
+    };
+    note(&mut |s| s.hash = hash.as_ref().ok().copied());
+    let policy_read = match (value(P::Expires), value(P::Policy)) {
+        (Some(_), Some(_)) => Err(Reason::BothExpiresAndPolicy),
+        (None, None) => Err(Reason::MissingPolicy),
+        (Some(expires), None) => match wire::parse_epoch(&expires) {
+            None => Err(Reason::InvalidExpires),
+            Some(expires) => {
+                let json = CannedPolicy::json_for(&resource_url, expires);
+                note(&mut |s| s.policy_text = Some(json.clone()));
+                Ok((json.clone().into_bytes(), GrantedPolicy::Canned { json, expires }))
+            }
+        },
+        (None, Some(encoded)) => match cfsign::encoding::decode_bytes(&encoded) {
+            Err(_) => Err(Reason::PolicyNotBase64),
+            Ok(bytes) => {
+                note(&mut |s| s.policy_text = Some(String::from_utf8_lossy(&bytes).into_owned()));
+                match CustomPolicy::parse(&bytes) {
+                    Ok(policy) => Ok((bytes, GrantedPolicy::Custom(policy))),
+                    Err(e) => Err(Reason::InvalidPolicy(e)),
+                }
+            }
+        },
+    };
+    if let Ok((_, policy)) = &policy_read {
+        note(&mut |s| s.policy = Some(policy.clone()));
+    }
+
+    // 2. and 3. The key.
     let Some(key_pair_id) = key_pair_id else { return deny(Reason::MissingKeyPairId) };
     let key = match trusted {
         Some(trusted) => match trusted.get(&key_pair_id) {
@@ -180,25 +215,7 @@ pub(crate) fn check(
     };
 
     // 4. The policy bytes.
-    let (policy_bytes, policy) = match (value(P::Expires), value(P::Policy)) {
-        (Some(_), Some(_)) => return deny(Reason::BothExpiresAndPolicy),
-        (None, None) => return deny(Reason::MissingPolicy),
-        (Some(expires), None) => {
-            let Some(expires) = wire::parse_epoch(&expires) else { return deny(Reason::InvalidExpires) };
-            let json = CannedPolicy::json_for(&resource_url, expires);
-            note(&mut |s| s.policy_text = Some(json.clone()));
-            (json.clone().into_bytes(), GrantedPolicy::Canned { json, expires })
-        }
-        (None, Some(encoded)) => {
-            let Ok(bytes) = cfsign::encoding::decode_bytes(&encoded) else {
-                return deny(Reason::PolicyNotBase64);
-            };
-            note(&mut |s| s.policy_text = Some(String::from_utf8_lossy(&bytes).into_owned()));
-            let policy = CustomPolicy::parse(&bytes).map_err(|e| Denial::new(Reason::InvalidPolicy(e)))?;
-            (bytes, GrantedPolicy::Custom(policy))
-        }
-    };
-    note(&mut |s| s.policy = Some(policy.clone()));
+    let (policy_bytes, policy) = policy_read.map_err(Denial::new)?;
 
     // 5. The signature.
     let Some(signature) = value(P::Signature).filter(|s| !s.is_empty()) else {
@@ -209,14 +226,7 @@ pub(crate) fn check(
     };
 
     // 6. Hash and signature.
-    let hash = match value(P::HashAlgorithm) {
-        None => HashAlgorithm::Sha1,
-        Some(v) => match HashAlgorithm::from_wire(&v) {
-            Some(h) => h,
-            None => return deny(Reason::UnsupportedHash),
-        },
-    };
-    note(&mut |s| s.hash = Some(hash));
+    let hash = hash.map_err(Denial::new)?;
     if let Some((_, key)) = key
         && key.verify(hash, &policy_bytes, &signature).is_err()
     {

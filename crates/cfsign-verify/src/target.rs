@@ -43,8 +43,9 @@ use core::fmt;
 pub enum BadRequest {
     /// Neither a `Host` header nor an absolute-form target names the host.
     MissingHost,
-    /// Two `Host` headers, or a `Host` header and an absolute-form target that name different
-    /// authorities.
+    /// More than one `Host` header (HTTP/1.1 allows exactly one), even if they agree.
+    DuplicateHost,
+    /// A `Host` header and an absolute-form target that name different authorities.
     ConflictingHost,
     /// The authority is not `host[:port]`: the byte at `at` (of the authority) is not allowed
     /// there (userinfo, `/ ? # \`, whitespace, control bytes, …) or the host is empty.
@@ -107,6 +108,7 @@ impl fmt::Display for BadRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BadRequest::MissingHost => f.write_str("the request names no host (no Host header)"),
+            BadRequest::DuplicateHost => f.write_str("the request carries more than one Host header"),
             BadRequest::ConflictingHost => {
                 f.write_str("the Host header and the request target name different hosts")
             }

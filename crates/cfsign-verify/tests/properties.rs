@@ -368,3 +368,46 @@ proptest! {
         }
     }
 }
+
+/// Removes the value of `name` from a URL's query or a Cookie header (the pair stays, empty).
+fn blank_value(text: &str, name: &str) -> Option<String> {
+    let start = text.find(&format!("{name}="))? + name.len() + 1;
+    let end = text[start..].find(['&', ';']).map_or(text.len(), |i| start + i);
+    Some(format!("{}{}", &text[..start], &text[end..]))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// `explain` shows what a request carries whichever check stops it: with the key-pair ID
+    /// or the signature blanked, it still reports the hash the request names and the policy
+    /// it carries, as for the intact request.
+    #[test]
+    fn explain_reads_everything_whichever_check_fails(c in case(), blank_id in any::<bool>()) {
+        let signed = c.signed();
+        let (url, cookie) = c.request_parts(&signed);
+        let now = EpochSeconds::new(c.start);
+        let explain = |url: &str, cookie: Option<&str>| {
+            let r = Request::unknown_client(url, now);
+            cfsign_verify::explain(&match cookie { Some(h) => r.cookie_header(h), None => r })
+        };
+        let intact = explain(&url, cookie.as_deref());
+        let name = match (blank_id, c.cookies) {
+            (true, true) => "CloudFront-Key-Pair-Id",
+            (true, false) => "Key-Pair-Id",
+            (false, true) => "CloudFront-Signature",
+            (false, false) => "Signature",
+        };
+        let (url, cookie) = match cookie {
+            Some(h) => (url, blank_value(&h, name)),
+            None => (blank_value(&url, name).unwrap(), None),
+        };
+        let broken = explain(&url, cookie.as_deref());
+        prop_assert!(broken.denial().is_some());
+        prop_assert_eq!(broken.hash_algorithm(), Some(c.hash));
+        prop_assert_eq!(broken.hash_algorithm(), intact.hash_algorithm());
+        prop_assert_eq!(broken.policy(), intact.policy());
+        prop_assert_eq!(broken.policy_text(), intact.policy_text());
+        prop_assert!(broken.policy().is_some());
+    }
+}

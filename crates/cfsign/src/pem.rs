@@ -27,8 +27,7 @@ pub(crate) enum Label {
 
 /// Decodes one PEM document; the DER is zeroized when dropped.
 pub(crate) fn decode(pem: &str) -> Result<(Label, Zeroizing<Vec<u8>>), Error> {
-    let (label, der) = der::pem::decode_vec(pem.trim().as_bytes())
-        .map_err(|_| Error::InvalidKey { reason: "not a PEM document (-----BEGIN ...-----)" })?;
+    let (label, der) = der::pem::decode_vec(pem.trim().as_bytes()).map_err(|_| unreadable(pem))?;
     let der = Zeroizing::new(der);
     let label = match label {
         "RSA PRIVATE KEY" => Label::RsaPrivateKey,
@@ -40,6 +39,23 @@ pub(crate) fn decode(pem: &str) -> Result<(Label, Zeroizing<Vec<u8>>), Error> {
         _ => Label::Unknown,
     };
     Ok((label, der))
+}
+
+/// Why `pem` is not one PEM document, in the terms of what usually went wrong.
+fn unreadable(pem: &str) -> Error {
+    let reason = if !pem.contains("-----BEGIN ") {
+        "not a PEM document (-----BEGIN ...-----)"
+    } else if pem.matches("-----BEGIN ").count() > 1 {
+        "more than one PEM block (a certificate, or the EC PARAMETERS `openssl ecparam -genkey` \
+         writes without -noout): keep only the key's"
+    } else if pem.contains("Proc-Type:") || pem.contains("DEK-Info:") {
+        "the key is encrypted: decrypt it first (openssl pkey -in key.pem -out plain.pem)"
+    } else if !pem.trim().contains('\n') && pem.contains("\\n") {
+        "malformed PEM: its line breaks are written as \\n (unescape them)"
+    } else {
+        "malformed PEM: the base64 between the BEGIN and END lines is damaged, or a line is missing"
+    };
+    Error::InvalidKey { reason }
 }
 
 /// The label and DER of a private-key PEM, with the errors that say what to do for everything

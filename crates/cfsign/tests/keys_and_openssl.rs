@@ -203,3 +203,43 @@ fn generated_keys_round_trip_through_pem() {
     let b = SigningKey::generate(KeyKind::EcdsaP256, "K").unwrap().to_pkcs8_pem().unwrap();
     assert_ne!(*a, *b);
 }
+
+/// PEM files as tools and deployments really produce them, each refused with its own cause
+/// (not "not a PEM document" for a file that plainly has a BEGIN line).
+#[test]
+fn pem_that_cannot_be_read_is_refused_naming_why() {
+    let openssl = openssl();
+    let dir = scratch("framing");
+    let produce = |args: &[&str]| {
+        let out = Command::new(openssl).args(args).current_dir(&dir).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // What `openssl ecparam -genkey` writes unless told `-noout`: EC PARAMETERS, then the key.
+    let with_parameters = produce(&["ecparam", "-name", "prime256v1", "-genkey"]);
+    // Legacy PEM encryption: Proc-Type and DEK-Info headers.
+    std::fs::write(dir.join("rsa.pem"), text("rsa-2048-pkcs1.pem")).unwrap();
+    let legacy_encrypted =
+        produce(&["rsa", "-in", "rsa.pem", "-traditional", "-aes128", "-passout", "pass:secret"]);
+    let plain = text("ecdsa-p256-pkcs8.pem");
+    let cases = [
+        (with_parameters.clone(), "more than one PEM block"),
+        (format!("{plain}{}", text("ecdsa-p256-public.pem")), "more than one PEM block"),
+        (legacy_encrypted, "the key is encrypted"),
+        // A key kept in an environment variable with its line breaks escaped.
+        (plain.trim().replace('\n', "\\n"), "line breaks are written as \\n"),
+        (plain.replacen('M', "!", 1), "the base64 between the BEGIN and END lines is damaged"),
+        ("K2JCJMDEHXQW5F".to_owned(), "not a PEM document"),
+    ];
+    for (pem, cause) in cases {
+        let err = SigningKey::from_pem(&pem, "K1").unwrap_err().to_string();
+        assert!(err.contains(cause), "{cause:?} not in {err:?}");
+    }
+    assert!(
+        PublicKey::from_pem(&with_parameters).unwrap_err().to_string().contains("more than one PEM block")
+    );
+    // The same key with -noout loads.
+    let noout = produce(&["ecparam", "-name", "prime256v1", "-genkey", "-noout"]);
+    SigningKey::from_pem(&noout, "K1").unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -542,6 +542,8 @@ pub mod cli {
         /// # Errors
         /// An unreadable or invalid key file.
         pub fn keys(&self) -> Result<(SigningKey, TrustedKeyGroups), String> {
+            // The ID first: an error in it is not an error in the key file.
+            cfsign::KeyPairId::new(&self.key_pair_id).map_err(|e| format!("--key-pair-id: {e}"))?;
             let key = match &self.key {
                 Some(file) => {
                     let pem = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;

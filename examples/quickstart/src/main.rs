@@ -26,6 +26,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                 println!("usage: quickstart [--key FILE --key-pair-id ID] [URL]");
                 return Ok(());
             }
+            flag if flag.starts_with('-') => {
+                return Err(format!(
+                    "unknown option {flag}: usage: quickstart [--key FILE --key-pair-id ID] [URL]"
+                )
+                .into());
+            }
+            _ if url.is_some() => return Err(format!("one URL only (got a second: {arg})").into()),
             _ => url = Some(arg),
         }
     }

@@ -130,6 +130,9 @@ impl ResourceBase {
         if host.is_empty() || host.contains(['*', '?', '@']) {
             return invalid("its host must be a host name or address, without wildcards or user info");
         }
+        if path.contains('?') {
+            return invalid("it has a query: a base is a folder");
+        }
         if !path.ends_with('/') {
             return invalid("its path must end with `/` (e.g. https://cdn.example.com/u/)");
         }
@@ -139,7 +142,6 @@ impl ResourceBase {
                     b'*' => {
                         "its path holds `*`: write the base without wildcards; `prefix` adds the trailing one"
                     }
-                    b'?' => "it has a query: a base is a folder",
                     b'%' => "its path holds `%`: write the base's folders as plain path characters",
                     b';' => "its path holds `;`, which some origins read as the start of path parameters",
                     _ => "its path holds a byte that is not an RFC 3986 path character",
@@ -298,6 +300,8 @@ mod tests {
             ("https://*.example.com/u/", "wildcards"),
             ("https://cdn.example.com/u*/", "`*`"),
             ("https://cdn.example.com/u/?a=b/", "query"),
+            ("https://cdn.example.com/u/?a=b", "query"),
+            ("https://cdn.example.com/u?a=b", "query"),
             ("https://cdn.example.com/%75/", "`%`"),
             ("https://cdn.example.com/a//", "`..`"),
             ("https://cdn.example.com/a/../", "`..`"),
