@@ -1,7 +1,8 @@
-//! The subcommands. Each returns the exit code, or an error message (exit code 2).
+//! The subcommands. Each returns the exit code, or why it stopped ([`Stop`]: an error message,
+//! exit code 2, or a reader that went away). Output goes through [`output`](crate::output).
 
+use std::fmt::Write as _;
 use std::io::Write as _;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -9,19 +10,19 @@ use cfsign::{
     CannedPolicy, CookieAttributes, CustomPolicy, EpochSeconds, HashAlgorithm, KeyKind, Policy, PublicKey,
     SignedPolicy, SigningKey,
 };
-use cfsign_gate::{Gate, GateLayer, PathPattern};
+use cfsign_gate::{Gate, GateLayer, PathPattern, Server};
 use cfsign_verify::{GrantedPolicy, KeyGroup, Reason, Request, TrustedKeyGroups};
 use serde_json::json;
 
+use crate::output::{self, Stop, print, print_json};
 use crate::{
     CookieFormat, CookiesArgs, DecodeArgs, Hash, KeygenArgs, Kind, ServeArgs, SignArgs, UrlArgs, VerifyArgs,
 };
 
+/// The helpers' errors: a message.
 type Result<T> = std::result::Result<T, String>;
-
-fn print_json(value: &serde_json::Value) {
-    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
-}
+/// A command's end: its exit code, or why it stopped.
+type Outcome = std::result::Result<ExitCode, Stop>;
 
 fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
@@ -62,7 +63,7 @@ fn create_private_dir(dir: &Path) -> Result<()> {
     builder.create(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))
 }
 
-pub(crate) fn keygen(args: &KeygenArgs) -> Result<ExitCode> {
+pub(crate) fn keygen(args: &KeygenArgs) -> Outcome {
     let kind = match args.kind {
         Kind::Ecdsa => KeyKind::EcdsaP256,
         Kind::Rsa => KeyKind::Rsa,
@@ -72,7 +73,7 @@ pub(crate) fn keygen(args: &KeygenArgs) -> Result<ExitCode> {
     let private = args.out.join("private_key.pem");
     let public = args.out.join("public_key.pem");
     if public.exists() {
-        return Err(format!("{} already exists; not overwriting it", public.display()));
+        return Err(format!("{} already exists; not overwriting it", public.display()).into());
     }
     let pem = key.to_pkcs8_pem().map_err(|e| e.to_string())?;
     write_new(&private, &pem, 0o600)?;
@@ -84,16 +85,16 @@ pub(crate) fn keygen(args: &KeygenArgs) -> Result<ExitCode> {
             "private_key_file": private.display().to_string(),
             "public_key_file": public.display().to_string(),
             "public_key_pem": public_pem,
-        }));
+        }))?;
     } else {
-        eprintln!(
+        output::eprint(&format!(
             "wrote {} (mode 0600; keep it secret) and {}\n\
              Paste this public key into CloudFront (Public keys → Create public key), add it to a key\n\
-             group, and use the ID CloudFront gives it as --key-pair-id:",
+             group, and use the ID CloudFront gives it as --key-pair-id:\n",
             private.display(),
             public.display()
-        );
-        print!("{public_pem}");
+        ));
+        print(&public_pem)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -102,6 +103,8 @@ pub(crate) fn keygen(args: &KeygenArgs) -> Result<ExitCode> {
 
 /// Signs `policy` with the key file or the KMS key the arguments name.
 fn sign(policy: Policy, args: &SignArgs) -> Result<SignedPolicy> {
+    // The ID first: an error in it is not an error in the key.
+    cfsign::KeyPairId::new(&args.key_pair_id).map_err(|e| format!("--key-pair-id: {e}"))?;
     #[cfg(feature = "kms")]
     if let Some(kms_key_id) = &args.kms_key_id {
         if args.hash == Some(Hash::Sha1) {
@@ -140,7 +143,7 @@ async fn kms_signer(key_id: &str, key_pair_id: &str) -> Result<cfsign_kms::KmsSi
 }
 
 #[cfg(feature = "kms")]
-pub(crate) fn kms_public_key(args: &crate::KmsPublicKeyArgs) -> Result<ExitCode> {
+pub(crate) fn kms_public_key(args: &crate::KmsPublicKeyArgs) -> Outcome {
     // The key-pair ID is CloudFront's and not known yet; any valid one will do here.
     let signer = runtime()?.block_on(kms_signer(&args.key_id, "KMS"))?;
     let pem = signer.public_key_pem();
@@ -149,9 +152,9 @@ pub(crate) fn kms_public_key(args: &crate::KmsPublicKeyArgs) -> Result<ExitCode>
             "key_id": args.key_id,
             "key_kind": cfsign::AsyncSigner::key_kind(&signer).to_string(),
             "public_key_pem": pem,
-        }));
+        }))?;
     } else {
-        print!("{pem}");
+        print(&pem)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -184,7 +187,7 @@ fn policy(resource: &str, pattern: Option<&str>, args: &SignArgs) -> Result<Poli
     b.build().map(Policy::from).map_err(|e| e.to_string())
 }
 
-pub(crate) fn url(args: &UrlArgs) -> Result<ExitCode> {
+pub(crate) fn url(args: &UrlArgs) -> Outcome {
     let target = args.url.as_deref().or(args.url_flag.as_deref()).unwrap_or_default();
     let policy = policy(target, args.policy_resource.as_deref(), &args.sign)?;
     let signed = sign(policy, &args.sign)?;
@@ -196,14 +199,14 @@ pub(crate) fn url(args: &UrlArgs) -> Result<ExitCode> {
             "signature": signed.signature(),
             "key_pair_id": signed.key_pair_id().as_str(),
             "hash_algorithm": signed.hash_algorithm().as_str(),
-        }));
+        }))?;
     } else {
-        println!("{url}");
+        print(&format!("{url}\n"))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn cookies(args: &CookiesArgs) -> Result<ExitCode> {
+pub(crate) fn cookies(args: &CookiesArgs) -> Outcome {
     let mut attrs = CookieAttributes::new().path(args.path.as_str());
     if let Some(d) = &args.domain {
         attrs = attrs.domain(d.as_str());
@@ -215,11 +218,10 @@ pub(crate) fn cookies(args: &CookiesArgs) -> Result<ExitCode> {
     let format = if args.json { CookieFormat::Json } else { args.format };
     match format {
         CookieFormat::SetCookie => {
-            for h in cookies.set_cookie_headers(&attrs).map_err(|e| e.to_string())? {
-                println!("Set-Cookie: {h}");
-            }
+            let headers = cookies.set_cookie_headers(&attrs).map_err(|e| e.to_string())?;
+            print(&headers.iter().map(|h| format!("Set-Cookie: {h}\n")).collect::<String>())?;
         }
-        CookieFormat::Header => println!("{}", cookies.cookie_header()),
+        CookieFormat::Header => print(&format!("{}\n", cookies.cookie_header()))?,
         CookieFormat::Json => {
             let map: serde_json::Map<String, serde_json::Value> =
                 cookies.iter().map(|(n, v)| (n.to_owned(), json!(v))).collect();
@@ -230,7 +232,7 @@ pub(crate) fn cookies(args: &CookiesArgs) -> Result<ExitCode> {
                 "key_pair_id": signed.key_pair_id().as_str(),
                 "hash_algorithm": signed.hash_algorithm().as_str(),
                 "expires": signed.expires().as_secs(),
-            }));
+            }))?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -247,12 +249,33 @@ fn when(t: EpochSeconds, now: EpochSeconds, future: &str, past: &str) -> String 
     }
 }
 
-pub(crate) fn decode(args: &DecodeArgs) -> Result<ExitCode> {
+/// Cookies as one `Cookie` header value, from a header value, a `Cookie: …` line, or
+/// `Set-Cookie: …` lines as `cfsign cookies` and browsers' tools show them (attributes are kept:
+/// they read as pairs no CloudFront cookie is named after, and decode checks them).
+fn cookie_header_of(input: &str) -> String {
+    fn strip<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
+        line.get(..prefix.len()).filter(|p| p.eq_ignore_ascii_case(prefix))?;
+        line.get(prefix.len()..)
+    }
+    input
+        .lines()
+        .map(|line| {
+            let line = line.trim();
+            strip(line, "set-cookie:").or_else(|| strip(line, "cookie:")).unwrap_or(line).trim()
+        })
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub(crate) fn decode(args: &DecodeArgs) -> Outcome {
     let input = args.input.trim();
-    let input =
-        input.strip_prefix("Cookie:").or_else(|| input.strip_prefix("cookie:")).unwrap_or(input).trim();
+    let is_url = ["http://", "https://"]
+        .iter()
+        .any(|scheme| input.get(..scheme.len()).is_some_and(|p| p.eq_ignore_ascii_case(scheme)));
+    let input = if is_url { input.to_owned() } else { cookie_header_of(input) };
+    let input = input.as_str();
     let now = args.now.map_or_else(EpochSeconds::now, EpochSeconds::new);
-    let is_url = input.contains("://");
     // The verifier's own checks, without a key: `decode` and `verify` cannot disagree. Cookies
     // on their own have no URL, so their resource is shown, not checked.
     let request = if is_url {
@@ -261,14 +284,21 @@ pub(crate) fn decode(args: &DecodeArgs) -> Result<ExitCode> {
         Request::unknown_client("", now).cookie_header(input)
     };
     let seen = cfsign_verify::explain(&request);
-    let source = match seen.source() {
-        Some(source) => source,
-        None if is_url => {
+    let source = match (seen.source(), seen.denial().map(cfsign_verify::Denial::reason)) {
+        (Some(source), _) => source,
+        // Refused before anything was read: say so, not that nothing was there.
+        (None, Some(reason @ Reason::TooLarge { .. })) => {
+            return Err(format!("{reason}: CloudFront refuses it before reading any signature").into());
+        }
+        (None, Some(reason @ Reason::DuplicateParameter { .. })) => {
+            return Err(format!("{reason}: CloudFront refuses it (AccessDenied) before reading any").into());
+        }
+        (None, _) if is_url => {
             return Err(
-                "the URL carries no signing parameters (Expires/Policy, Signature, Key-Pair-Id)".to_owned()
+                "the URL carries no signing parameters (Expires/Policy, Signature, Key-Pair-Id)".into()
             );
         }
-        None => return Err("no CloudFront-* cookies found in the input".to_owned()),
+        (None, _) => return Err("no CloudFront-* cookies found in the input".into()),
     };
     let mut warnings: Vec<String> = Vec::new();
     if let Some(denial) = seen.denial() {
@@ -362,42 +392,54 @@ pub(crate) fn decode(args: &DecodeArgs) -> Result<ExitCode> {
             "source_ip": policy.as_ref().and_then(|p| p.source_ip().map(|ip| ip.to_string())),
             "denial": seen.denial().map(|d| json!({ "code": d.code().as_str(), "message": d.message(), "reason": d.reason().to_string(), "reason_kind": d.reason().kind() })),
             "warnings": warnings,
-        }));
+        }))?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("source:       {}", if is_url_source { "signed URL" } else { "signed cookies" });
-    println!("key-pair ID:  {}", key_pair_id.unwrap_or_else(|| "(missing)".into()));
-    println!("hash:         {hash}");
-    println!("policy:       {kind}");
+    // Writing to a String cannot fail.
+    let mut out = String::new();
+    let _ = writeln!(out, "source:       {}", if is_url_source { "signed URL" } else { "signed cookies" });
+    let _ = writeln!(out, "key-pair ID:  {}", key_pair_id.unwrap_or_else(|| "(missing)".into()));
+    let _ = writeln!(out, "hash:         {hash}");
+    let _ = writeln!(out, "policy:       {kind}");
     if let Some(p) = &policy {
-        match (kind, p.resource(), &stripped) {
-            ("canned", _, Some(url)) => println!("resource:     {url} (exactly)"),
-            ("canned", _, None) => println!("resource:     the requested URL (exactly)"),
-            (_, Some(r), _) => println!("resource:     {r}"),
+        let _ = match (kind, p.resource(), &stripped) {
+            ("canned", _, Some(url)) => writeln!(out, "resource:     {url} (exactly)"),
+            ("canned", _, None) => writeln!(out, "resource:     the requested URL (exactly)"),
+            (_, Some(r), _) => writeln!(out, "resource:     {r}"),
             (_, None, _) => {
-                println!("resource:     (any: every file of every distribution trusting the key)")
+                writeln!(out, "resource:     (any: every file of every distribution trusting the key)")
             }
-        }
-        println!(
+        };
+        let _ = writeln!(
+            out,
             "expires:      {} ({})",
             http_date(p.date_less_than()),
             when(p.date_less_than(), now, "expires in", "expired")
         );
         if let Some(t) = p.date_greater_than() {
-            println!("not before:   {} ({})", http_date(t), when(t, now, "starts in", "started"));
+            let _ =
+                writeln!(out, "not before:   {} ({})", http_date(t), when(t, now, "starts in", "started"));
         }
         if let Some(ip) = p.source_ip() {
-            println!("viewer IP:    {ip}");
+            let _ = writeln!(out, "viewer IP:    {ip}");
         }
     }
     if let Some(json) = pretty {
-        println!("policy JSON:\n{json}");
+        let _ = writeln!(out, "policy JSON:\n{json}");
     } else if let Some(raw) = &policy_json {
-        println!("policy bytes: {raw:?}");
+        let _ = writeln!(out, "policy bytes: {raw:?}");
+    }
+    if output::has_controls(&out) || warnings.iter().any(|w| output::has_controls(w)) {
+        warnings.push(
+            "control characters from the input are shown escaped (\\u{1b} is ESC): printed as they are, \
+             they would have steered the terminal"
+                .into(),
+        );
     }
     for w in &warnings {
-        println!("warning:      {w}");
+        let _ = writeln!(out, "warning:      {w}");
     }
+    print(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -415,21 +457,22 @@ fn trusted(specs: &[String]) -> Result<TrustedKeyGroups> {
     Ok(TrustedKeyGroups::from(group))
 }
 
-pub(crate) fn verify(args: &VerifyArgs) -> Result<ExitCode> {
+pub(crate) fn verify(args: &VerifyArgs) -> Outcome {
     let trusted = trusted(&args.public_keys)?;
     let now = args.now.map_or_else(EpochSeconds::now, EpochSeconds::new);
     let mut request = Request::new(&args.url, args.ip, now);
     if let Some(c) = &args.cookie {
         request = request.cookie_header(c.strip_prefix("Cookie:").unwrap_or(c).trim());
     }
-    match trusted.verify(&request) {
+    // The decision is the exit status, whether or not anyone reads the words.
+    let (code, written) = match trusted.verify(&request) {
         Ok(grant) => {
-            if args.json {
+            let written = if args.json {
                 print_json(&json!({ "allowed": true, "code": null, "message": null, "reason": null,
-                    "key_pair_id": grant.key_pair_id().as_str(), "expires": grant.expires().as_secs() }));
+                    "key_pair_id": grant.key_pair_id().as_str(), "expires": grant.expires().as_secs() }))
             } else {
-                println!(
-                    "allowed: signed {} with key {} ({}), valid until {}",
+                print(&format!(
+                    "allowed: signed {} with key {} ({}), valid until {}\n",
                     match grant.source() {
                         cfsign_verify::Source::Url => "URL",
                         cfsign_verify::Source::Cookies => "cookies",
@@ -437,29 +480,30 @@ pub(crate) fn verify(args: &VerifyArgs) -> Result<ExitCode> {
                     grant.key_pair_id(),
                     grant.hash_algorithm(),
                     http_date(grant.expires())
-                );
-            }
-            Ok(ExitCode::SUCCESS)
+                ))
+            };
+            (ExitCode::SUCCESS, written)
         }
         Err(denial) => {
-            if args.json {
+            let written = if args.json {
                 print_json(
                     &json!({ "allowed": false, "code": denial.code().as_str(), "message": denial.message(),
                     "reason": denial.reason().to_string(), "reason_kind": denial.reason().kind() }),
-                );
+                )
             } else {
-                println!("denied: {} ({}): {}", denial.code(), denial.message(), denial.reason());
-            }
-            Ok(ExitCode::from(1))
+                print(&format!("denied: {} ({}): {}\n", denial.code(), denial.message(), denial.reason()))
+            };
+            (ExitCode::from(1), written)
         }
-    }
+    };
+    output::keeping(code, written)
 }
 
 // ---------------------------------------------------------------------------------- serve
 
-pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
+pub(crate) fn serve(args: &ServeArgs) -> Outcome {
     if !args.dir.is_dir() {
-        return Err(format!("{} is not a directory", args.dir.display()));
+        return Err(format!("{} is not a directory", args.dir.display()).into());
     }
     let trusted = trusted(&args.public_keys)?;
     // Patterns and domain names are checked before anything listens: a typo must not leave
@@ -484,20 +528,28 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
         .build()
         .map_err(|e| format!("cannot start the server runtime: {e}"))?;
     runtime.block_on(async {
-        let listener =
-            tokio::net::TcpListener::bind(args.addr).await.map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let url = format!("http://{addr}/");
         if args.json {
-            println!("{}", json!({ "url": format!("http://{addr}/"), "dir": args.dir.display().to_string(), "protected": protected }));
+            output::print_json_line(
+                &json!({ "url": url, "dir": args.dir.display().to_string(), "protected": protected }),
+            )?;
         } else {
-            println!("serving {} at http://{addr}/ like CloudFront; signatures required for: {}", args.dir.display(), protected.join(", "));
+            print(&format!(
+                "serving {} at {url} like CloudFront; signatures required for: {}\n",
+                args.dir.display(),
+                protected.join(", ")
+            ))?;
         }
-        let _ = std::io::stdout().flush();
-        let svc = app.into_make_service_with_connect_info::<SocketAddr>();
+        let server = Server::new().header_read_timeout(args.header_read_timeout);
         tokio::select! {
-            r = axum::serve(listener, svc) => r.map_err(|e| e.to_string()),
-            _ = tokio::signal::ctrl_c() => Ok(()),
+            () = server.serve(listener, app) => {}
+            _ = tokio::signal::ctrl_c() => {}
         }
+        Ok::<(), Stop>(())
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -6,11 +6,13 @@ use std::time::Duration;
 /// number of seconds.
 pub(crate) fn parse(text: &str) -> Result<Duration, String> {
     let err = || format!("invalid duration {text:?}: use e.g. 90s, 15m, 1h, 1h30m or 2d");
+    // Only digits can fail to parse here, and only by overflowing.
+    let too_large = || format!("duration {text:?} is too large");
     if text.is_empty() {
         return Err(err());
     }
     if text.bytes().all(|b| b.is_ascii_digit()) {
-        return text.parse().map(Duration::from_secs).map_err(|_| err());
+        return text.parse().map(Duration::from_secs).map_err(|_| too_large());
     }
     let (mut total, mut number) = (0u64, String::new());
     for c in text.chars() {
@@ -25,14 +27,26 @@ pub(crate) fn parse(text: &str) -> Result<Duration, String> {
             'd' => 86_400,
             _ => return Err(err()),
         };
-        let n: u64 = number.parse().map_err(|_| err())?;
-        total = n.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(err)?;
+        if number.is_empty() {
+            return Err(err());
+        }
+        let n: u64 = number.parse().map_err(|_| too_large())?;
+        total = n.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(too_large)?;
         number.clear();
     }
     if !number.is_empty() {
         return Err(err());
     }
     Ok(Duration::from_secs(total))
+}
+
+/// A server timeout: a [duration](parse) of at least a second.
+pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let timeout = parse(text)?;
+    if timeout.is_zero() {
+        return Err("a timeout of 0 would disconnect every client at once: give at least 1s".to_owned());
+    }
+    Ok(timeout)
 }
 
 /// `3 h`, `2 min`, `45 s`, `4 days`.
@@ -135,9 +149,17 @@ mod tests {
         assert_eq!(parse("1h30m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse("2d"), Ok(Duration::from_secs(172_800)));
         assert_eq!(parse("600"), Ok(Duration::from_secs(600)));
-        for bad in ["", "h", "1x", "1h3", "-1h", "1.5h", "99999999999999999999d"] {
-            assert!(parse(bad).is_err(), "{bad}");
+        for bad in ["", "h", "1x", "1h3", "-1h", "1.5h"] {
+            assert!(parse(bad).is_err_and(|e| e.starts_with("invalid duration")), "{bad}");
         }
+        // Too large is said as such, not as bad syntax.
+        for huge in
+            ["99999999999999999999d", "99999999999999999999", "213503982334602d", "1d18446744073709551615s"]
+        {
+            assert_eq!(parse(huge), Err(format!("duration {huge:?} is too large")), "{huge}");
+        }
+        assert_eq!(parse_timeout("5s"), Ok(Duration::from_secs(5)));
+        assert!(parse_timeout("0s").is_err_and(|e| e.contains("at least 1s")));
         assert_eq!(human(59), "59 s");
         assert_eq!(human(120), "2 min");
         assert_eq!(human(3 * 3600 + 5), "3 h");

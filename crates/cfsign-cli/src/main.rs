@@ -1,10 +1,12 @@
 //! `cfsign` — CloudFront signed URLs and signed cookies from the command line.
 //!
 //! Exit codes: 0 success (for `verify`: allowed), 1 `verify` denied, 2 usage or input error.
-//! Errors are one line on stderr.
+//! Errors are one line on stderr. A reader that closes the pipe early changes nothing: the
+//! command ends quietly with the status it would have had (see [`output`]).
 
 mod commands;
 mod duration;
+mod output;
 
 use std::process::ExitCode;
 
@@ -225,6 +227,10 @@ struct ServeArgs {
     /// Listen address.
     #[arg(long, default_value = "127.0.0.1:8787")]
     addr: std::net::SocketAddr,
+    /// How long a client may take to send a request's head (and a connection may sit idle
+    /// between requests) before it is disconnected: 5s, 1m, ...
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = duration::parse_timeout)]
+    header_read_timeout: std::time::Duration,
     /// Machine-readable startup line.
     #[arg(long)]
     json: bool,
@@ -241,24 +247,31 @@ fn holds_private_key(arg: &str) -> bool {
 fn main() -> ExitCode {
     // A bug must still end as one line, not a backtrace.
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("cfsign: internal error: {info}");
+        output::eprint(&format!("cfsign: internal error: {info}\n"));
     }));
     // A key pasted where a path or URL belongs would be echoed by the error message (clap's
     // "unexpected argument", or "cannot read <path>") into terminals and CI logs: refuse it
     // before anything can print it.
     if let Some(n) = std::env::args_os().skip(1).position(|a| holds_private_key(&a.to_string_lossy())) {
-        eprintln!(
+        output::eprint(&format!(
             "cfsign: argument {} holds a private key; pass key files by path (--key FILE), never their contents \
-             (the argument is not shown)",
+             (the argument is not shown)\n",
             n + 1
-        );
+        ));
         return ExitCode::from(2);
     }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        // Usage errors echo arguments (escaped like everything else); `--help` and `--version`
+        // go to stdout, and a reader that closes early is no error there either.
         Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            let text = e.render().to_string();
+            if e.use_stderr() {
+                output::eprint(&text);
+                return ExitCode::from(2);
+            }
+            let _ = output::print(&text);
+            return ExitCode::SUCCESS;
         }
     };
     let result = match cli.command {
@@ -273,8 +286,9 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("cfsign: {e}");
+        Err(output::Stop::ReaderGone) => ExitCode::SUCCESS,
+        Err(output::Stop::Error(e)) => {
+            output::eprint(&format!("cfsign: {e}\n"));
             ExitCode::from(2)
         }
     }

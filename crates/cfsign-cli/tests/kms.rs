@@ -12,7 +12,12 @@ use cfsign_conformance::kms::{Moto, client, create_key};
 /// `cfsign` with an AWS configuration that points at `moto` and nowhere else: no profile
 /// files, no instance metadata.
 fn cfsign(moto: &Moto) -> Command {
-    let mut cmd = Command::cargo_bin("cfsign").unwrap();
+    Command::from_std(cfsign_std(moto))
+}
+
+/// The same, as a `std::process::Command` (whose stdout can be any pipe).
+fn cfsign_std(moto: &Moto) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cfsign"));
     cmd.env("AWS_ENDPOINT_URL", format!("http://{}", moto.addr))
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ACCESS_KEY_ID", "testing")
@@ -61,6 +66,17 @@ async fn urls_and_cookies_signed_in_kms_verify_with_the_public_key_it_prints() {
             (Some(key_id.as_str()), Some(pem.as_str()))
         );
         assert_eq!(v["key_kind"].as_str(), Some(kind), "{v}");
+        // A reader that has gone away ends it quietly, as every command (tests/misuse.rs).
+        for json in [&[][..], &["--json"]] {
+            let (reader, writer) = std::io::pipe().unwrap();
+            drop(reader);
+            let o = cfsign_std(&moto)
+                .args([&["kms-public-key", key_id.as_str()][..], json].concat())
+                .stdout(writer)
+                .output()
+                .unwrap();
+            assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(0), ""), "{json:?}");
+        }
         let public = dir.join(format!("{}.pem", kind));
         std::fs::write(&public, &pem).unwrap();
         let pubkey = format!("KKMS={}", public.display());
