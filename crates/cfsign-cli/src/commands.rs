@@ -24,8 +24,18 @@ type Result<T> = std::result::Result<T, String>;
 /// A command's end: its exit code, or why it stopped.
 type Outcome = std::result::Result<ExitCode, Stop>;
 
-fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+/// A key file's contents: text is PEM (and its errors are PEM's), anything else DER.
+enum KeyFile {
+    Pem(String),
+    Der(Vec<u8>),
+}
+
+fn read_key(path: &Path) -> Result<KeyFile> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => KeyFile::Pem(text),
+        Err(not_text) => KeyFile::Der(not_text.into_bytes()),
+    })
 }
 
 fn http_date(t: EpochSeconds) -> String {
@@ -91,8 +101,8 @@ pub(crate) fn keygen(args: &KeygenArgs) -> Outcome {
             "wrote {} (mode 0600; keep it secret) and {}\n\
              Paste this public key into CloudFront (Public keys → Create public key), add it to a key\n\
              group, and use the ID CloudFront gives it as --key-pair-id:\n",
-            private.display(),
-            public.display()
+            output::field(&private.display().to_string()),
+            output::field(&public.display().to_string())
         ));
         print(&public_pem)?;
     }
@@ -120,8 +130,11 @@ fn sign(policy: Policy, args: &SignArgs) -> Result<SignedPolicy> {
     // `aws cloudfront sign --private-key file://key.pem`.
     let key = args.key.as_deref().ok_or("give --key FILE")?;
     let file = key.strip_prefix("file://").unwrap_or(key);
-    let pem = read(Path::new(file))?;
-    let key = SigningKey::from_pem(&pem, &args.key_pair_id).map_err(|e| format!("{file}: {e}"))?;
+    let key = match read_key(Path::new(file))? {
+        KeyFile::Pem(pem) => SigningKey::from_pem(&pem, &args.key_pair_id),
+        KeyFile::Der(der) => SigningKey::from_der(&der, &args.key_pair_id),
+    };
+    let key = key.map_err(|e| format!("{file}: {e}"))?;
     let key = key.with_hash(match args.hash.unwrap_or(Hash::Sha256) {
         Hash::Sha256 => HashAlgorithm::Sha256,
         Hash::Sha1 => HashAlgorithm::Sha1,
@@ -395,17 +408,25 @@ pub(crate) fn decode(args: &DecodeArgs) -> Outcome {
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
+    // Every value from the input goes through `field`; whether any had to be escaped is told.
+    let escaped = std::cell::Cell::new(false);
+    let field = |value: &str| -> String {
+        let shown = output::field(value);
+        escaped.set(escaped.get() || matches!(shown, std::borrow::Cow::Owned(_)));
+        shown.into_owned()
+    };
     // Writing to a String cannot fail.
     let mut out = String::new();
     let _ = writeln!(out, "source:       {}", if is_url_source { "signed URL" } else { "signed cookies" });
-    let _ = writeln!(out, "key-pair ID:  {}", key_pair_id.unwrap_or_else(|| "(missing)".into()));
+    let _ =
+        writeln!(out, "key-pair ID:  {}", key_pair_id.as_deref().map_or_else(|| "(missing)".into(), field));
     let _ = writeln!(out, "hash:         {hash}");
     let _ = writeln!(out, "policy:       {kind}");
     if let Some(p) = &policy {
         let _ = match (kind, p.resource(), &stripped) {
-            ("canned", _, Some(url)) => writeln!(out, "resource:     {url} (exactly)"),
+            ("canned", _, Some(url)) => writeln!(out, "resource:     {} (exactly)", field(url)),
             ("canned", _, None) => writeln!(out, "resource:     the requested URL (exactly)"),
-            (_, Some(r), _) => writeln!(out, "resource:     {r}"),
+            (_, Some(r), _) => writeln!(out, "resource:     {}", field(r)),
             (_, None, _) => {
                 writeln!(out, "resource:     (any: every file of every distribution trusting the key)")
             }
@@ -424,12 +445,15 @@ pub(crate) fn decode(args: &DecodeArgs) -> Outcome {
             let _ = writeln!(out, "viewer IP:    {ip}");
         }
     }
+    // serde_json writes the line feeds of its strings as `\n`: the JSON's own line feeds are
+    // its layout; the rest of it is checked on the way out.
     if let Some(json) = pretty {
         let _ = writeln!(out, "policy JSON:\n{json}");
     } else if let Some(raw) = &policy_json {
         let _ = writeln!(out, "policy bytes: {raw:?}");
     }
-    if output::has_controls(&out) || warnings.iter().any(|w| output::has_controls(w)) {
+    let mut warnings: Vec<String> = warnings.iter().map(|w| field(w)).collect();
+    if escaped.get() || output::escapes(&out) {
         warnings.push(
             "control characters from the input are shown escaped (\\u{1b} is ESC): printed as they are, \
              they would have steered the terminal"
@@ -450,8 +474,11 @@ fn trusted(specs: &[String]) -> Result<TrustedKeyGroups> {
     for spec in specs {
         let (id, file) =
             spec.split_once('=').ok_or_else(|| format!("--public-key {spec:?}: expected ID=FILE"))?;
-        let pem = read(Path::new(file))?;
-        let key = PublicKey::from_pem(&pem).map_err(|e| format!("{file}: {e}"))?;
+        let key = match read_key(Path::new(file))? {
+            KeyFile::Pem(pem) => PublicKey::from_pem(&pem),
+            KeyFile::Der(der) => PublicKey::from_der(&der),
+        };
+        let key = key.map_err(|e| format!("{file}: {e}"))?;
         group.insert(id, key).map_err(|e| format!("--public-key {spec}: {e}"))?;
     }
     Ok(TrustedKeyGroups::from(group))
@@ -477,7 +504,7 @@ pub(crate) fn verify(args: &VerifyArgs) -> Outcome {
                         cfsign_verify::Source::Url => "URL",
                         cfsign_verify::Source::Cookies => "cookies",
                     },
-                    grant.key_pair_id(),
+                    output::field(grant.key_pair_id().as_str()),
                     grant.hash_algorithm(),
                     http_date(grant.expires())
                 ))
@@ -491,7 +518,13 @@ pub(crate) fn verify(args: &VerifyArgs) -> Outcome {
                     "reason": denial.reason().to_string(), "reason_kind": denial.reason().kind() }),
                 )
             } else {
-                print(&format!("denied: {} ({}): {}\n", denial.code(), denial.message(), denial.reason()))
+                let reason = denial.reason().to_string();
+                print(&format!(
+                    "denied: {} ({}): {}\n",
+                    denial.code(),
+                    denial.message(),
+                    output::field(&reason)
+                ))
             };
             (ExitCode::from(1), written)
         }
@@ -540,7 +573,7 @@ pub(crate) fn serve(args: &ServeArgs) -> Outcome {
         } else {
             print(&format!(
                 "serving {} at {url} like CloudFront; signatures required for: {}\n",
-                args.dir.display(),
+                output::field(&args.dir.display().to_string()),
                 protected.join(", ")
             ))?;
         }

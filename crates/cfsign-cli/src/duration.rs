@@ -40,11 +40,16 @@ pub(crate) fn parse(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(total))
 }
 
-/// A server timeout: a [duration](parse) of at least a second.
+/// A server timeout: a [duration](parse) from a second to a day.
 pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
     let timeout = parse(text)?;
     if timeout.is_zero() {
         return Err("a timeout of 0 would disconnect every client at once: give at least 1s".to_owned());
+    }
+    if timeout > cfsign_gate::Server::MAX_HEADER_READ_TIMEOUT {
+        return Err(format!(
+            "a timeout of {text} is longer than a day, which is no timeout: give at most 1d"
+        ));
     }
     Ok(timeout)
 }
@@ -160,6 +165,10 @@ mod tests {
         }
         assert_eq!(parse_timeout("5s"), Ok(Duration::from_secs(5)));
         assert!(parse_timeout("0s").is_err_and(|e| e.contains("at least 1s")));
+        assert_eq!(parse_timeout("1d"), Ok(Duration::from_secs(86_400)));
+        for long in ["1d1s", "9223372036854775807s", "213503982334601d"] {
+            assert!(parse_timeout(long).is_err_and(|e| e.contains("at most 1d")), "{long}");
+        }
         assert_eq!(human(59), "59 s");
         assert_eq!(human(120), "2 min");
         assert_eq!(human(3 * 3600 + 5), "3 h");

@@ -94,7 +94,7 @@ struct KeygenArgs {
 /// (`--private-key file://…`, `--date-less-than`, `--date-greater-than`, `--ip-address`).
 #[derive(Args, Debug)]
 struct SignArgs {
-    /// Private key file (PEM: PKCS#1, PKCS#8 or SEC1); a `file://` prefix is allowed.
+    /// Private key file (PKCS#1, PKCS#8 or SEC1; PEM or DER); a `file://` prefix is allowed.
     #[cfg_attr(feature = "kms", arg(required_unless_present = "kms_key_id", conflicts_with = "kms_key_id"))]
     #[cfg_attr(not(feature = "kms"), arg(required = true))]
     #[arg(long, visible_alias = "private-key", value_name = "FILE")]
@@ -194,7 +194,7 @@ struct VerifyArgs {
     /// The request's Cookie header.
     #[arg(long, value_name = "HEADER")]
     cookie: Option<String>,
-    /// A trusted public key: ID=FILE (SPKI PEM). Repeat for several keys (at most 5).
+    /// A trusted public key: ID=FILE (SubjectPublicKeyInfo, PEM or DER). Repeat for several keys (at most 5).
     #[arg(long = "public-key", value_name = "ID=FILE", required = true)]
     public_keys: Vec<String>,
     /// The viewer's IP address.
@@ -212,7 +212,7 @@ struct VerifyArgs {
 struct ServeArgs {
     /// The directory to serve.
     dir: std::path::PathBuf,
-    /// A trusted public key: ID=FILE (SPKI PEM). Repeat for several keys (at most 5).
+    /// A trusted public key: ID=FILE (SubjectPublicKeyInfo, PEM or DER). Repeat for several keys (at most 5).
     #[arg(long = "public-key", value_name = "ID=FILE", required = true)]
     public_keys: Vec<String>,
     /// Path pattern needing a signature, like a cache behaviour (e.g. /private/*; the leading
@@ -246,35 +246,29 @@ fn holds_private_key(arg: &str) -> bool {
 
 fn main() -> ExitCode {
     // A bug must still end as one line, not a backtrace.
-    std::panic::set_hook(Box::new(|info| {
-        output::eprint(&format!("cfsign: internal error: {info}\n"));
-    }));
+    std::panic::set_hook(Box::new(|info| output::error(&format!("internal error: {info}"))));
     // A key pasted where a path or URL belongs would be echoed by the error message (clap's
     // "unexpected argument", or "cannot read <path>") into terminals and CI logs: refuse it
     // before anything can print it.
     if let Some(n) = std::env::args_os().skip(1).position(|a| holds_private_key(&a.to_string_lossy())) {
-        output::eprint(&format!(
-            "cfsign: argument {} holds a private key; pass key files by path (--key FILE), never their contents \
-             (the argument is not shown)\n",
+        output::error(&format!(
+            "argument {} holds a private key; pass key files by path (--key FILE), never their contents \
+             (the argument is not shown)",
             n + 1
         ));
         return ExitCode::from(2);
     }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        // Usage errors echo arguments (escaped like everything else); `--help` and `--version`
-        // go to stdout, and a reader that closes early is no error there either.
-        Err(e) => {
-            let text = e.render().to_string();
-            if e.use_stderr() {
-                output::eprint(&text);
-                return ExitCode::from(2);
-            }
-            let _ = output::print(&text);
-            return ExitCode::SUCCESS;
+        // Usage errors go to stderr, `--help` and `--version` to stdout, where a reader that
+        // closes early is no error either.
+        Err(e) if e.use_stderr() => {
+            output::eprint(&usage_error(&e));
+            return ExitCode::from(2);
         }
+        Err(e) => return output::finish(output::print(&e.render().to_string()).map(|()| ExitCode::SUCCESS)),
     };
-    let result = match cli.command {
+    output::finish(match cli.command {
         Command::Keygen(a) => commands::keygen(&a),
         Command::Url(a) => commands::url(&a),
         Command::Cookies(a) => commands::cookies(&a),
@@ -283,13 +277,24 @@ fn main() -> ExitCode {
         Command::Serve(a) => commands::serve(&a),
         #[cfg(feature = "kms")]
         Command::KmsPublicKey(a) => commands::kms_public_key(&a),
-    };
-    match result {
-        Ok(code) => code,
-        Err(output::Stop::ReaderGone) => ExitCode::SUCCESS,
-        Err(output::Stop::Error(e)) => {
-            output::eprint(&format!("cfsign: {e}\n"));
-            ExitCode::from(2)
+    })
+}
+
+/// clap's message for a usage error, with the arguments it quotes shown as [`output::field`]s:
+/// its own lines stay lines, a line feed inside an argument does not start one.
+fn usage_error(error: &clap::Error) -> String {
+    let mut text = error.render().to_string();
+    for (_, value) in error.context() {
+        let values = match value {
+            clap::error::ContextValue::String(one) => std::slice::from_ref(one),
+            clap::error::ContextValue::Strings(many) => many.as_slice(),
+            _ => &[],
+        };
+        for value in values {
+            if let std::borrow::Cow::Owned(shown) = output::field(value) {
+                text = text.replace(value.as_str(), &shown);
+            }
         }
     }
+    text
 }

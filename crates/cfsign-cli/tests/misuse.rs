@@ -133,18 +133,22 @@ fn a_shell_pipe_into_head_ends_quietly_every_time() {
 fn a_failing_stdout_is_an_error_not_a_panic() {
     let dir = workdir("full");
     let url = signed_url(&dir);
-    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
-    let o = Command::new(bin()).args(["decode", &url]).stdout(full).output().unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(stderr.starts_with("cfsign: cannot write to stdout: No space left"), "{stderr}");
+    for args in
+        [&["decode", url.as_str()][..], &["--help"], &["--version"], &["url", "-h"], &["help", "verify"]]
+    {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let o = Command::new(bin()).args(args).stdout(full).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.starts_with("cfsign: cannot write to stdout: No space left"), "{args:?}: {stderr}");
+    }
 }
 
 /// Every character that must not reach a terminal raw, as CloudFront base64 or a query value
-/// would carry it: C0 (ESC, BEL, CR, BS), DEL, C1 (CSI), a bidirectional override, a line
-/// separator.
-const CONTROLS: [char; 9] =
-    ['\u{1b}', '\u{7}', '\r', '\u{8}', '\u{7f}', '\u{9b}', '\u{202e}', '\u{2028}', '\u{0}'];
+/// would carry it: C0 (ESC, BEL, CR, BS, LF, NUL), DEL, C1 (CSI), a bidirectional override, a
+/// line separator.
+const CONTROLS: [char; 10] =
+    ['\u{1b}', '\u{7}', '\r', '\u{8}', '\n', '\u{7f}', '\u{9b}', '\u{202e}', '\u{2028}', '\u{0}'];
 
 fn percent_encode(text: &str) -> String {
     text.bytes()
@@ -180,7 +184,8 @@ fn decode_and_verify_never_print_control_characters_from_their_input() {
     let dir = workdir("controls");
     let public = format!("KCLI={}", path(&dir, "keys/public_key.pem"));
     for c in CONTROLS {
-        let evil = format!("K{c}[2J{c}[1;1Hforged");
+        // FORGED after each: a line of output starting with it was started by the input.
+        let evil = format!("K{c}[2J{c}FORGED");
         // In a signed URL's Key-Pair-Id, percent-encoded (how a URL in a log carries it).
         let in_id = format!(
             "https://cdn.example.com/a.txt?Expires=2000000000&Signature=c2ln&Key-Pair-Id={}",
@@ -193,8 +198,9 @@ fn decode_and_verify_never_print_control_characters_from_their_input() {
             cloudfront_base64(policy.as_bytes())
         );
         // In the URL itself, raw (as a pasted line can hold it).
-        let raw =
-            format!("https://cdn.example.com/{c}.txt?Expires=2000000000&Signature=c2ln&Key-Pair-Id=K{c}");
+        let raw = format!(
+            "https://cdn.example.com/{c}FORGED.txt?Expires=2000000000&Signature=c2ln&Key-Pair-Id=K{c}FORGED"
+        );
         for args in [
             vec!["decode", in_id.as_str(), "--now", "1"],
             vec!["decode", in_policy.as_str(), "--now", "1"],
@@ -217,6 +223,7 @@ fn decode_and_verify_never_print_control_characters_from_their_input() {
                 (String::from_utf8(o.stdout).unwrap(), String::from_utf8(o.stderr).unwrap());
             assert_eq!(reaches_terminal_raw(&stdout), None, "{c:?} {args:?}:\n{stdout}");
             assert_eq!(reaches_terminal_raw(&stderr), None, "{c:?} {args:?}:\n{stderr}");
+            assert!(!starts_a_line(&stdout), "{c:?} {args:?}:\n{stdout}");
             // Shown, escaped — not dropped — wherever the output repeats the input (a denial
             // for a bad signature names no part of it).
             let shown = format!("\\u{{{:x}}}", u32::from(c));
@@ -239,9 +246,15 @@ fn decode_and_verify_never_print_control_characters_from_their_input() {
     }
 }
 
+/// Whether the input began a line of the output (one starting with its `FORGED`, or with what
+/// came between two of its characters).
+fn starts_a_line(output: &str) -> bool {
+    output.lines().any(|line| line.starts_with("FORGED") || line.starts_with("[2J"))
+}
+
 /// A custom policy whose `Resource` holds `c`, escaped as JSON escapes it (`\u001b`).
 fn json_escaped_resource_policy(c: char) -> String {
-    let resource = serde_json::to_string(&format!("https://cdn.example.com/{c}*")).unwrap();
+    let resource = serde_json::to_string(&format!("https://cdn.example.com/{c}FORGED*")).unwrap();
     format!(
         r#"{{"Statement":[{{"Resource":{resource},"Condition":{{"DateLessThan":{{"AWS:EpochTime":2000000000}}}}}}]}}"#
     )
@@ -373,4 +386,90 @@ fn serve_names_a_duplicate_host_header_as_such() {
         assert!(answer.contains("more than one Host header"), "{answer}");
         assert!(!answer.contains("request target"), "{answer}");
     }
+}
+
+#[test]
+fn a_line_feed_in_an_argument_never_starts_a_line_of_a_message() {
+    let dir = workdir("lf-args");
+    for args in [
+        vec!["decode", "https://cdn.example.com/a?Expires=1", "--now", "1\nFORGED"],
+        vec!["verify", "https://cdn.example.com/a", "--public-key", "K=no-such-file\nFORGED"],
+        vec![
+            "url",
+            "https://cdn.example.com/a",
+            "--key",
+            "none\nFORGED",
+            "--key-pair-id",
+            "K",
+            "--ttl",
+            "1h",
+        ],
+        vec!["serve", "no-such-dir\nFORGED", "--public-key", "K=x"],
+        vec!["decode", "--no-such-flag\nFORGED", "x"],
+        vec!["cookies", "https://cdn.example.com/*", "--format", "set\nFORGED"],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(o.stderr).unwrap();
+        assert!(!starts_a_line(&stderr) && stderr.contains("FORGED"), "{args:?}:\n{stderr}");
+    }
+    let site = path(&dir, "site");
+    let o = run(&["serve", &site, "--public-key", "K=x", "--header-read-timeout", "213503982334601d"]);
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    assert!(o.status.code() == Some(2) && stderr.contains("at most 1d"), "{stderr}");
+}
+
+#[test]
+fn keys_in_der_are_read_as_well_as_pem() {
+    let dir = workdir("der");
+    let convert = |args: &[&str]| {
+        let o = Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("openssl is installed (`cargo xtask setup` does)");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let (private_der, public_der) = (path(&dir, "keys/private_key.der"), path(&dir, "keys/public_key.der"));
+    convert(&["pkey", "-in", &path(&dir, "keys/private_key.pem"), "-outform", "DER", "-out", &private_der]);
+    convert(&[
+        "pkey",
+        "-pubin",
+        "-in",
+        &path(&dir, "keys/public_key.pem"),
+        "-outform",
+        "DER",
+        "-out",
+        &public_der,
+    ]);
+    let o = run(&[
+        "url",
+        "https://cdn.example.com/a.txt",
+        "--key",
+        &private_der,
+        "--key-pair-id",
+        "KCLI",
+        "--ttl",
+        "1h",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let url = String::from_utf8(o.stdout).unwrap();
+    let o = run(&["verify", url.trim(), "--public-key", &format!("KCLI={public_der}")]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    // Neither PEM nor a key: named as what it is not, not as an unreadable file.
+    std::fs::write(dir.join("junk.bin"), [0xff, 0xfe, 0x00, 0x01]).unwrap();
+    let o = run(&[
+        "url",
+        "https://cdn.example.com/a",
+        "--key",
+        &path(&dir, "junk.bin"),
+        "--key-pair-id",
+        "K",
+        "--ttl",
+        "1h",
+    ]);
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        stderr.contains("not a PKCS#8, PKCS#1 or SEC1 DER private key") && !stderr.contains("UTF-8"),
+        "{stderr}"
+    );
 }

@@ -32,7 +32,6 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
@@ -66,11 +65,21 @@ impl Server {
         Server { header_read_timeout: Self::DEFAULT_HEADER_READ_TIMEOUT }
     }
 
+    /// The longest header-read timeout: a day. A longer one is taken as a day (the clock
+    /// could not add an arbitrary duration to now without overflowing).
+    pub const MAX_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
     /// How long a client may take to send a request head — from the moment the connection
     /// is ready for one (accepted, or done with the previous response) to the blank line that
-    /// ends the head — and to complete a TLS handshake. (Zero gives no client any time at all.)
+    /// ends the head — and to complete a TLS handshake; at most
+    /// [`MAX_HEADER_READ_TIMEOUT`](Self::MAX_HEADER_READ_TIMEOUT). (Zero gives no client any
+    /// time at all.)
     pub const fn header_read_timeout(mut self, timeout: Duration) -> Self {
-        self.header_read_timeout = timeout;
+        self.header_read_timeout = if timeout.as_secs() > Self::MAX_HEADER_READ_TIMEOUT.as_secs() {
+            Self::MAX_HEADER_READ_TIMEOUT
+        } else {
+            timeout
+        };
         self
     }
 
@@ -116,33 +125,22 @@ impl Server {
                 let Ok(Ok(stream)) = tokio::time::timeout(self.header_read_timeout, accept(tcp)).await else {
                     return;
                 };
-                self.connection(stream, peer, service).await;
+                let per_request = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    let mut service = service.clone();
+                    async move {
+                        std::future::poll_fn(|cx| service.poll_ready(cx)).await?;
+                        service.call(request).await
+                    }
+                });
+                // A client that goes away, or is timed out, ends its connection; nothing to
+                // report.
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(self.header_read_timeout)
+                    .serve_connection(TokioIo::new(stream), per_request)
+                    .await;
             });
         }
-    }
-
-    async fn connection<I, S, B>(self, stream: I, peer: SocketAddr, service: S)
-    where
-        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-        S: Service<Request<Incoming>, Response = Response<B>, Error = Infallible> + Clone + Send + 'static,
-        S::Future: Send + 'static,
-        B: http_body::Body + Send + 'static,
-        B::Data: Send,
-        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    {
-        let per_request = hyper::service::service_fn(move |mut request: Request<Incoming>| {
-            request.extensions_mut().insert(ConnectInfo(peer));
-            let mut service = service.clone();
-            async move {
-                std::future::poll_fn(|cx| service.poll_ready(cx)).await?;
-                service.call(request).await
-            }
-        });
-        // A client that goes away, or is timed out, ends its connection; nothing to report.
-        let _ = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(self.header_read_timeout)
-            .serve_connection(TokioIo::new(stream), per_request)
-            .await;
     }
 }

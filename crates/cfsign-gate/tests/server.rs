@@ -169,3 +169,23 @@ async fn the_gate_behind_it_checks_every_request_and_names_what_is_wrong() {
         assert!(answer.starts_with(&format!("HTTP/1.1 {status} ")), "{range}: {answer}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_too_long_for_the_clock_is_taken_as_a_day() {
+    assert_eq!(
+        Server::new().header_read_timeout(Duration::MAX),
+        Server::new().header_read_timeout(Server::MAX_HEADER_READ_TIMEOUT)
+    );
+    let addr = start(Server::new().header_read_timeout(Duration::MAX)).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /small.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let (answer, closed) = read_until_closed(&mut stream, Duration::from_secs(10)).await;
+    assert!(
+        closed.is_some() && answer.starts_with(b"HTTP/1.1 200 OK\r\n"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+}

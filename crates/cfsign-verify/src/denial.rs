@@ -83,7 +83,8 @@ pub enum Reason {
     MissingPolicy,
     /// Both `Expires` and `Policy` were sent.
     BothExpiresAndPolicy,
-    /// `Expires` is not a whole number of seconds.
+    /// `Expires` is not a whole number of seconds (digits only, no leading zero, within
+    /// 64 bits).
     InvalidExpires,
     /// `Policy` is not CloudFront base64.
     PolicyNotBase64,
@@ -184,13 +185,20 @@ impl fmt::Display for Reason {
             Reason::BothExpiresAndPolicy => {
                 f.write_str("both Expires and Policy were sent; send exactly one")
             }
-            Reason::InvalidExpires => f.write_str("Expires is not a whole number of seconds since 1970"),
-            Reason::PolicyNotBase64 => f.write_str("Policy is not CloudFront base64 (A-Z a-z 0-9 - ~ _)"),
+            Reason::InvalidExpires => f.write_str(
+                "Expires is not seconds since 1970 as CloudFront reads them: digits only, no leading 0, \
+                 at most 18446744073709551615",
+            ),
+            Reason::PolicyNotBase64 => f.write_str(
+                "Policy is not CloudFront base64: A-Z a-z 0-9 - ~, then at most two _ of padding, \
+                 in groups of four characters",
+            ),
             Reason::InvalidPolicy(e) => write!(f, "policy: {e}"),
             Reason::MissingSignature => f.write_str("no Signature"),
-            Reason::SignatureNotBase64 => {
-                f.write_str("Signature is not CloudFront base64 (A-Z a-z 0-9 - ~ _)")
-            }
+            Reason::SignatureNotBase64 => f.write_str(
+                "Signature is not CloudFront base64: A-Z a-z 0-9 - ~, then at most two _ of padding, \
+                     in groups of four characters",
+            ),
             Reason::UnsupportedHash => f.write_str("Hash-Algorithm must be SHA1 or SHA256"),
             Reason::BadSignature => {
                 f.write_str("the signature does not verify with this key-pair ID's public key and hash")

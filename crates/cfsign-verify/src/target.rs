@@ -182,6 +182,9 @@ impl RequestUrl {
             Some(b'/') => (host.ok_or(BadRequest::MissingHost)?, target),
             _ => {
                 let (own, rest) = split_absolute(target)?;
+                // An authority that is no host[:port] (userinfo, say) is refused as such, not
+                // as one that differs from the Host header.
+                check_authority(own)?;
                 if host.is_some_and(|h| !h.eq_ignore_ascii_case(own)) {
                     return Err(BadRequest::ConflictingHost);
                 }
@@ -389,6 +392,11 @@ fn check_query(query: Option<&[u8]>) -> Result<(), BadRequest> {
 /// reg-names by syntax); the port 1 to 5 digits, at most 65535. No userinfo. Returns the
 /// host's length.
 fn check_authority(authority: &[u8]) -> Result<usize, BadRequest> {
+    // Userinfo (`user:password@`) names no host: refused at its `@`, before a `:` in it could
+    // pass for a port's.
+    if let Some(at) = authority.iter().position(|&b| b == b'@') {
+        return Err(BadRequest::InvalidHost { at });
+    }
     let host_len = if authority.first() == Some(&b'[') {
         let close = authority.iter().position(|&b| b == b']').ok_or(BadRequest::InvalidHost { at: 0 })?;
         let inside = authority.get(1..close).unwrap_or_default();
@@ -577,6 +585,23 @@ mod tests {
             assert_eq!(RequestUrl::new("https", Some(other), abs), Err(BadRequest::ConflictingHost));
         }
         assert!(RequestUrl::new("https", None, b"http://user@cdn/x").is_err());
+        // Userinfo is refused for itself, also beside a Host header naming the same host.
+        for with_userinfo in [
+            &b"http://u@cdn.example.com/x"[..],
+            b"http://u:p@cdn.example.com/x",
+            b"http://@cdn.example.com/x",
+        ] {
+            for host in [None, Some(&b"cdn.example.com"[..]), Some(b"u@cdn.example.com")] {
+                assert!(
+                    matches!(
+                        RequestUrl::new("https", host, with_userinfo),
+                        Err(BadRequest::InvalidHost { .. })
+                    ),
+                    "{:?}",
+                    String::from_utf8_lossy(with_userinfo)
+                );
+            }
+        }
         assert!(RequestUrl::new("https", None, b"http://cdn#x/y").is_err());
         assert!(RequestUrl::new("https", None, b"http:///x").is_err());
         assert_eq!(

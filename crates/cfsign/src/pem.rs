@@ -27,7 +27,9 @@ pub(crate) enum Label {
 
 /// Decodes one PEM document; the DER is zeroized when dropped.
 pub(crate) fn decode(pem: &str) -> Result<(Label, Zeroizing<Vec<u8>>), Error> {
-    let (label, der) = der::pem::decode_vec(pem.trim().as_bytes()).map_err(|_| unreadable(pem))?;
+    // Editors on Windows start a file with a byte-order mark; it is no part of the PEM.
+    let pem = pem.trim_start_matches('\u{feff}').trim();
+    let (label, der) = der::pem::decode_vec(pem.as_bytes()).map_err(|_| unreadable(pem))?;
     let der = Zeroizing::new(der);
     let label = match label {
         "RSA PRIVATE KEY" => Label::RsaPrivateKey,
@@ -52,10 +54,20 @@ fn unreadable(pem: &str) -> Error {
         "the key is encrypted: decrypt it first (openssl pkey -in key.pem -out plain.pem)"
     } else if !pem.trim().contains('\n') && pem.contains("\\n") {
         "malformed PEM: its line breaks are written as \\n (unescape them)"
+    } else if label_after(pem, "-----BEGIN ") != label_after(pem, "-----END ") {
+        "malformed PEM: the END line names another label than the BEGIN line"
+    } else if pem.lines().any(|line| line.starts_with([' ', '\t'])) {
+        "malformed PEM: its lines are indented (PEM lines start in the first column)"
     } else {
         "malformed PEM: the base64 between the BEGIN and END lines is damaged, or a line is missing"
     };
     Error::InvalidKey { reason }
+}
+
+/// The label of the first line starting with `marker` (`-----BEGIN ` or `-----END `).
+fn label_after<'a>(pem: &'a str, marker: &str) -> Option<&'a str> {
+    let line = pem.lines().map(str::trim).find_map(|line| line.strip_prefix(marker))?;
+    line.strip_suffix("-----")
 }
 
 /// The label and DER of a private-key PEM, with the errors that say what to do for everything

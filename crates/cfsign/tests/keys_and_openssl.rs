@@ -230,6 +230,11 @@ fn pem_that_cannot_be_read_is_refused_naming_why() {
         (plain.trim().replace('\n', "\\n"), "line breaks are written as \\n"),
         (plain.replacen('M', "!", 1), "the base64 between the BEGIN and END lines is damaged"),
         ("K2JCJMDEHXQW5F".to_owned(), "not a PEM document"),
+        (
+            plain.replace("-----END PRIVATE KEY-----", "-----END EC PRIVATE KEY-----"),
+            "the END line names another label",
+        ),
+        (plain.lines().map(|l| format!("  {l}\n")).collect(), "its lines are indented"),
     ];
     for (pem, cause) in cases {
         let err = SigningKey::from_pem(&pem, "K1").unwrap_err().to_string();
@@ -238,6 +243,8 @@ fn pem_that_cannot_be_read_is_refused_naming_why() {
     assert!(
         PublicKey::from_pem(&with_parameters).unwrap_err().to_string().contains("more than one PEM block")
     );
+    // A byte-order mark (Windows editors write one) is no part of the PEM.
+    SigningKey::from_pem(&format!("\u{feff}{plain}"), "K1").unwrap();
     // The same key with -noout loads.
     let noout = produce(&["ecparam", "-name", "prime256v1", "-genkey", "-noout"]);
     SigningKey::from_pem(&noout, "K1").unwrap();

@@ -119,9 +119,13 @@ pub fn serve(
     .workers(2)
     // A client that stalls in the middle of a request head (or a TLS handshake) is answered
     // 408 and disconnected, after the same time the local CDN gives (actix-web's defaults,
-    // written out).
+    // written out). actix-web times out only the first request head of a connection: on a
+    // kept-alive connection, half of a second request would hold it open for good. So no
+    // keep-alive: one request per connection (a sign-in page and a few form posts; the
+    // images come from the CDN).
     .client_request_timeout(cfsign_gate::Server::DEFAULT_HEADER_READ_TIMEOUT)
-    .tls_handshake_timeout(cfsign_gate::Server::DEFAULT_HEADER_READ_TIMEOUT);
+    .tls_handshake_timeout(cfsign_gate::Server::DEFAULT_HEADER_READ_TIMEOUT)
+    .keep_alive(actix_web::http::KeepAlive::Disabled);
     Ok(match tls {
         Some(tls) => server.listen_rustls_0_23(listener, (*tls.config).clone())?,
         None => server.listen(listener)?,

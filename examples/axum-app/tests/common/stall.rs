@@ -1,6 +1,6 @@
-//! Stalling clients against the demo binary (each demo keeps its own copy: examples stand
-//! alone): raw TCP for plain HTTP and a TLS handshake that never starts, `openssl s_client`
-//! for half a request over a finished handshake.
+//! Stalling clients against a demo binary — this one's and `actix-app`'s, which includes
+//! this file: raw TCP for plain HTTP and a TLS handshake that never starts, `openssl
+//! s_client` for half a request over a finished handshake.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -11,14 +11,14 @@ use std::time::{Duration, Instant};
 pub(crate) const LIMIT: Duration = Duration::from_secs(20);
 
 /// The demo binary on free ports of 127.0.0.1; killed when dropped.
-pub(crate) struct Demo {
+struct Demo {
     child: Child,
-    pub(crate) app: u16,
-    pub(crate) cdn: u16,
+    app: u16,
+    cdn: u16,
 }
 
 impl Demo {
-    pub(crate) fn start(bin: &str, args: &[&str]) -> Demo {
+    fn start(bin: &str, args: &[&str]) -> Demo {
         let mut child = Command::new(bin)
             .args(["--app-addr", "127.0.0.1:0", "--cdn-addr", "127.0.0.1:0"])
             .args(args)
@@ -59,19 +59,31 @@ pub(crate) enum Server {
     Cdn,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Stall {
     /// Plain HTTP: half a request line, then nothing.
     HalfRequestLine,
+    /// Plain HTTP: a whole request, its response, then half of the next request.
+    HalfSecondRequest,
     /// HTTPS: a TCP connection that never starts the handshake.
     NoHandshake,
     /// HTTPS: a finished handshake (SNI `host`), then half a request.
     HalfRequestOverTls(&'static str),
+    /// HTTPS: a whole request, its response, then half of the next request.
+    HalfSecondRequestOverTls(&'static str),
+}
+
+impl Stall {
+    /// Whether a server may end it by closing after its first response (no keep-alive).
+    pub(crate) fn follows_a_request(self) -> bool {
+        matches!(self, Stall::HalfSecondRequest | Stall::HalfSecondRequestOverTls(_))
+    }
 }
 
 #[derive(Debug)]
 pub(crate) enum Answer {
-    /// The server closed the connection after `after`, having said `said`.
+    /// The server closed the connection `after` the client began, having said `said` (the
+    /// response to a first request included).
     Closed {
         after: Duration,
         said: String,
@@ -79,8 +91,27 @@ pub(crate) enum Answer {
     StillOpen,
 }
 
-/// Runs every stall at once (each takes as long as the server's timeout).
-pub(crate) fn run_all<const N: usize>(stalls: [(Server, u16, Stall); N]) -> Vec<(Server, Stall, Answer)> {
+/// Starts the demo `bin` over plain HTTP and with `--https`, and stalls each of its servers
+/// in every way that applies, all at once (each takes as long as the server's timeout).
+pub(crate) fn stall_every_server(bin: &str) -> Vec<(Server, Stall, Answer)> {
+    let plain = Demo::start(bin, &[]);
+    let https = Demo::start(bin, &["--https"]);
+    let (app, cdn) = ("app.cfsign.test", "cdn.cfsign.test");
+    run_all([
+        (Server::App, plain.app, Stall::HalfRequestLine),
+        (Server::Cdn, plain.cdn, Stall::HalfRequestLine),
+        (Server::App, plain.app, Stall::HalfSecondRequest),
+        (Server::Cdn, plain.cdn, Stall::HalfSecondRequest),
+        (Server::App, https.app, Stall::NoHandshake),
+        (Server::Cdn, https.cdn, Stall::NoHandshake),
+        (Server::App, https.app, Stall::HalfRequestOverTls(app)),
+        (Server::Cdn, https.cdn, Stall::HalfRequestOverTls(cdn)),
+        (Server::App, https.app, Stall::HalfSecondRequestOverTls(app)),
+        (Server::Cdn, https.cdn, Stall::HalfSecondRequestOverTls(cdn)),
+    ])
+}
+
+fn run_all<const N: usize>(stalls: [(Server, u16, Stall); N]) -> Vec<(Server, Stall, Answer)> {
     let waits: Vec<_> = stalls
         .into_iter()
         .map(|(server, port, stall)| std::thread::spawn(move || (server, stall, run(port, stall))))
@@ -88,19 +119,32 @@ pub(crate) fn run_all<const N: usize>(stalls: [(Server, u16, Stall); N]) -> Vec<
     waits.into_iter().map(|w| w.join().unwrap()).collect()
 }
 
+const HALF: &[u8] = b"GET / HTTP/1.1\r\nHost: ";
+
 fn run(port: u16, stall: Stall) -> Answer {
+    let whole = |host: &str| format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n").into_bytes();
     match stall {
-        Stall::HalfRequestLine => raw(port, b"GET / HTT"),
-        Stall::NoHandshake => raw(port, b""),
-        Stall::HalfRequestOverTls(host) => over_tls(port, host, b"GET / HTTP/1.1\r\nHost: "),
+        Stall::HalfRequestLine => raw(port, b"", b"GET / HTT"),
+        Stall::HalfSecondRequest => raw(port, &whole("127.0.0.1"), HALF),
+        Stall::NoHandshake => raw(port, b"", b""),
+        Stall::HalfRequestOverTls(host) => over_tls(port, host, b"", HALF),
+        Stall::HalfSecondRequestOverTls(host) => over_tls(port, host, &whole(host), HALF),
     }
 }
 
-fn raw(port: u16, sent: &[u8]) -> Answer {
+/// Sends `first` (a whole request, or nothing), gives the server a moment to answer it, sends
+/// `then` and waits for the server to close the connection.
+fn raw(port: u16, first: &[u8], then: &[u8]) -> Answer {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.write_all(sent).unwrap();
-    let start = Instant::now();
     let mut said = Vec::new();
+    // From the start: a server's timer for the next request starts with its first response.
+    let start = Instant::now();
+    if !first.is_empty() {
+        stream.write_all(first).unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    // A server without keep-alive may have closed already: then this write fails.
+    let _ = stream.write_all(then);
     let mut buf = [0u8; 4096];
     loop {
         let Some(left) = LIMIT.checked_sub(start.elapsed()) else { return Answer::StillOpen };
@@ -117,9 +161,10 @@ fn raw(port: u16, sent: &[u8]) -> Answer {
     Answer::Closed { after: start.elapsed(), said: String::from_utf8_lossy(&said).into_owned() }
 }
 
-/// `openssl s_client` finishes the handshake, sends `sent` and keeps its input open; it ends
-/// when the server closes the connection.
-fn over_tls(port: u16, host: &str, sent: &[u8]) -> Answer {
+/// `openssl s_client` finishes the handshake, sends `first` (a whole request, or nothing),
+/// waits for the answer, sends `then` and keeps its input open; it ends when the server
+/// closes the connection.
+fn over_tls(port: u16, host: &str, first: &[u8], then: &[u8]) -> Answer {
     let mut client = Command::new("openssl")
         .args(["s_client", "-quiet", "-connect", &format!("127.0.0.1:{port}"), "-servername", host])
         .stdin(Stdio::piped())
@@ -128,9 +173,13 @@ fn over_tls(port: u16, host: &str, sent: &[u8]) -> Answer {
         .spawn()
         .expect("openssl is installed (`cargo xtask setup` does)");
     let mut input = client.stdin.take().unwrap();
-    input.write_all(sent).unwrap();
-    input.flush().unwrap();
     let start = Instant::now();
+    if !first.is_empty() {
+        input.write_all(first).unwrap();
+        input.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(800));
+    }
+    let _ = input.write_all(then).and_then(|()| input.flush());
     while start.elapsed() < LIMIT {
         if client.try_wait().unwrap().is_some() {
             let mut said = String::new();
