@@ -300,11 +300,8 @@ pub(crate) fn decode(args: &DecodeArgs) -> Outcome {
     let source = match (seen.source(), seen.denial().map(cfsign_verify::Denial::reason)) {
         (Some(source), _) => source,
         // Refused before anything was read: say so, not that nothing was there.
-        (None, Some(reason @ Reason::TooLarge { .. })) => {
+        (None, Some(reason @ (Reason::TooLarge { .. } | Reason::DuplicateParameter { .. }))) => {
             return Err(format!("{reason}: CloudFront refuses it before reading any signature").into());
-        }
-        (None, Some(reason @ Reason::DuplicateParameter { .. })) => {
-            return Err(format!("{reason}: CloudFront refuses it (AccessDenied) before reading any").into());
         }
         (None, _) if is_url => {
             return Err(

@@ -156,23 +156,6 @@ fn percent_encode(text: &str) -> String {
         .collect()
 }
 
-/// CloudFront base64 (`+` → `-`, `=` → `_`, `/` → `~`).
-fn cloudfront_base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-~";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('_');
-            }
-        }
-    }
-    out
-}
-
 /// Whether `text` holds anything a terminal would act on (the line feed aside).
 fn reaches_terminal_raw(text: &str) -> Option<char> {
     text.chars()
@@ -195,7 +178,7 @@ fn decode_and_verify_never_print_control_characters_from_their_input() {
         let policy = json_escaped_resource_policy(c);
         let in_policy = format!(
             "CloudFront-Policy={}; CloudFront-Signature=c2ln; CloudFront-Key-Pair-Id=KCLI",
-            cloudfront_base64(policy.as_bytes())
+            cfsign::encoding::encode(policy.as_bytes())
         );
         // In the URL itself, raw (as a pasted line can hold it).
         let raw = format!(

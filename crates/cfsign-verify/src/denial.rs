@@ -168,6 +168,9 @@ impl Reason {
     }
 }
 
+/// What CloudFront base64 is, all of it: a value breaking any part is refused alike.
+const BASE64_RULE: &str = "A-Z a-z 0-9 - ~, then at most two _ of padding, in groups of four characters";
+
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -189,16 +192,10 @@ impl fmt::Display for Reason {
                 "Expires is not seconds since 1970 as CloudFront reads them: digits only, no leading 0, \
                  at most 18446744073709551615",
             ),
-            Reason::PolicyNotBase64 => f.write_str(
-                "Policy is not CloudFront base64: A-Z a-z 0-9 - ~, then at most two _ of padding, \
-                 in groups of four characters",
-            ),
+            Reason::PolicyNotBase64 => write!(f, "Policy is not CloudFront base64: {BASE64_RULE}"),
             Reason::InvalidPolicy(e) => write!(f, "policy: {e}"),
             Reason::MissingSignature => f.write_str("no Signature"),
-            Reason::SignatureNotBase64 => f.write_str(
-                "Signature is not CloudFront base64: A-Z a-z 0-9 - ~, then at most two _ of padding, \
-                     in groups of four characters",
-            ),
+            Reason::SignatureNotBase64 => write!(f, "Signature is not CloudFront base64: {BASE64_RULE}"),
             Reason::UnsupportedHash => f.write_str("Hash-Algorithm must be SHA1 or SHA256"),
             Reason::BadSignature => {
                 f.write_str("the signature does not verify with this key-pair ID's public key and hash")

@@ -184,7 +184,7 @@ impl RequestUrl {
                 let (own, rest) = split_absolute(target)?;
                 // An authority that is no host[:port] (userinfo, say) is refused as such, not
                 // as one that differs from the Host header.
-                check_authority(own)?;
+                let host_len = check_authority(own)?;
                 if host.is_some_and(|h| !h.eq_ignore_ascii_case(own)) {
                     return Err(BadRequest::ConflictingHost);
                 }
@@ -193,17 +193,18 @@ impl RequestUrl {
                 let (path, query) = split_query(rest);
                 check_path(path).map_err(|e| e.shifted(base))?;
                 check_query(query).map_err(|e| e.shifted(base + path.len()))?;
-                return Self::build(scheme, own, rest);
+                return Ok(Self::build(scheme, own, host_len, rest));
             }
         };
         let (path, query) = split_query(path_and_query);
         check_path(path)?;
         check_query(query).map_err(|e| e.shifted(path.len()))?;
-        Self::build(scheme, authority, path_and_query)
+        let host_len = check_authority(authority)?;
+        Ok(Self::build(scheme, authority, host_len, path_and_query))
     }
 
-    fn build(scheme: &str, authority: &[u8], path_and_query: &[u8]) -> Result<Self, BadRequest> {
-        let host_len = check_authority(authority)?;
+    /// The URL of a checked authority (its host `host_len` bytes long) and target.
+    fn build(scheme: &str, authority: &[u8], host_len: usize, path_and_query: &[u8]) -> Self {
         let mut url = String::with_capacity(scheme.len() + 3 + authority.len() + path_and_query.len());
         url.push_str(scheme);
         url.push_str("://");
@@ -213,7 +214,7 @@ impl RequestUrl {
         let end = url.len();
         url.extend(path_and_query.iter().map(|&b| char::from(b)));
         let query = url.get(end..).and_then(|p| p.find('?')).map(|at| end + at);
-        Ok(RequestUrl { url, authority: (start, end), host_end: start + host_len, query })
+        RequestUrl { url, authority: (start, end), host_end: start + host_len, query }
     }
 
     /// The whole URL.
