@@ -149,22 +149,7 @@ struct MatchablePath(String);
 
 impl MatchablePath {
     fn of(normal_form: &str) -> Self {
-        let bytes = normal_form.as_bytes();
-        let mut decoded = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while let Some(&b) = bytes.get(i) {
-            let hex = |at: usize| bytes.get(at).and_then(|&d| char::from(d).to_digit(16));
-            match (b, hex(i + 1), hex(i + 2)) {
-                (b'%', Some(hi), Some(lo)) => {
-                    decoded.push(u8::try_from(hi * 16 + lo).unwrap_or_default());
-                    i += 3;
-                }
-                _ => {
-                    decoded.push(b);
-                    i += 1;
-                }
-            }
-        }
+        let decoded = cfsign::wire::percent_decode(normal_form.as_bytes());
         let text = String::from_utf8_lossy(&decoded)
             .chars()
             .map(|c| if is_pattern_char(c) && c != '*' && c != '?' { c } else { '\u{1}' })
@@ -507,8 +492,9 @@ impl Config {
         parts: &http::request::Parts,
         url: &RequestUrl,
     ) -> Result<Option<Uri>, Denial> {
-        let cookies: Vec<&[u8]> = parts.headers.get_all(COOKIE).iter().map(HeaderValue::as_bytes).collect();
-        let cookies = cookies.join(&b"; "[..]);
+        let cookies = cfsign::wire::join_cookie_headers(
+            parts.headers.get_all(COOKIE).iter().map(HeaderValue::as_bytes),
+        );
         let request = cfsign_verify::Request::new(url.as_str(), self.client_ip(parts), (self.now)())
             .cookie_header(&cookies);
         let grant = trusted.verify(&request)?;

@@ -5,7 +5,9 @@
 use alloc::string::String;
 use core::net::{IpAddr, Ipv4Addr};
 
-use cfsign::wire::{self, DuplicateParameter, RawCredentials, SigningParameter as P};
+use cfsign::wire::{
+    self, CarriedPolicy, DuplicateParameter, PolicyProblem, RawCredentials, SigningParameter as P,
+};
 use cfsign::{CannedPolicy, CustomPolicy, HashAlgorithm};
 
 use crate::{Denial, Grant, GrantedPolicy, Reason, Request, Source, TrustedKeyGroups};
@@ -99,27 +101,6 @@ pub(crate) fn deny<T>(reason: Reason) -> Result<T, Denial> {
     Err(Denial::new(reason))
 }
 
-/// Decodes `%XX` escapes of a query value (a query parser's job; `+` stays `+`, since
-/// CloudFront base64 never holds a space). Invalid escapes are kept literally.
-fn percent_decode(value: &[u8]) -> alloc::vec::Vec<u8> {
-    let hex = |b: &u8| char::from(*b).to_digit(16);
-    let mut out = alloc::vec::Vec::with_capacity(value.len());
-    let mut rest = value;
-    while let Some((&b, tail)) = rest.split_first() {
-        if let [h, l, after @ ..] = tail
-            && b == b'%'
-            && let (Some(h), Some(l)) = (hex(h), hex(l))
-        {
-            out.push((h * 16 + l) as u8);
-            rest = after;
-            continue;
-        }
-        out.push(b);
-        rest = tail;
-    }
-    out
-}
-
 /// The checks of docs/cloudfront-format.md §6 in order; `trusted` `None` skips the key lookup and
 /// the signature check (and then there is no grant to return). What is read along the way goes
 /// into `seen`, when given.
@@ -149,7 +130,7 @@ pub(crate) fn check(
     let url = request.url.split('#').next().unwrap_or_default();
 
     // 1. Signed-URL parameters take precedence over cookies (query values are
-    //    percent-decoded, cookie values taken as sent).
+    //    percent-decoded, cookie values taken as sent: `RawCredentials::value`).
     let from_url = match wire::query_of(url).map(wire::query_credentials).transpose() {
         Ok(creds) => creds.filter(|c| !c.is_empty()),
         Err(DuplicateParameter(p)) => return deny(Reason::DuplicateParameter { name: p.query_name() }),
@@ -159,26 +140,19 @@ pub(crate) fn check(
         None => (Source::Cookies, wire::cookie_credentials(cookie_header)),
     };
     note(&mut |s| s.source = (!raw.is_empty()).then_some(source));
-    let value = |p| -> Option<alloc::vec::Vec<u8>> {
-        let v = raw.get(p)?;
-        Some(if source == Source::Url { percent_decode(v) } else { v.to_vec() })
-    };
     let resource_url = wire::strip_signing_parameters(url);
 
     // Everything the request carries is read before the first check can stop, so that
     // `explain` shows all of it whichever check fails; the checks still fail in CloudFront's
     // order below.
-    let key_pair_id = value(P::KeyPairId).filter(|id| !id.is_empty());
+    let key_pair_id = raw.value(P::KeyPairId).filter(|id| !id.is_empty());
     note(&mut |s| s.key_pair_id = key_pair_id.as_deref().map(|id| String::from_utf8_lossy(id).into_owned()));
-    let hash = match value(P::HashAlgorithm) {
-        None => Ok(HashAlgorithm::Sha1),
-        Some(v) => HashAlgorithm::from_wire(&v).ok_or(Reason::UnsupportedHash),
-    };
+    let hash = raw.hash_algorithm().map_err(|_| Reason::UnsupportedHash);
     note(&mut |s| s.hash = hash.as_ref().ok().copied());
-    let policy_read = match (value(P::Expires), value(P::Policy)) {
-        (Some(_), Some(_)) => Err(Reason::BothExpiresAndPolicy),
-        (None, None) => Err(Reason::MissingPolicy),
-        (Some(expires), None) => match wire::parse_epoch(&expires) {
+    let policy_read = match raw.policy() {
+        Err(PolicyProblem::BothExpiresAndPolicy) => Err(Reason::BothExpiresAndPolicy),
+        Err(PolicyProblem::MissingPolicy) => Err(Reason::MissingPolicy),
+        Ok(CarriedPolicy::Canned { expires }) => match wire::parse_epoch(&expires) {
             None => Err(Reason::InvalidExpires),
             Some(expires) => {
                 let json = CannedPolicy::json_for(&resource_url, expires);
@@ -186,7 +160,7 @@ pub(crate) fn check(
                 Ok((json.clone().into_bytes(), GrantedPolicy::Canned { json, expires }))
             }
         },
-        (None, Some(encoded)) => match cfsign::encoding::decode_bytes(&encoded) {
+        Ok(CarriedPolicy::Custom { policy }) => match cfsign::encoding::decode_bytes(&policy) {
             Err(_) => Err(Reason::PolicyNotBase64),
             Ok(bytes) => {
                 note(&mut |s| s.policy_text = Some(String::from_utf8_lossy(&bytes).into_owned()));
@@ -218,7 +192,7 @@ pub(crate) fn check(
     let (policy_bytes, policy) = policy_read.map_err(Denial::new)?;
 
     // 5. The signature.
-    let Some(signature) = value(P::Signature).filter(|s| !s.is_empty()) else {
+    let Some(signature) = raw.value(P::Signature).filter(|s| !s.is_empty()) else {
         return deny(Reason::MissingSignature);
     };
     let Ok(signature) = cfsign::encoding::decode_bytes(&signature) else {

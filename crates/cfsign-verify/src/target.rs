@@ -311,22 +311,9 @@ fn is_sub_delim(b: u8) -> bool {
     matches!(b, b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=')
 }
 
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        _ => None,
-    }
-}
-
-/// The byte `%XX` at `at` encodes, checking the two digits.
+/// The byte `%XX` at `at` encodes, checking the two digits (`cfsign::wire::percent_escape`).
 fn percent_byte(s: &[u8], at: usize) -> Result<u8, BadRequest> {
-    let digit = |i: usize| s.get(at + i).copied().and_then(hex_value);
-    match (digit(1), digit(2)) {
-        (Some(hi), Some(lo)) => Ok(hi << 4 | lo),
-        _ => Err(BadRequest::InvalidPercentEncoding { at }),
-    }
+    s.get(at..).and_then(cfsign::wire::percent_escape).ok_or(BadRequest::InvalidPercentEncoding { at })
 }
 
 /// The path in normal form: starts with `/`; holds pchars, `/` and `%XX` with uppercase
@@ -614,19 +601,7 @@ mod tests {
     /// What `ServeDir` (and any origin that percent-decodes, then splits on `/` and drops `.`
     /// and empty segments) opens for a path.
     fn decoding_origin_reads(path: &[u8]) -> Option<Vec<Vec<u8>>> {
-        let mut decoded = Vec::new();
-        let mut i = 0;
-        while let Some(&b) = path.get(i) {
-            if b == b'%'
-                && let Some(byte) = percent_byte(path, i).ok()
-            {
-                decoded.push(byte);
-                i += 3;
-            } else {
-                decoded.push(b);
-                i += 1;
-            }
-        }
+        let decoded = cfsign::wire::percent_decode(path);
         let mut out = Vec::new();
         for segment in decoded.split(|&b| b == b'/') {
             match segment {

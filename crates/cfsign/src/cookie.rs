@@ -68,7 +68,7 @@ impl SignedCookies {
             SigningParameter::Policy if !self.canned => &self.policy_value,
             SigningParameter::Signature => &self.signature,
             SigningParameter::KeyPairId => self.key_pair_id.as_str(),
-            SigningParameter::HashAlgorithm if self.hash == HashAlgorithm::Sha256 => "SHA256",
+            SigningParameter::HashAlgorithm if self.hash == HashAlgorithm::Sha256 => self.hash.as_str(),
             _ => "",
         }
     }
@@ -321,9 +321,12 @@ impl CookieAttributes {
                 None => (false, host),
             };
             let literal = literal.to_ascii_lowercase();
-            let under = literal.ends_with(&alloc::format!(".{domain}"));
-            // A pattern ending in `*` (`cdn.example.*`) names no host to check.
-            let covered = under || literal == domain && !pattern || pattern && literal.is_empty();
+            let dot_domain = alloc::format!(".{domain}");
+            // Cookies go to the domain and the hosts below it. A host that is neither covers
+            // none of them; a pattern covers one when what follows its last `*` could end one:
+            // `*.example.com`, `*example.com` (example.com itself), `*ample.com`, `cdn.example.*`.
+            let covered = literal.ends_with(&dot_domain)
+                || if pattern { dot_domain.ends_with(&literal) } else { literal == domain };
             if !covered {
                 let strict = if self.same_site == SameSite::Strict {
                     ", and SameSite=Strict cookies are never sent to another site"
@@ -481,6 +484,61 @@ mod tests {
         assert!(
             path_matches("/u/", "/u/alice") && path_matches("/u", "/u/alice") && !path_matches("/u", "/ux")
         );
+    }
+
+    #[test]
+    fn host_patterns_are_judged_like_a_browser_sending_cookies() {
+        // A warning exactly when no host the pattern covers gets the cookies: the domain itself
+        // or a host below it, tried with fills a pattern could stand for.
+        let fills = ["", "cdn", "x", "cdnx", "cdn.x", "a.cdn", "cxn", "e", "ex", "example"];
+        for domain in ["example.com", "cdn.example.com"] {
+            let mut hosts = alloc::vec![domain.to_string()];
+            hosts.extend(fills.iter().filter(|f| !f.is_empty()).map(|f| alloc::format!("{f}.{domain}")));
+            for prefix in ["", "*", "*.", "cdn.", "cdn*", "c*n.", "*x"] {
+                for rest in [
+                    "example.com",
+                    "ample.com",
+                    ".example.com",
+                    "xample.com",
+                    "com",
+                    "example.co",
+                    "cdn.example.com",
+                    "badexample.com",
+                    "",
+                    "*",
+                    "example.*",
+                    "x.example.com",
+                ] {
+                    let host = alloc::format!("{prefix}{rest}");
+                    if host.is_empty() || host.starts_with('.') || host.contains("**") || host.contains("..")
+                    {
+                        continue;
+                    }
+                    // Earlier stars stand for `x`, the last one for a fill or the domain's end.
+                    let (head, tail) = host.rsplit_once('*').unwrap_or(("", &host));
+                    let head = head.replace('*', "x");
+                    let ends =
+                        [domain.to_string(), alloc::format!(".{domain}"), alloc::format!("x.{domain}")];
+                    let filled = fills
+                        .iter()
+                        .map(|f| f.to_string())
+                        .chain(ends)
+                        .map(|f| {
+                            if host.contains('*') { alloc::format!("{head}{f}{tail}") } else { host.clone() }
+                        })
+                        .collect::<alloc::vec::Vec<_>>();
+                    let some_host_gets_them = hosts.iter().cloned().chain(filled).any(|h| {
+                        let gets_them = h == domain || h.ends_with(&alloc::format!(".{domain}"));
+                        gets_them && crate::policy::wildcard_match(&host, &h)
+                    });
+                    let warned = CookieAttributes::new()
+                        .domain(domain)
+                        .reaches(&alloc::format!("https://{host}/a"))
+                        .is_some();
+                    assert_eq!(warned, !some_host_gets_them, "Domain={domain}, host {host}");
+                }
+            }
+        }
     }
 
     fn sample(canned: bool, hash: HashAlgorithm) -> SignedCookies {

@@ -176,18 +176,28 @@ impl FromIterator<SigningParameter> for ParameterSet {
 }
 
 /// The values of the signing parameters as a request carries them: raw bytes, not decoded or
-/// checked (query values are still percent-encoded).
+/// checked (query values are still percent-encoded; [`value`](Self::value) decodes them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RawCredentials<'a> {
     values: [Option<&'a [u8]>; 5],
     names: ParameterSet,
+    /// Read from a query string: values are percent-decoded before use.
+    from_query: bool,
 }
 
 impl<'a> RawCredentials<'a> {
-    /// The value of `p`, if present (possibly empty).
+    /// The value of `p` as sent, if present (possibly empty).
     #[must_use]
     pub fn get(&self, p: SigningParameter) -> Option<&'a [u8]> {
         self.values.get(p.index()).copied().flatten()
+    }
+
+    /// The value of `p` as CloudFront reads it: a query value percent-decoded
+    /// ([`percent_decode`]), a cookie value as sent.
+    #[must_use]
+    pub fn value(&self, p: SigningParameter) -> Option<Cow<'a, [u8]>> {
+        let raw = self.get(p)?;
+        Some(if self.from_query { percent_decode(raw) } else { Cow::Borrowed(raw) })
     }
 
     /// Which parameters are present.
@@ -202,10 +212,141 @@ impl<'a> RawCredentials<'a> {
         self.names().is_empty()
     }
 
+    /// The policy the set carries, as CloudFront decides it: exactly one of `Expires` (a canned
+    /// policy) and `Policy` (a custom one). Values as [`value`](Self::value) reads them.
+    ///
+    /// # Errors
+    /// [`PolicyProblem`] when the set carries both or neither.
+    pub fn policy(&self) -> Result<CarriedPolicy<'a>, PolicyProblem> {
+        match (self.value(SigningParameter::Expires), self.value(SigningParameter::Policy)) {
+            (Some(expires), None) => Ok(CarriedPolicy::Canned { expires }),
+            (None, Some(policy)) => Ok(CarriedPolicy::Custom { policy }),
+            (Some(_), Some(_)) => Err(PolicyProblem::BothExpiresAndPolicy),
+            (None, None) => Err(PolicyProblem::MissingPolicy),
+        }
+    }
+
+    /// The hash the signature is checked with, as CloudFront decides it: SHA-1 when
+    /// `Hash-Algorithm` is absent, else the one it names.
+    ///
+    /// # Errors
+    /// [`UnsupportedHashAlgorithm`] when it names one CloudFront does not take (anything but
+    /// `SHA1` and `SHA256`, case-sensitive).
+    pub fn hash_algorithm(&self) -> Result<crate::HashAlgorithm, UnsupportedHashAlgorithm> {
+        match self.value(SigningParameter::HashAlgorithm) {
+            None => Ok(crate::HashAlgorithm::Sha1),
+            Some(name) => crate::HashAlgorithm::from_wire(&name).ok_or(UnsupportedHashAlgorithm),
+        }
+    }
+
     fn set_first(&mut self, p: SigningParameter, value: &'a [u8]) {
         if let Some(slot @ None) = self.values.get_mut(p.index()) {
             *slot = Some(value);
             self.names = self.names.with(p);
+        }
+    }
+}
+
+/// The policy a set of signing parameters carries ([`RawCredentials::policy`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CarriedPolicy<'a> {
+    /// `Expires`: a canned policy, rebuilt from the URL; the value is not yet checked.
+    Canned {
+        /// The `Expires` value ([`parse_epoch`] reads it).
+        expires: Cow<'a, [u8]>,
+    },
+    /// `Policy`: a custom policy, CloudFront base64; not yet decoded.
+    Custom {
+        /// The `Policy` value.
+        policy: Cow<'a, [u8]>,
+    },
+}
+
+/// Why a set of signing parameters carries no policy CloudFront reads (it answers
+/// `MalformedPolicy` for both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyProblem {
+    /// Both `Expires` and `Policy`: which one is meant is a guess.
+    BothExpiresAndPolicy,
+    /// Neither `Expires` nor `Policy`.
+    MissingPolicy,
+}
+
+impl fmt::Display for PolicyProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PolicyProblem::BothExpiresAndPolicy => "both Expires and Policy are present",
+            PolicyProblem::MissingPolicy => "neither Expires nor Policy is present",
+        })
+    }
+}
+
+impl core::error::Error for PolicyProblem {}
+
+/// `Hash-Algorithm` names a hash CloudFront does not take ([`RawCredentials::hash_algorithm`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnsupportedHashAlgorithm;
+
+impl fmt::Display for UnsupportedHashAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Hash-Algorithm is not SHA1 or SHA256")
+    }
+}
+
+impl core::error::Error for UnsupportedHashAlgorithm {}
+
+/// The byte a `%XX` escape at the start of `s` stands for: `None` unless `s` starts with `%`
+/// and two hex digits (either case). The one place `%XX` is read: lenient readers
+/// ([`percent_decode`]) keep what this refuses, strict ones (request paths in normal form)
+/// refuse it.
+#[must_use]
+pub fn percent_escape(s: &[u8]) -> Option<u8> {
+    let &[b'%', hi, lo, ..] = s else { return None };
+    let digit = |d: u8| char::from(d).to_digit(16).and_then(|v| u8::try_from(v).ok());
+    Some(digit(hi)? << 4 | digit(lo)?)
+}
+
+/// `%XX` escapes decoded, as a query parser reads a value: an escape that is not well-formed is
+/// kept as sent, and `+` stays `+` (CloudFront base64 never holds a space). Borrowed when there
+/// is nothing to decode.
+///
+/// ```
+/// use cfsign::wire::percent_decode;
+/// assert_eq!(&*percent_decode(b"a%7Eb%7e+%zz%4"), b"a~b~+%zz%4");
+/// assert!(matches!(percent_decode(b"plain"), std::borrow::Cow::Borrowed(_)));
+/// ```
+#[must_use]
+pub fn percent_decode(s: &[u8]) -> Cow<'_, [u8]> {
+    let Some(first) = memchr::memchr(b'%', s) else { return Cow::Borrowed(s) };
+    let mut out = alloc::vec::Vec::with_capacity(s.len());
+    out.extend_from_slice(s.get(..first).unwrap_or_default());
+    let mut rest = s.get(first..).unwrap_or_default();
+    while let Some((&b, tail)) = rest.split_first() {
+        match percent_escape(rest) {
+            Some(decoded) => {
+                out.push(decoded);
+                rest = tail.get(2..).unwrap_or_default();
+            }
+            None => {
+                out.push(b);
+                rest = tail;
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Several `Cookie` headers of one request as one: joined with `; `, as HTTP/2 allows a client
+/// to split them (RFC 9113 §8.2.3) and as CloudFront reads them. One header is read in place.
+#[must_use]
+pub fn join_cookie_headers<'a>(headers: impl IntoIterator<Item = &'a [u8]>) -> Cow<'a, [u8]> {
+    let mut headers = headers.into_iter();
+    match (headers.next(), headers.next()) {
+        (None, _) => Cow::Borrowed(&[]),
+        (Some(one), None) => Cow::Borrowed(one),
+        (Some(first), Some(second)) => {
+            let all: alloc::vec::Vec<&[u8]> = [first, second].into_iter().chain(headers).collect();
+            Cow::Owned(all.join(&b"; "[..]))
         }
     }
 }
@@ -247,41 +388,24 @@ fn cookie_pair(piece: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((trim(piece.get(..at)?), unquote(trim(piece.get(at + 1..)?))))
 }
 
-/// The `name=value` pairs of a `Cookie` header, in order (docs/cloudfront-format.md §5): separated
-/// by `;`, spaces and tabs around names and values ignored, one pair of double quotes around a
-/// value removed. A pair without `=` is skipped. Any bytes are read; nothing fails.
+/// The `name=value` pairs of a `Cookie` header — or of a `Set-Cookie` header's attributes — in
+/// order (docs/cloudfront-format.md §5): separated by `;`, spaces and tabs around names and
+/// values ignored, one pair of double quotes around a value removed. A piece without `=` (such
+/// as `Secure`) is skipped. Any bytes are read; nothing fails.
+///
+/// ```
+/// use cfsign::wire::cookie_pairs;
+/// let attributes: Vec<_> = cookie_pairs(b"CloudFront-Policy=eyJ; Path=/u/; Secure").collect();
+/// assert_eq!(attributes, [(&b"CloudFront-Policy"[..], &b"eyJ"[..]), (b"Path", b"/u/")]);
+/// ```
 pub fn cookie_pairs(header: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     pieces(header).filter_map(|(_, piece)| cookie_pair(piece))
 }
 
 /// A `CloudFront-*` piece: its parameter and value.
-/// What [`cookie_pair`] and [`SigningParameter::from_cookie_name`] give together, read in one
-/// go: this runs for every cookie of every request, and most are the app's own.
 fn cloudfront_pair(piece: &[u8]) -> Option<(SigningParameter, &[u8])> {
-    let rest = strip(trim_start(piece), b"CloudFront-")?;
-    let (p, after) = match rest.first()? {
-        b'P' => (SigningParameter::Policy, strip(rest, b"Policy")?),
-        b'E' => (SigningParameter::Expires, strip(rest, b"Expires")?),
-        b'S' => (SigningParameter::Signature, strip(rest, b"Signature")?),
-        b'K' => (SigningParameter::KeyPairId, strip(rest, b"Key-Pair-Id")?),
-        b'H' => (SigningParameter::HashAlgorithm, strip(rest, b"Hash-Algorithm")?),
-        _ => return None,
-    };
-    let [b'=', value @ ..] = trim_start(after) else { return None };
-    Some((p, unquote(trim(value))))
-}
-
-/// `s` without the leading `name`, compared as one fixed-size array (no `memcmp` call).
-fn strip<'a, const N: usize>(s: &'a [u8], name: &[u8; N]) -> Option<&'a [u8]> {
-    let (head, rest) = s.split_first_chunk::<N>()?;
-    (head == name).then_some(rest)
-}
-
-fn trim_start(mut s: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = s {
-        s = rest;
-    }
-    s
+    let (name, value) = cookie_pair(piece)?;
+    Some((SigningParameter::from_cookie_name(name)?, value))
 }
 
 /// One pair of double quotes around a cookie value removed (docs/cloudfront-format.md §5).
@@ -347,23 +471,17 @@ impl<'a> Iterator for CookieSets<'a> {
         let mut read = RawCredentials::default();
         let mut in_set = [false; 5];
         let mut next_start = None;
-        let mut found = false;
-        let mut start = 0;
-        while let Some(from_start) = rest.get(start..) {
-            let end = memchr::memchr(b';', from_start).map_or(rest.len(), |at| start + at);
-            if let Some((p, value)) = rest.get(start..end).and_then(cloudfront_pair) {
-                found = true;
-                if next_start.is_none() {
-                    match in_set.get_mut(p.slot()) {
-                        Some(seen @ false) => *seen = true,
-                        _ => next_start = Some(start),
-                    }
+        for (start, piece) in pieces(rest) {
+            let Some((p, value)) = cloudfront_pair(piece) else { continue };
+            if next_start.is_none() {
+                match in_set.get_mut(p.slot()) {
+                    Some(seen @ false) => *seen = true,
+                    _ => next_start = Some(start),
                 }
-                read.set_first(p, value);
             }
-            start = end + 1;
+            read.set_first(p, value);
         }
-        if !found {
+        if read.is_empty() {
             self.rest = &[];
             return None;
         }
@@ -398,7 +516,7 @@ pub fn query_of(url: &str) -> Option<&str> {
 /// [`DuplicateParameter`] when a signing parameter appears twice: which one would count is a
 /// guess, so nothing counts.
 pub fn query_credentials(query: &str) -> Result<RawCredentials<'_>, DuplicateParameter> {
-    let mut creds = RawCredentials::default();
+    let mut creds = RawCredentials { from_query: true, ..RawCredentials::default() };
     for pair in query.split('&') {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         if let Some(p) = SigningParameter::from_query_name(name.as_bytes()) {
@@ -574,7 +692,7 @@ mod tests {
 
     #[test]
     fn query_parameters() {
-        assert_eq!(query_credentials("w=1"), Ok(RawCredentials::default()));
+        assert!(query_credentials("w=1").unwrap().is_empty());
         let c =
             query_credentials("w=1&Expires=5&Signature=a%7Eb&Key-Pair-Id=K&Hash-Algorithm=SHA256").unwrap();
         assert_eq!(c.get(P::Expires), Some(&b"5"[..]));
@@ -585,6 +703,57 @@ mod tests {
         assert_eq!(query_of("https://d/a?x#y?z"), Some("x"));
         assert_eq!(signing_parameter_in("https://d/a?x=1&Policy=p"), Some(P::Policy));
         assert_eq!(signing_parameter_in("https://d/a?policy=p"), None);
+    }
+
+    #[test]
+    fn percent_escapes() {
+        // Every byte after `%`, in both digit positions: decoded exactly when both are hex digits.
+        for hi in 0..=255u8 {
+            for lo in 0..=255u8 {
+                let text = [b'%', hi, lo];
+                let want = match (char::from(hi).to_digit(16), char::from(lo).to_digit(16)) {
+                    (Some(h), Some(l)) => Some(u8::try_from(h * 16 + l).unwrap()),
+                    _ => None,
+                };
+                assert_eq!(percent_escape(&text), want);
+                let decoded = percent_decode(&text);
+                match want {
+                    Some(b) => assert_eq!(&*decoded, [b]),
+                    None => assert_eq!(&*decoded, text),
+                }
+            }
+        }
+        assert_eq!(percent_escape(b"%4"), None);
+        assert_eq!(percent_escape(b"x41"), None);
+        assert_eq!(&*percent_decode(b"%%41%"), b"%A%");
+        assert_eq!(&*percent_decode(b"%2541"), b"%41"); // decoded once, not twice
+    }
+
+    #[test]
+    fn policy_and_hash_are_decided_once() {
+        let read = |q: &'static str| query_credentials(q).unwrap();
+        assert_eq!(read("Expires=1").policy(), Ok(CarriedPolicy::Canned { expires: Cow::Borrowed(b"1") }));
+        assert_eq!(
+            read("Policy=e%79J").policy(),
+            Ok(CarriedPolicy::Custom { policy: Cow::Borrowed(b"eyJ") })
+        );
+        assert_eq!(read("Policy=p&Expires=1").policy(), Err(PolicyProblem::BothExpiresAndPolicy));
+        assert_eq!(read("Signature=s").policy(), Err(PolicyProblem::MissingPolicy));
+        assert_eq!(read("Expires=1").hash_algorithm(), Ok(crate::HashAlgorithm::Sha1));
+        assert_eq!(read("Hash-Algorithm=SHA%32%35%36").hash_algorithm(), Ok(crate::HashAlgorithm::Sha256));
+        assert_eq!(read("Hash-Algorithm=sha256").hash_algorithm(), Err(UnsupportedHashAlgorithm));
+        assert_eq!(read("Hash-Algorithm=").hash_algorithm(), Err(UnsupportedHashAlgorithm));
+        // Cookie values are taken as sent: no percent-decoding.
+        let cookies = cookie_credentials(b"CloudFront-Hash-Algorithm=SHA%32%35%36; CloudFront-Expires=%31");
+        assert_eq!(cookies.hash_algorithm(), Err(UnsupportedHashAlgorithm));
+        assert_eq!(cookies.policy(), Ok(CarriedPolicy::Canned { expires: Cow::Borrowed(b"%31") }));
+    }
+
+    #[test]
+    fn cookie_headers_are_joined() {
+        assert_eq!(&*join_cookie_headers([]), b"");
+        assert!(matches!(join_cookie_headers([&b"a=1"[..]]), Cow::Borrowed(b"a=1")));
+        assert_eq!(&*join_cookie_headers([&b"a=1"[..], b"b=2", b"c=3"]), b"a=1; b=2; c=3");
     }
 
     #[test]
