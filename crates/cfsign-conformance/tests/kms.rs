@@ -9,6 +9,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_sdk_kms::error::SdkError;
+use aws_sdk_kms::operation::get_public_key::GetPublicKeyError;
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use cfsign::{AsyncSigner, CannedPolicy, CustomPolicy, EpochSeconds, KeyKind, SignedPolicy};
 use cfsign_conformance::kms::{KmsProxy, Moto, SignMode, client, create_key};
@@ -143,10 +145,17 @@ async fn kms_refuses_what_cloudfront_or_kms_cannot_do() {
     let id = encryption.key_metadata().unwrap().key_id().to_owned();
     let err = KmsSigner::new(client.clone(), id, "KKMS").await.unwrap_err();
     assert!(matches!(err, KmsError::GetPublicKey(_) | KmsError::NotASigningKey { .. }), "{err}");
+    assert!(err.to_string().contains("KeyUsage=SIGN_VERIFY"), "{err}");
 
     let err = KmsSigner::new(client.clone(), "no-such-key", "KKMS").await.unwrap_err();
     assert!(matches!(err, KmsError::GetPublicKey(_)), "{err}");
     assert!(err.to_string().contains("kms:GetPublicKey"), "{err}");
+    // The SDK's error is kept, not flattened: code can match on KMS's own error.
+    let sdk = std::error::Error::source(&err).and_then(|e| e.downcast_ref::<SdkError<GetPublicKeyError>>());
+    assert!(
+        sdk.and_then(SdkError::as_service_error).is_some_and(GetPublicKeyError::is_not_found_exception),
+        "{err:?}"
+    );
 
     // A policy over KMS's 4,096-byte limit is refused before any call.
     let signer = signer(&client, KeySpec::EccNistP256, "KKMS").await;

@@ -124,16 +124,23 @@ impl Access {
     /// Access to the given scopes.
     ///
     /// # Errors
-    /// [`IssuerError::InvalidScope`] for no scope, more than [`Access::MAX_SCOPES`], or two
+    /// [`IssuerError::InvalidAccess`] for no scope, more than [`Access::MAX_SCOPES`], or two
     /// scopes with the same cookie path (their cookies would overwrite each other).
     pub fn new(scopes: impl IntoIterator<Item = Scope>) -> Result<Self, IssuerError> {
         let scopes: Vec<Scope> = scopes.into_iter().collect();
         if scopes.is_empty() || scopes.len() > Self::MAX_SCOPES {
-            return Err(IssuerError::Config("an Access needs 1 to 32 scopes"));
+            return Err(IssuerError::InvalidAccess(format!(
+                "an Access needs 1 to {} scopes, not {}",
+                Self::MAX_SCOPES,
+                scopes.len()
+            )));
         }
         for (i, s) in scopes.iter().enumerate() {
             if scopes.iter().skip(i + 1).any(|t| t.cookie_path == s.cookie_path) {
-                return Err(IssuerError::Config("two scopes of one Access share a cookie path"));
+                return Err(IssuerError::InvalidAccess(format!(
+                    "two scopes of one Access share the cookie path {}",
+                    s.cookie_path
+                )));
             }
         }
         Ok(Access(scopes.into()))
@@ -242,15 +249,7 @@ impl<'a> RequestView<'a> {
     /// The request's `Cookie` headers, in order: joined with `; ` when there are several (one is
     /// read in place).
     pub fn cookie_headers(mut self, headers: impl IntoIterator<Item = &'a [u8]>) -> Self {
-        let mut headers = headers.into_iter();
-        self.cookie_header = match (headers.next(), headers.next()) {
-            (None, _) => Cow::Borrowed(&[]),
-            (Some(one), None) => Cow::Borrowed(one),
-            (Some(first), Some(second)) => {
-                let all: Vec<&[u8]> = [first, second].into_iter().chain(headers).collect();
-                Cow::Owned(all.join(&b"; "[..]))
-            }
-        };
+        self.cookie_header = cfsign::wire::join_cookie_headers(headers);
         self
     }
 

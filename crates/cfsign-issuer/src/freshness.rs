@@ -6,8 +6,10 @@
 //! write for the scope — its signature made or checked by the issuer — and it expires after the
 //! refresh window and no later than a set issued now. Anything else means new cookies.
 
-use cfsign::wire::{self, RawCredentials, SigningParameter as P};
-use cfsign::{AsyncSigner, CannedPolicy, CustomPolicy, EpochSeconds, HashAlgorithm};
+use std::borrow::Cow;
+
+use cfsign::wire::{self, CarriedPolicy, PolicyProblem, RawCredentials, SigningParameter as P};
+use cfsign::{AsyncSigner, CannedPolicy, CustomPolicy, EpochSeconds};
 
 use crate::cache::{CachingSigner, SignatureCheck};
 use crate::{PolicyKind, Scope};
@@ -51,7 +53,7 @@ impl Judge<'_> {
         read: &RawCredentials<'_>,
         scopes: &[Scope],
         request_path: &str,
-        malformed: &mut Option<&'static str>,
+        malformed: &mut Option<Cow<'static, str>>,
     ) -> Vec<usize> {
         let mut due = Vec::new();
         for (index, scope) in scopes.iter().enumerate() {
@@ -71,7 +73,7 @@ impl Judge<'_> {
                 Verdict::Fresh => {}
                 Verdict::Due => due.push(index),
                 Verdict::Unusable(why) => {
-                    *malformed = Some(why);
+                    *malformed = Some(Cow::Borrowed(why));
                     due.push(index);
                 }
             }
@@ -103,22 +105,20 @@ impl Judge<'_> {
         let (Some(signature), Some(key_pair_id)) = (set.get(P::Signature), set.get(P::KeyPairId)) else {
             return Verdict::Unusable("a CloudFront cookie set without a signature or key-pair ID");
         };
-        let (canned, carrier) = match (set.get(P::Policy), set.get(P::Expires)) {
-            (Some(policy), None) => (false, policy),
-            (None, Some(expires)) => (true, expires),
-            (Some(_), Some(_)) => return Verdict::Unusable("both CloudFront-Policy and CloudFront-Expires"),
-            (None, None) => {
+        let (canned, carrier) = match set.policy() {
+            Ok(CarriedPolicy::Canned { expires }) => (true, expires),
+            Ok(CarriedPolicy::Custom { policy }) => (false, policy),
+            Err(PolicyProblem::BothExpiresAndPolicy) => {
+                return Verdict::Unusable("both CloudFront-Policy and CloudFront-Expires");
+            }
+            Err(PolicyProblem::MissingPolicy) => {
                 return Verdict::Unusable(
                     "a CloudFront cookie set without CloudFront-Policy or CloudFront-Expires",
                 );
             }
         };
-        let hash = match set.get(P::HashAlgorithm) {
-            None => HashAlgorithm::Sha1,
-            Some(h) => match HashAlgorithm::from_wire(h) {
-                Some(h) => h,
-                None => return Verdict::Unusable("CloudFront-Hash-Algorithm is not SHA1 or SHA256"),
-            },
+        let Ok(hash) = set.hash_algorithm() else {
+            return Verdict::Unusable("CloudFront-Hash-Algorithm is not SHA1 or SHA256");
         };
         let ours = key_pair_id == self.signer.key_pair_id().as_str().as_bytes()
             && hash == self.signer.hash_algorithm()
@@ -127,19 +127,19 @@ impl Judge<'_> {
         // The steady state: a set this issuer made or checked before comes back unchanged.
         if ours
             && let Some((resource_matches, expires)) =
-                self.signer.vouched(signature, carrier, scope.resource())
+                self.signer.vouched(signature, &carrier, scope.resource())
         {
             return if resource_matches { self.window(expires) } else { Verdict::Due };
         }
 
         // Anything else: what does the set claim?
         let (expires, message) = if canned {
-            let Some(expires) = wire::parse_epoch(carrier) else {
+            let Some(expires) = wire::parse_epoch(&carrier) else {
                 return Verdict::Unusable("CloudFront-Expires is not an epoch");
             };
             (expires, CannedPolicy::json_for(scope.resource(), expires).into_bytes())
         } else {
-            let Ok(bytes) = cfsign::encoding::decode_bytes(carrier) else {
+            let Ok(bytes) = cfsign::encoding::decode_bytes(&carrier) else {
                 return Verdict::Unusable("CloudFront-Policy is not CloudFront base64");
             };
             let Ok(policy) = CustomPolicy::parse(&bytes) else {
@@ -175,7 +175,7 @@ impl Judge<'_> {
             // but nothing to vouch for either.
             SignatureCheck::CannotVerify => return Verdict::Due,
         }
-        self.signer.vouch(signature, carrier, scope.resource(), expires);
+        self.signer.vouch(signature, &carrier, scope.resource(), expires);
         Verdict::Fresh
     }
 

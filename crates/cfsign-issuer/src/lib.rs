@@ -68,6 +68,7 @@ mod clock;
 mod counters;
 mod freshness;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -111,6 +112,9 @@ pub enum IssuerError {
     Cookie(cfsign::Error),
     /// An invalid scope resource or cookie path.
     InvalidScope(cfsign::Error),
+    /// An [`Access`] with no scope, more than [`Access::MAX_SCOPES`], or two scopes with the
+    /// same cookie path: what is wrong.
+    InvalidAccess(String),
     /// Cookies that browsers would never send with requests for the scope's files (a cookie
     /// path outside the resource): what to change.
     Unreachable(String),
@@ -123,11 +127,21 @@ impl fmt::Display for IssuerError {
             IssuerError::Cookie(e) => write!(f, "invalid cookie attributes: {e}"),
             IssuerError::InvalidScope(e) => write!(f, "invalid scope: {e}"),
             IssuerError::Unreachable(why) => write!(f, "invalid scope: {why}"),
+            IssuerError::InvalidAccess(why) => write!(f, "invalid access: {why}"),
         }
     }
 }
 
-impl std::error::Error for IssuerError {}
+/// The messages name the cause already; `source` gives cfsign's reason to code that matches on
+/// it.
+impl std::error::Error for IssuerError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            IssuerError::Cookie(e) | IssuerError::InvalidScope(e) => Some(e),
+            IssuerError::Config(_) | IssuerError::Unreachable(_) | IssuerError::InvalidAccess(_) => None,
+        }
+    }
+}
 
 /// Builder for [`Issuer`]; see [`Issuer::builder`].
 #[must_use]
@@ -430,8 +444,9 @@ impl Issuer {
         let i = &*self.inner;
         let RequestView { path: request_path, cookie_header, access } = request;
         let header: &[u8] = &cookie_header;
-        let mut malformed = (header.len() > cfsign::wire::MAX_COOKIE_HEADER_LEN)
-            .then_some("Cookie header over 20,480 bytes (CloudFront reads none of it)");
+        let limit = cfsign::wire::MAX_COOKIE_HEADER_LEN;
+        let mut malformed: Option<Cow<'static, str>> = (header.len() > limit)
+            .then(|| format!("Cookie header over {limit} bytes (CloudFront reads none of it)").into());
         // What CloudFront reads: the first value of each name. It holds every name the request
         // carries (for the removal of stale ones when cookies are issued).
         let read = cfsign::wire::cookie_credentials(header);
@@ -451,7 +466,7 @@ impl Issuer {
         };
         if let Some(why) = malformed {
             i.counters.record(Event::Malformed);
-            self.warn_rate_limited(why);
+            self.warn_rate_limited(&why);
         }
         Pending { access, refresh, names: read.names() }
     }
@@ -596,7 +611,7 @@ impl Issuer {
 
     /// Logs a malformed cookie at `warn` at most once a minute, at `debug` otherwise, so that a
     /// client sending garbage cannot flood the logs. Cookie values are never logged.
-    fn warn_rate_limited(&self, why: &'static str) {
+    fn warn_rate_limited(&self, why: &str) {
         let now = self.inner.clock.now().as_secs();
         let last = self.inner.last_warning.load(Ordering::Relaxed);
         if now >= last.saturating_add(60)

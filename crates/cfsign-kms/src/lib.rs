@@ -46,7 +46,8 @@
 
 use std::fmt;
 
-use aws_sdk_kms::error::DisplayErrorContext;
+use aws_sdk_kms::error::{DisplayErrorContext, SdkError};
+use aws_sdk_kms::operation::get_public_key::GetPublicKeyError;
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{KeySpec, KeyUsageType, MessageType, SigningAlgorithmSpec};
 use cfsign::{AsyncSigner, HashAlgorithm, KeyKind, KeyPairId, PublicKey, SignFuture, Verifier};
@@ -82,9 +83,9 @@ impl fmt::Debug for KmsSigner {
 pub enum KmsError {
     /// The key-pair ID is not one CloudFront could have given.
     InvalidKeyPairId(cfsign::Error),
-    /// The `GetPublicKey` call failed (no such key, no `kms:GetPublicKey` permission, KMS
-    /// unreachable, …): KMS's own message.
-    GetPublicKey(String),
+    /// The `GetPublicKey` call failed (no such key, a symmetric key, no `kms:GetPublicKey`
+    /// permission, KMS unreachable, …): the SDK's error, also [`source`](std::error::Error::source).
+    GetPublicKey(Box<SdkError<GetPublicKeyError>>),
     /// The key is not for signing.
     NotASigningKey {
         /// The key's usage as KMS reports it.
@@ -103,9 +104,20 @@ impl fmt::Display for KmsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KmsError::InvalidKeyPairId(e) => write!(f, "invalid CloudFront key-pair ID: {e}"),
+            KmsError::GetPublicKey(e)
+                if e.as_service_error()
+                    .is_some_and(GetPublicKeyError::is_unsupported_operation_exception) =>
+            {
+                write!(
+                    f,
+                    "the KMS key has no public key (a symmetric or HMAC key): CloudFront signatures need an asymmetric key created with KeySpec=RSA_2048 or KeySpec=ECC_NIST_P256 and KeyUsage=SIGN_VERIFY ({})",
+                    DisplayErrorContext(e)
+                )
+            }
             KmsError::GetPublicKey(e) => write!(
                 f,
-                "KMS GetPublicKey failed: {e} (check the key ID, the region, and that the caller may use kms:GetPublicKey and kms:Sign on the key)"
+                "KMS GetPublicKey failed: {} (check the key ID, the region, and that the caller may use kms:GetPublicKey and kms:Sign on the key)",
+                DisplayErrorContext(e)
             ),
             KmsError::NotASigningKey { usage } => write!(
                 f,
@@ -120,7 +132,17 @@ impl fmt::Display for KmsError {
     }
 }
 
-impl std::error::Error for KmsError {}
+/// The messages above name the cause already; `source` gives it to code that wants to match on
+/// it (the SDK's error, or cfsign's reason).
+impl std::error::Error for KmsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            KmsError::GetPublicKey(e) => Some(e.as_ref()),
+            KmsError::InvalidKeyPairId(e) | KmsError::PublicKey(e) => Some(e),
+            KmsError::NotASigningKey { .. } | KmsError::UnsupportedKeySpec { .. } => None,
+        }
+    }
+}
 
 impl KmsSigner {
     /// A signer for the KMS key `key_id` (key ID, key ARN, alias name or alias ARN) whose
@@ -142,7 +164,7 @@ impl KmsSigner {
             .key_id(&key_id)
             .send()
             .await
-            .map_err(|e| KmsError::GetPublicKey(DisplayErrorContext(e).to_string()))?;
+            .map_err(|e| KmsError::GetPublicKey(Box::new(e)))?;
         match out.key_usage() {
             Some(KeyUsageType::SignVerify) => {}
             other => {

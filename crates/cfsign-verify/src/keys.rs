@@ -40,7 +40,14 @@ impl fmt::Display for KeyConfigError {
     }
 }
 
-impl core::error::Error for KeyConfigError {}
+impl core::error::Error for KeyConfigError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            KeyConfigError::Key(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<cfsign::Error> for KeyConfigError {
     fn from(e: cfsign::Error) -> Self {
