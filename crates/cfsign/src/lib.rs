@@ -80,7 +80,7 @@ mod epoch;
 mod error;
 mod key;
 #[cfg(any(feature = "rustcrypto", feature = "aws-lc"))]
-mod pem;
+mod key_file;
 pub mod policy;
 #[cfg(feature = "rustcrypto")]
 pub mod rustcrypto;

@@ -11,20 +11,14 @@ use core::fmt;
 
 use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
 use rsa::Pkcs1v15Sign;
-use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
 use rsa::pkcs8::DecodePrivateKey;
-use rsa::traits::PublicKeyParts;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use spki::DecodePublicKey;
 use zeroize::Zeroizing;
 
+use crate::key_file;
 use crate::{Error, HashAlgorithm, KeyKind, KeyPairId, Signer, Verifier};
-
-use crate::pem::{EC_PUBLIC_KEY, Label, RSA_ENCRYPTION, SECP256R1};
-
-/// RSA moduli CloudFront has accepted (key groups use 2048; legacy key pairs 1024 and 4096).
-const RSA_BITS: core::ops::RangeInclusive<usize> = 1024..=4096;
 
 #[derive(Clone)]
 enum Secret {
@@ -70,16 +64,7 @@ impl SigningKey {
     /// encrypted) or [`Error::UnsupportedKey`] (another curve, an RSA size CloudFront refuses).
     pub fn from_pem(pem: &str, key_pair_id: &str) -> Result<Self, Error> {
         let key_pair_id = KeyPairId::new(key_pair_id)?;
-        let (label, der) = crate::pem::private_key_der(pem)?;
-        let secret = match label {
-            Label::RsaPrivateKey => rsa_secret(
-                rsa::PrivateKey::from_pkcs1_der(&der)
-                    .map_err(|_| Error::InvalidKey { reason: "malformed PKCS#1 RSA private key" })?,
-            )?,
-            Label::EcPrivateKey => sec1_secret(&der)?,
-            _ => pkcs8_secret(&der)?,
-        };
-        Ok(SigningKey { secret, key_pair_id, hash: HashAlgorithm::Sha256 })
+        Self::from_key_file(&key_file::private_key_from_pem(pem)?, key_pair_id)
     }
 
     /// Loads a private key from DER: PKCS#8, PKCS#1 or SEC1, detected in that order.
@@ -88,14 +73,22 @@ impl SigningKey {
     /// As [`from_pem`](Self::from_pem).
     pub fn from_der(der: &[u8], key_pair_id: &str) -> Result<Self, Error> {
         let key_pair_id = KeyPairId::new(key_pair_id)?;
-        let secret = if pkcs8::PrivateKeyInfoRef::try_from(der).is_ok() {
-            pkcs8_secret(der)?
-        } else if let Ok(k) = rsa::PrivateKey::from_pkcs1_der(der) {
-            rsa_secret(k)?
-        } else if sec1::EcPrivateKey::try_from(der).is_ok() {
-            sec1_secret(der)?
-        } else {
-            return Err(Error::InvalidKey { reason: "not a PKCS#8, PKCS#1 or SEC1 DER private key" });
+        Self::from_key_file(&key_file::private_key_from_der(der)?, key_pair_id)
+    }
+
+    fn from_key_file(key: &key_file::PrivateKeyDer, key_pair_id: KeyPairId) -> Result<Self, Error> {
+        let malformed = |_| key_file::malformed(key.kind, true);
+        let secret = match key.kind {
+            KeyKind::Rsa => {
+                let rsa = rsa::PrivateKey::from_pkcs8_der(&key.pkcs8).map_err(malformed)?;
+                if !crt_values_as_written(&rsa, &key.pkcs8) {
+                    return Err(key_file::malformed(KeyKind::Rsa, true));
+                }
+                Secret::Rsa(rsa)
+            }
+            KeyKind::EcdsaP256 => {
+                Secret::P256(p256::ecdsa::SigningKey::from_pkcs8_der(&key.pkcs8).map_err(malformed)?)
+            }
         };
         Ok(SigningKey { secret, key_pair_id, hash: HashAlgorithm::Sha256 })
     }
@@ -142,22 +135,6 @@ impl SigningKey {
         }
     }
 
-    /// The same key signing with `hash` instead.
-    #[must_use]
-    pub fn with_hash(mut self, hash: HashAlgorithm) -> Self {
-        self.hash = hash;
-        self
-    }
-
-    /// The same key under another key-pair ID.
-    ///
-    /// # Errors
-    /// [`Error::InvalidKeyPairId`].
-    pub fn with_key_pair_id(mut self, key_pair_id: &str) -> Result<Self, Error> {
-        self.key_pair_id = KeyPairId::new(key_pair_id)?;
-        Ok(self)
-    }
-
     /// The matching public key.
     #[must_use]
     pub fn public_key(&self) -> PublicKey {
@@ -175,44 +152,12 @@ impl SigningKey {
             Secret::P256(_) => KeyKind::EcdsaP256,
         }
     }
-
-    /// The hash this key signs with.
-    #[must_use]
-    pub fn hash_algorithm(&self) -> HashAlgorithm {
-        self.hash
-    }
-
-    /// The CloudFront key-pair ID.
-    #[must_use]
-    pub fn key_pair_id(&self) -> &KeyPairId {
-        &self.key_pair_id
-    }
 }
 
-impl fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("key_pair_id", &self.key_pair_id)
-            .field("kind", &self.key_kind())
-            .field("hash", &self.hash)
-            .finish_non_exhaustive()
-    }
-}
+crate::key_file::shared_key_api!("rustcrypto");
 
-impl Signer for SigningKey {
-    fn key_pair_id(&self) -> &KeyPairId {
-        &self.key_pair_id
-    }
-
-    fn key_kind(&self) -> KeyKind {
-        SigningKey::key_kind(self)
-    }
-
-    fn hash_algorithm(&self) -> HashAlgorithm {
-        self.hash
-    }
-
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+impl SigningKey {
+    fn sign_message(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
         let failed = |e: &dyn fmt::Display| Error::Signing { reason: e.to_string() };
         match &self.secret {
             Secret::Rsa(k) => {
@@ -232,18 +177,7 @@ impl Signer for SigningKey {
         }
     }
 
-    fn verifier(&self) -> Option<&dyn Verifier> {
-        Some(self)
-    }
-}
-
-/// A private key checks its own signatures with its public half.
-impl Verifier for SigningKey {
-    fn key_kind(&self) -> KeyKind {
-        SigningKey::key_kind(self)
-    }
-
-    fn verify(&self, hash: HashAlgorithm, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+    fn verify_own(&self, hash: HashAlgorithm, message: &[u8], signature: &[u8]) -> Result<(), Error> {
         match &self.secret {
             Secret::Rsa(k) => verify_rsa(k.as_ref(), hash, message, signature),
             Secret::P256(k) => verify_p256(k.verifying_key(), hash, message, signature),
@@ -271,21 +205,7 @@ impl PublicKey {
     /// # Errors
     /// [`Error::InvalidKey`] or [`Error::UnsupportedKey`].
     pub fn from_pem(pem: &str) -> Result<Self, Error> {
-        let (label, der) = crate::pem::decode(pem)?;
-        match label {
-            Label::PublicKey => PublicKey::from_der(&der),
-            Label::RsaPublicKey => {
-                let k = rsa::PublicKey::from_pkcs1_der(&der)
-                    .map_err(|_| Error::InvalidKey { reason: "malformed PKCS#1 RSA public key" })?;
-                rsa_public(k)
-            }
-            Label::RsaPrivateKey | Label::PrivateKey | Label::EcPrivateKey | Label::EncryptedPrivateKey => {
-                Err(Error::InvalidKey {
-                    reason: "this is a private key: give the public key (openssl pkey -pubout)",
-                })
-            }
-            Label::Unknown => Err(Error::InvalidKey { reason: "unknown PEM label: expected PUBLIC KEY" }),
-        }
+        Self::from_key_file(&key_file::public_key_from_pem(pem)?)
     }
 
     /// Loads a public key from SubjectPublicKeyInfo DER.
@@ -293,28 +213,30 @@ impl PublicKey {
     /// # Errors
     /// [`Error::InvalidKey`] or [`Error::UnsupportedKey`].
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
-        match crate::pem::spki_kind(der)? {
-            KeyKind::Rsa => rsa_public(
-                rsa::PublicKey::from_public_key_der(der)
-                    .map_err(|_| Error::InvalidKey { reason: "malformed RSA public key" })?,
-            ),
-            KeyKind::EcdsaP256 => p256::ecdsa::VerifyingKey::from_public_key_der(der)
-                .map(|k| PublicKey(Public::P256(k)))
-                .map_err(|_| Error::InvalidKey { reason: "malformed P-256 public key" }),
-        }
+        Self::from_key_file(&key_file::public_key_from_der(der)?)
+    }
+
+    fn from_key_file(key: &key_file::PublicKeyDer) -> Result<Self, Error> {
+        let malformed = |_| key_file::malformed(key.kind, false);
+        Ok(PublicKey(match key.kind {
+            KeyKind::Rsa => Public::Rsa(rsa::PublicKey::from_public_key_der(&key.spki).map_err(malformed)?),
+            KeyKind::EcdsaP256 => {
+                Public::P256(p256::ecdsa::VerifyingKey::from_public_key_der(&key.spki).map_err(malformed)?)
+            }
+        }))
     }
 
     /// The key as SubjectPublicKeyInfo PEM (`BEGIN PUBLIC KEY`), the form CloudFront takes.
     #[must_use]
     pub fn to_pem(&self) -> alloc::string::String {
         use spki::EncodePublicKey;
-        let pem = match &self.0 {
-            Public::Rsa(k) => k.to_public_key_pem(der::pem::LineEnding::LF),
-            Public::P256(k) => k.to_public_key_pem(der::pem::LineEnding::LF),
+        let der = match &self.0 {
+            Public::Rsa(k) => k.to_public_key_der(),
+            Public::P256(k) => k.to_public_key_der(),
         };
         // Encoding a valid in-memory public key cannot fail; an empty string would be refused
         // by CloudFront rather than silently accepted.
-        pem.unwrap_or_default()
+        der.ok().and_then(|der| key_file::encode("PUBLIC KEY", der.as_bytes())).unwrap_or_default()
     }
 
     /// RSA or ECDSA.
@@ -327,18 +249,8 @@ impl PublicKey {
     }
 }
 
-impl fmt::Debug for PublicKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PublicKey").field("kind", &self.key_kind()).finish_non_exhaustive()
-    }
-}
-
-impl Verifier for PublicKey {
-    fn key_kind(&self) -> KeyKind {
-        PublicKey::key_kind(self)
-    }
-
-    fn verify(&self, hash: HashAlgorithm, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+impl PublicKey {
+    fn verify_signature(&self, hash: HashAlgorithm, message: &[u8], signature: &[u8]) -> Result<(), Error> {
         match &self.0 {
             Public::Rsa(k) => verify_rsa(k, hash, message, signature),
             Public::P256(k) => verify_p256(k, hash, message, signature),
@@ -375,57 +287,24 @@ fn verify_p256(
     r.map_err(|_| Error::BadSignature)
 }
 
-fn rsa_secret(k: rsa::PrivateKey) -> Result<Secret, Error> {
-    if !RSA_BITS.contains(&(k.size() * 8)) {
-        return Err(Error::UnsupportedKey {
-            reason: "RSA keys must be 1024 to 4096 bits (CloudFront key groups take 2048)",
-        });
-    }
-    Ok(Secret::Rsa(k))
-}
-
-fn rsa_public(k: rsa::PublicKey) -> Result<PublicKey, Error> {
-    if !RSA_BITS.contains(&(k.size() * 8)) {
-        return Err(Error::UnsupportedKey {
-            reason: "RSA keys must be 1024 to 4096 bits (CloudFront key groups take 2048)",
-        });
-    }
-    Ok(PublicKey(Public::Rsa(k)))
-}
-
-fn pkcs8_secret(der: &[u8]) -> Result<Secret, Error> {
-    let info = pkcs8::PrivateKeyInfoRef::try_from(der)
-        .map_err(|_| Error::InvalidKey { reason: "malformed PKCS#8 private key" })?;
-    match info.algorithm.oid {
-        RSA_ENCRYPTION => rsa_secret(
-            rsa::PrivateKey::from_pkcs8_der(der)
-                .map_err(|_| Error::InvalidKey { reason: "malformed PKCS#8 RSA private key" })?,
-        ),
-        EC_PUBLIC_KEY => {
-            if info.algorithm.parameters_oid().ok() != Some(SECP256R1) {
-                return Err(Error::UnsupportedKey {
-                    reason: "only the P-256 curve is supported by CloudFront",
-                });
-            }
-            p256::ecdsa::SigningKey::from_pkcs8_der(der)
-                .map(Secret::P256)
-                .map_err(|_| Error::InvalidKey { reason: "malformed PKCS#8 P-256 private key" })
+/// Whether the file's CRT values (`d mod (p-1)`, `d mod (q-1)`, `q⁻¹ mod p`) are the ones its
+/// primes give. RustCrypto derives them and ignores the file's; AWS-LC, like OpenSSL, refuses a
+/// file whose values are wrong. A damaged key file is refused by both backends alike.
+fn crt_values_as_written(key: &rsa::PrivateKey, pkcs8: &[u8]) -> bool {
+    use rsa::pkcs1::EncodeRsaPrivateKey;
+    let Ok(ours) = key.to_pkcs1_der() else { return false };
+    let file = pkcs8::PrivateKeyInfoRef::try_from(pkcs8)
+        .ok()
+        .and_then(|info| pkcs1::RsaPrivateKeyRef::try_from(info.private_key.as_bytes()).ok());
+    let derived = pkcs1::RsaPrivateKeyRef::try_from(ours.as_bytes()).ok();
+    match (file, derived) {
+        (Some(file), Some(derived)) => {
+            file.exponent1 == derived.exponent1
+                && file.exponent2 == derived.exponent2
+                && file.coefficient == derived.coefficient
         }
-        _ => Err(Error::UnsupportedKey { reason: "CloudFront keys are RSA or ECDSA P-256" }),
+        _ => false,
     }
-}
-
-fn sec1_secret(der: &[u8]) -> Result<Secret, Error> {
-    let parsed = sec1::EcPrivateKey::try_from(der)
-        .map_err(|_| Error::InvalidKey { reason: "malformed SEC1 EC private key" })?;
-    if let Some(params) = parsed.parameters
-        && params.named_curve() != Some(SECP256R1)
-    {
-        return Err(Error::UnsupportedKey { reason: "only the P-256 curve is supported by CloudFront" });
-    }
-    p256::SecretKey::from_sec1_der(der)
-        .map(|k| Secret::P256(p256::ecdsa::SigningKey::from(k)))
-        .map_err(|_| Error::InvalidKey { reason: "malformed SEC1 P-256 private key" })
 }
 
 /// The OS RNG for RSA key generation (which needs an infallible RNG), without panics: if the OS fails to provide randomness the

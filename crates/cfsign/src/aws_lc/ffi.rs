@@ -1,7 +1,8 @@
-//! The one audited `unsafe` module of the workspace: SHA-1 signing and verification through
-//! AWS-LC's EVP interface (`aws-lc-sys`, the exact version `aws-lc-rs` links, so AWS-LC is
-//! built once). `aws-lc-rs`'s safe API cannot sign with SHA-1, which CloudFront still defaults
-//! to.
+//! The one audited `unsafe` module of the workspace: signing and verification through AWS-LC's
+//! EVP interface (`aws-lc-sys`, the exact version `aws-lc-rs` links, so AWS-LC is built once).
+//! `aws-lc-rs`'s safe API cannot sign with SHA-1, which CloudFront still defaults to, nor with
+//! the 1024-bit RSA keys of legacy key pairs; one path for every key and hash keeps the backend
+//! to the arithmetic (`crate::key_file` has already read and checked the key).
 //!
 //! Invariants kept by this module:
 //! - an [`EvpKey`] always owns exactly one reference to a valid, non-null `EVP_PKEY`, freed
@@ -13,6 +14,19 @@
 use alloc::vec::Vec;
 
 use aws_lc_sys as sys;
+
+use crate::HashAlgorithm;
+
+/// AWS-LC's digest for `hash` (a static object).
+fn digest(hash: HashAlgorithm) -> *const sys::EVP_MD {
+    // SAFETY: EVP_sha1 and EVP_sha256 have no preconditions and return static objects.
+    unsafe {
+        match hash {
+            HashAlgorithm::Sha1 => sys::EVP_sha1(),
+            HashAlgorithm::Sha256 => sys::EVP_sha256(),
+        }
+    }
+}
 
 /// An owned `EVP_PKEY`.
 pub(crate) struct EvpKey(core::ptr::NonNull<sys::EVP_PKEY>);
@@ -49,16 +63,8 @@ impl Drop for MdCtx {
     }
 }
 
-/// The kind of key AWS-LC parsed.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum EvpKind {
-    Rsa,
-    Ec,
-    Other,
-}
-
 impl EvpKey {
-    /// Parses a private key: PKCS#8, PKCS#1 (RSA) or SEC1 (EC) DER.
+    /// Parses a private key from PKCS#8 DER (AWS-LC also reads PKCS#1 and SEC1 here).
     pub(crate) fn parse_private(der: &[u8]) -> Option<Self> {
         let mut input = der.as_ptr();
         let len = core::ffi::c_long::try_from(der.len()).ok()?;
@@ -82,25 +88,29 @@ impl EvpKey {
         core::ptr::NonNull::new(key).map(EvpKey)
     }
 
-    pub(crate) fn kind(&self) -> EvpKind {
-        // SAFETY: `self.0` is a valid EVP_PKEY.
-        match unsafe { sys::EVP_PKEY_id(self.0.as_ptr()) } {
-            sys::EVP_PKEY_RSA => EvpKind::Rsa,
-            sys::EVP_PKEY_EC => EvpKind::Ec,
-            _ => EvpKind::Other,
-        }
+    /// The public half as SubjectPublicKeyInfo DER.
+    pub(crate) fn public_key_der(&self) -> Option<Vec<u8>> {
+        // SAFETY: `self.0` is valid; with a null output pointer i2d_PUBKEY only returns the
+        // encoded length (negative on failure).
+        let len = usize::try_from(unsafe { sys::i2d_PUBKEY(self.0.as_ptr(), core::ptr::null_mut()) }).ok()?;
+        let mut der = alloc::vec![0u8; len];
+        let mut out = der.as_mut_ptr();
+        // SAFETY: `out` points to `len` writable bytes, the length the first call returned for
+        // the same key; i2d_PUBKEY writes exactly that many and advances `out`.
+        let written = unsafe { sys::i2d_PUBKEY(self.0.as_ptr(), &mut out) };
+        (usize::try_from(written).ok() == Some(len)).then_some(der)
     }
 
-    /// Signs `message` with SHA-1: PKCS#1 v1.5 for RSA, DER ECDSA for EC keys.
-    pub(crate) fn sign_sha1(&self, message: &[u8]) -> Option<Vec<u8>> {
+    /// Signs `message` with `hash`: PKCS#1 v1.5 for RSA, DER ECDSA for EC keys.
+    pub(crate) fn sign(&self, hash: HashAlgorithm, message: &[u8]) -> Option<Vec<u8>> {
         let ctx = MdCtx::new()?;
-        // SAFETY: `ctx` and `self.0` are valid; EVP_sha1 returns a static digest; the context
+        // SAFETY: `ctx` and `self.0` are valid; the digest is a static object; the context
         // keeps its own reference to the key for the duration of the call sequence.
         let init = unsafe {
             sys::EVP_DigestSignInit(
                 ctx.0.as_ptr(),
                 core::ptr::null_mut(),
-                sys::EVP_sha1(),
+                digest(hash),
                 core::ptr::null_mut(),
                 self.0.as_ptr(),
             )
@@ -130,15 +140,15 @@ impl EvpKey {
         Some(signature)
     }
 
-    /// Verifies a SHA-1 signature (PKCS#1 v1.5 for RSA, DER ECDSA for EC keys).
-    pub(crate) fn verify_sha1(&self, message: &[u8], signature: &[u8]) -> bool {
+    /// Verifies a signature made with `hash` (PKCS#1 v1.5 for RSA, DER ECDSA for EC keys).
+    pub(crate) fn verify(&self, hash: HashAlgorithm, message: &[u8], signature: &[u8]) -> bool {
         let Some(ctx) = MdCtx::new() else { return false };
-        // SAFETY: as in `sign_sha1`.
+        // SAFETY: as in `sign`.
         let init = unsafe {
             sys::EVP_DigestVerifyInit(
                 ctx.0.as_ptr(),
                 core::ptr::null_mut(),
-                sys::EVP_sha1(),
+                digest(hash),
                 core::ptr::null_mut(),
                 self.0.as_ptr(),
             )
