@@ -1,6 +1,11 @@
 //! The cfsign demo on actix-web: an app that signs users in with a password (`actix-identity`
 //! over `actix-session`) and, through `cfsign-actix`, gives them CloudFront signed cookies for
 //! their images on a local stand-in for CloudFront.
+//!
+//! This file is the part to copy into an app: the sign-in and sign-out handlers, the
+//! sessions ([`MemorySessions`]) and the CloudFront cookie middleware in [`serve`]. The page,
+//! the demo users' password table, the local CDN, HTTPS mode and the command line are demo
+//! scaffolding shared with `axum-app`, in `cfsign-demo-support` (`examples/demo-support`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -16,11 +21,9 @@ use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
-pub mod demo;
-
 use cfsign_actix::{CloudFrontCookieMiddleware, CloudFrontResponseExt};
+use cfsign_demo_support::{BAD_LOGIN, CdnOrigin, Users, access_for, me_json, page};
 use cfsign_issuer::Issuer;
-use demo::{BAD_LOGIN, CdnOrigin, Users, access_for, me_json, page};
 
 /// The name of the app's session cookie (it holds only the session key).
 pub const SESSION_COOKIE: &str = "session";
@@ -86,7 +89,7 @@ pub fn serve(
     issuer: Issuer,
     cdn: CdnOrigin,
     secure: bool,
-    tls: Option<&demo::tls::SelfSigned>,
+    tls: Option<&cfsign_demo_support::tls::SelfSigned>,
 ) -> std::io::Result<Server> {
     let users = web::Data::new(Users::demo());
     let sessions = MemorySessions::default();
@@ -201,26 +204,27 @@ impl SessionStore for MemorySessions {
     }
 }
 
-/// Runs the local CDN ([`demo::cdn`]) on its own thread and runtime; over HTTPS with `tls`.
+/// Runs the local CDN ([`cfsign_demo_support::cdn`]) on its own thread and runtime (actix-web
+/// runs its own); over HTTPS with `tls`.
 ///
 /// # Errors
 /// If the runtime cannot start.
 pub fn spawn_cdn(
     listener: std::net::TcpListener,
     trusted: cfsign_verify::TrustedKeyGroups,
-    tls: Option<demo::tls::SelfSigned>,
+    tls: Option<cfsign_demo_support::tls::SelfSigned>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     listener.set_nonblocking(true)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
     Ok(std::thread::spawn(move || {
         runtime.block_on(async move {
             let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
-            let Ok(cdn) = demo::cdn(trusted, cfsign::EpochSeconds::now, tls.is_some()) else {
+            let Ok(cdn) = cfsign_demo_support::cdn(trusted, cfsign::EpochSeconds::now, tls.is_some()) else {
                 eprintln!("actix-app: cannot write the CDN's images");
                 return;
             };
             match tls {
-                Some(tls) => demo::tls::serve(listener, tls, cdn).await,
+                Some(tls) => cfsign_demo_support::tls::serve(listener, tls, cdn).await,
                 None => cfsign_gate::Server::new().serve(listener, cdn).await,
             }
         });

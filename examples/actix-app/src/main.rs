@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use actix_app::demo::{cli, tls};
+use cfsign_demo_support::{cli, tls};
 
 #[actix_web::main]
 async fn main() -> ExitCode {

@@ -1,14 +1,13 @@
-//! The actix demo end to end over HTTP.
+//! The actix demo end to end over HTTP (the flow is shared with `axum-app`, in
+//! `cfsign-demo-support`).
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 
 use cfsign::{KeyKind, SigningKey};
+use cfsign_demo_support::{CdnOrigin, flow};
 use cfsign_issuer::Issuer;
 use cfsign_verify::{KeyGroup, TrustedKeyGroups};
-
-#[path = "common/flow.rs"]
-mod flow;
 
 /// The app and the CDN on free ports of 127.0.0.1, with a fresh key.
 fn start() -> (std::net::SocketAddr, std::net::SocketAddr) {
@@ -19,7 +18,7 @@ fn start() -> (std::net::SocketAddr, std::net::SocketAddr) {
     let cdn_l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let (app_addr, cdn_addr) = (app_l.local_addr().unwrap(), cdn_l.local_addr().unwrap());
     actix_app::spawn_cdn(cdn_l, trusted, None).unwrap();
-    let origin = actix_app::demo::CdnOrigin(format!("http://{cdn_addr}"));
+    let origin = CdnOrigin(format!("http://{cdn_addr}"));
     std::thread::spawn(move || {
         actix_web::rt::System::new()
             .block_on(async move { actix_app::serve(app_l, issuer, origin, false, None).unwrap().await })

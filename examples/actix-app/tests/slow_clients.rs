@@ -4,13 +4,10 @@
 //! seconds instead of holding the connection forever.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-// One copy for both demos (test scaffolding, not something a user copies).
-#[path = "../../axum-app/tests/common/stall.rs"]
-mod stall;
-
 use std::time::Duration;
 
-use stall::{Answer, Server, Stall};
+// One copy for both demos (test scaffolding, not something a user copies).
+use cfsign_demo_support::stall::{self, Answer, Server, Stall};
 
 #[test]
 fn the_app_and_the_cdn_drop_clients_that_stall() {

@@ -4,7 +4,8 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use axum_app::{app, cdn, cli, tls, with_metrics};
+use axum_app::{app, with_metrics};
+use cfsign_demo_support::{cdn, cli, tls};
 use cfsign_gate::Server;
 
 #[tokio::main]

@@ -1,10 +1,11 @@
-//! The axum demo end to end over HTTP (the flow is shared with `actix-app`).
+//! The axum demo end to end over HTTP (the flow is shared with `actix-app`, in
+//! `cfsign-demo-support`).
 #![allow(clippy::unwrap_used)]
 
-#[path = "common/flow.rs"]
-mod flow;
 #[path = "common/servers.rs"]
 mod servers;
+
+use cfsign_demo_support::flow;
 
 #[tokio::test]
 async fn sign_in_images_load_sign_out_refused() {

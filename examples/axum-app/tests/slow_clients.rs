@@ -3,12 +3,9 @@
 //! CDN stand-in disconnect them after five seconds instead of holding the connection forever.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "common/stall.rs"]
-mod stall;
-
 use std::time::Duration;
 
-use stall::Answer;
+use cfsign_demo_support::stall::{self, Answer};
 
 #[test]
 fn the_app_and_the_cdn_drop_clients_that_stall() {

@@ -5,8 +5,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum_app::{CdnOrigin, app, cdn};
+use axum_app::app;
 use cfsign::{KeyKind, SigningKey};
+use cfsign_demo_support::{CdnOrigin, cdn};
 use cfsign_issuer::Issuer;
 use cfsign_verify::{KeyGroup, TrustedKeyGroups};
 

@@ -1,6 +1,6 @@
-//! Stalling clients against a demo binary — this one's and `actix-app`'s, which includes
-//! this file: raw TCP for plain HTTP and a TLS handshake that never starts, `openssl
-//! s_client` for half a request over a finished handshake.
+//! Stalling clients against a demo binary (`axum-app`'s or `actix-app`'s, each demo's
+//! `tests/slow_clients.rs`): raw TCP for plain HTTP and a TLS handshake that never starts,
+//! `openssl s_client` for half a request over a finished handshake.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long a stalled connection is watched at most.
-pub(crate) const LIMIT: Duration = Duration::from_secs(20);
+pub const LIMIT: Duration = Duration::from_secs(20);
 
 /// The demo binary on free ports of 127.0.0.1; killed when dropped.
 struct Demo {
@@ -53,14 +53,18 @@ impl Drop for Demo {
     }
 }
 
+/// Which of the demo's two servers a connection went to.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Server {
+pub enum Server {
+    /// The app (sign-in, the page).
     App,
+    /// The local CloudFront stand-in.
     Cdn,
 }
 
+/// How a client stalls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Stall {
+pub enum Stall {
     /// Plain HTTP: half a request line, then nothing.
     HalfRequestLine,
     /// Plain HTTP: a whole request, its response, then half of the next request.
@@ -75,25 +79,30 @@ pub(crate) enum Stall {
 
 impl Stall {
     /// Whether a server may end it by closing after its first response (no keep-alive).
-    pub(crate) fn follows_a_request(self) -> bool {
+    pub fn follows_a_request(self) -> bool {
         matches!(self, Stall::HalfSecondRequest | Stall::HalfSecondRequestOverTls(_))
     }
 }
 
+/// What a server did with a stalled connection.
 #[derive(Debug)]
-pub(crate) enum Answer {
+pub enum Answer {
     /// The server closed the connection `after` the client began, having said `said` (the
     /// response to a first request included).
     Closed {
+        /// How long after the client began the server closed.
         after: Duration,
+        /// Everything the server sent, as text.
         said: String,
     },
+    /// Still open after [`LIMIT`].
     StillOpen,
 }
 
 /// Starts the demo `bin` over plain HTTP and with `--https`, and stalls each of its servers
 /// in every way that applies, all at once (each takes as long as the server's timeout).
-pub(crate) fn stall_every_server(bin: &str) -> Vec<(Server, Stall, Answer)> {
+/// `bin` is the demo's binary, `env!("CARGO_BIN_EXE_<demo>")` in its tests.
+pub fn stall_every_server(bin: &str) -> Vec<(Server, Stall, Answer)> {
     let plain = Demo::start(bin, &[]);
     let https = Demo::start(bin, &["--https"]);
     let (app, cdn) = ("app.cfsign.test", "cdn.cfsign.test");
@@ -195,7 +204,7 @@ fn over_tls(port: u16, host: &str, first: &[u8], then: &[u8]) -> Answer {
 }
 
 /// `after` is the server's timeout, give or take what a loaded test machine adds.
-pub(crate) fn assert_about(after: Duration, timeout: Duration, what: &str) {
+pub fn assert_about(after: Duration, timeout: Duration, what: &str) {
     assert!(
         after >= timeout.mul_f32(0.9) && after < timeout + Duration::from_secs(4),
         "{what}: closed after {after:?}, expected about {timeout:?}"

@@ -1,7 +1,8 @@
-//! The demo flows (each demo keeps its own copy: examples stand alone): sign in with a
-//! password, the private images load from the local CDN, a foreign one is refused, sign out and
-//! the images are refused with CloudFront's 403; and sessions the app did not open, or closed,
-//! never get CloudFront cookies.
+//! The demo flows, run by both demos' tests against their app and CDN (the two demos serve
+//! the same routes, page and cookies): sign in with a password, the private images load from
+//! the local CDN, a foreign one is refused, sign out and the images are refused with
+//! CloudFront's 403; and sessions the app did not open, or closed, never get CloudFront
+//! cookies. Each function panics on the first thing that is not as it should be.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -28,7 +29,7 @@ impl Jar {
 }
 
 /// The demo flow, for an app and CDN already listening.
-pub(crate) async fn sign_in_images_load_sign_out_refused(app_addr: SocketAddr, cdn_addr: SocketAddr) {
+pub async fn sign_in_images_load_sign_out_refused(app_addr: SocketAddr, cdn_addr: SocketAddr) {
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let mut jar = Jar::default();
     let image = format!("http://{cdn_addr}/u/alice/photo-1.svg");
@@ -146,7 +147,7 @@ async fn answer(
 
 /// Wrong passwords, session cookies the app never made, the old demo's `demo_user` cookie,
 /// and a session replayed after sign-out: no CloudFront cookies, nobody signed in.
-pub(crate) async fn forged_and_replayed_sessions_get_nothing(app_addr: SocketAddr) {
+pub async fn forged_and_replayed_sessions_get_nothing(app_addr: SocketAddr) {
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     for (user, password) in
         [("alice", "bob-demo"), ("alice", ""), ("alice", "ALICE-DEMO"), ("mallory", "x"), ("", "")]
@@ -204,7 +205,7 @@ pub(crate) async fn forged_and_replayed_sessions_get_nothing(app_addr: SocketAdd
 /// someone else, as the same user, or one the client made up) is never the one signed in,
 /// and it opens nothing afterwards. (Otherwise whoever planted the cookie — another service on
 /// a sibling host or port can — would share the victim's session and CloudFront cookies.)
-pub(crate) async fn sign_in_always_gets_a_new_session(app_addr: SocketAddr) {
+pub async fn sign_in_always_gets_a_new_session(app_addr: SocketAddr) {
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let session_of = |res: &reqwest::Response| {
         let mut jar = Jar::default();
