@@ -65,7 +65,9 @@
 mod access;
 mod cache;
 mod clock;
+mod config;
 mod counters;
+mod error;
 mod freshness;
 
 use std::borrow::Cow;
@@ -81,15 +83,18 @@ use arc_swap::ArcSwap;
 
 use cfsign::wire::ParameterSet;
 use cfsign::{
-    AsyncSigner, CannedPolicy, CookieAttributes, CustomPolicy, EpochSeconds, Policy, SameSite, SignedCookies,
+    AsyncSigner, CannedPolicy, CookieAttributes, CustomPolicy, EpochSeconds, Policy, SignedCookies,
     SignedPolicy,
 };
 
 pub use access::{Access, AccessFn, Directive, RequestView, Scope};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::IssuerBuilder;
 pub use counters::CounterSnapshot;
+pub use error::IssuerError;
 
 use cache::CachingSigner;
+use config::Config;
 use counters::{Counters, Event};
 
 /// Which policy the cookies carry.
@@ -102,222 +107,10 @@ pub enum PolicyKind {
     Canned,
 }
 
-/// Why an issuer could not be built or a scope created.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum IssuerError {
-    /// An inconsistent setting.
-    Config(&'static str),
-    /// Invalid cookie attributes (e.g. `SameSite=None` without `Secure`).
-    Cookie(cfsign::Error),
-    /// An invalid scope resource or cookie path.
-    InvalidScope(cfsign::Error),
-    /// An [`Access`] with no scope, more than [`Access::MAX_SCOPES`], or two scopes with the
-    /// same cookie path: what is wrong.
-    InvalidAccess(String),
-    /// Cookies that browsers would never send with requests for the scope's files (a cookie
-    /// path outside the resource): what to change.
-    Unreachable(String),
-}
-
-impl fmt::Display for IssuerError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            IssuerError::Config(why) => write!(f, "invalid issuer configuration: {why}"),
-            IssuerError::Cookie(e) => write!(f, "invalid cookie attributes: {e}"),
-            IssuerError::InvalidScope(e) => write!(f, "invalid scope: {e}"),
-            IssuerError::Unreachable(why) => write!(f, "invalid scope: {why}"),
-            IssuerError::InvalidAccess(why) => write!(f, "invalid access: {why}"),
-        }
-    }
-}
-
-/// The messages name the cause already; `source` gives cfsign's reason to code that matches on
-/// it.
-impl std::error::Error for IssuerError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            IssuerError::Cookie(e) | IssuerError::InvalidScope(e) => Some(e),
-            IssuerError::Config(_) | IssuerError::Unreachable(_) | IssuerError::InvalidAccess(_) => None,
-        }
-    }
-}
-
-/// Builder for [`Issuer`]; see [`Issuer::builder`].
-#[must_use]
-pub struct IssuerBuilder {
-    signer: Arc<dyn AsyncSigner>,
-    ttl: Duration,
-    refresh_before: Duration,
-    granularity: Duration,
-    policy_kind: PolicyKind,
-    attributes: CookieAttributes,
-    default_path: String,
-    clock: Arc<dyn Clock>,
-    cache_capacity: usize,
-    sign_timeout: Duration,
-}
-
-impl fmt::Debug for IssuerBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IssuerBuilder")
-            .field("key_pair_id", self.signer.key_pair_id())
-            .field("ttl", &self.ttl)
-            .field("refresh_before", &self.refresh_before)
-            .field("granularity", &self.granularity)
-            .field("policy_kind", &self.policy_kind)
-            .field("attributes", &self.attributes)
-            .finish_non_exhaustive()
-    }
-}
-
-impl IssuerBuilder {
-    /// How long issued cookies are valid (default 1 h).
-    pub fn ttl(mut self, ttl: Duration) -> Self {
-        self.ttl = ttl;
-        self
-    }
-
-    /// Re-issue when less than this is left (default 15 min).
-    pub fn refresh_before(mut self, window: Duration) -> Self {
-        self.refresh_before = window;
-        self
-    }
-
-    /// Expiries are rounded up to a multiple of this (default 60 s), so sessions with the
-    /// same scope share policy bytes and signatures.
-    pub fn granularity(mut self, granularity: Duration) -> Self {
-        self.granularity = granularity;
-        self
-    }
-
-    /// Canned or custom policies (default custom).
-    pub fn policy_kind(mut self, kind: PolicyKind) -> Self {
-        self.policy_kind = kind;
-        self
-    }
-
-    /// Cookie `Domain` (default none: host-only). Set the parent domain shared by the app and
-    /// the CloudFront alternate domain name, e.g. `example.com`.
-    pub fn domain(mut self, domain: impl Into<String>) -> Self {
-        self.attributes = self.attributes.domain(domain);
-        self
-    }
-
-    /// Cookie `Secure` (default on; turn off only for plain-http local development).
-    pub fn secure(mut self, on: bool) -> Self {
-        self.attributes = self.attributes.secure(on);
-        self
-    }
-
-    /// Cookie `HttpOnly` (default on).
-    pub fn http_only(mut self, on: bool) -> Self {
-        self.attributes = self.attributes.http_only(on);
-        self
-    }
-
-    /// Cookie `SameSite` (default `Lax`; `None` requires `Secure`).
-    pub fn same_site(mut self, same_site: SameSite) -> Self {
-        self.attributes = self.attributes.same_site(same_site);
-        self
-    }
-
-    /// The cookie path used for revocation when the session's access is not known any more
-    /// (default `/`).
-    pub fn default_path(mut self, path: impl Into<String>) -> Self {
-        self.default_path = path.into();
-        self
-    }
-
-    /// Where the time comes from (default the system clock; tests use [`ManualClock`]).
-    pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Arc::new(clock);
-        self
-    }
-
-    /// How many signatures to remember (default 1024).
-    pub fn cache_capacity(mut self, capacity: usize) -> Self {
-        self.cache_capacity = capacity;
-        self
-    }
-
-    /// How long a response waits for a signer that has to wait (AWS KMS) before it goes out
-    /// without new cookies (default 2 s). The signing is then counted in
-    /// [`CounterSnapshot::sign_failures`] and tried again by the next request that needs it;
-    /// cookies the browser already holds stay valid until their expiry. Measured with Tokio's
-    /// timer (axum, actix-web and lambda_http run on Tokio); a signer that answers at once, a
-    /// key in memory, never starts a timer.
-    pub fn sign_timeout(mut self, timeout: Duration) -> Self {
-        self.sign_timeout = timeout;
-        self
-    }
-
-    /// Checks the settings and builds the issuer.
-    ///
-    /// # Errors
-    /// [`IssuerError::Config`] for a TTL not longer than the refresh window, a granularity
-    /// under one second or over the TTL, or a zero cache; [`IssuerError::Cookie`] for invalid
-    /// cookie attributes (`SameSite=None` without `Secure`, a bad domain or default path).
-    pub fn build(self) -> Result<Issuer, IssuerError> {
-        let secs = |d: Duration| d.as_secs();
-        if secs(self.granularity) == 0 {
-            return Err(IssuerError::Config("the granularity must be at least one second"));
-        }
-        if secs(self.ttl) <= secs(self.refresh_before) {
-            return Err(IssuerError::Config(
-                "the TTL must be longer than the refresh window, or every response would re-issue",
-            ));
-        }
-        if secs(self.granularity) > secs(self.ttl) {
-            return Err(IssuerError::Config("the granularity must not exceed the TTL"));
-        }
-        if self.cache_capacity == 0 {
-            return Err(IssuerError::Config("the signature cache needs room for at least one entry"));
-        }
-        if self.sign_timeout.is_zero() {
-            return Err(IssuerError::Config("the signing timeout must be longer than zero"));
-        }
-        self.attributes.clone().path(self.default_path.as_str()).validate().map_err(IssuerError::Cookie)?;
-        let counters = Arc::new(Counters::default());
-        #[cfg(feature = "metrics")]
-        counters::describe();
-        Ok(Issuer {
-            inner: Arc::new(Inner {
-                signer: ArcSwap::from_pointee(CachingSigner::new(
-                    self.signer,
-                    self.cache_capacity,
-                    self.sign_timeout,
-                    counters.clone(),
-                )),
-                cache_capacity: self.cache_capacity,
-                sign_timeout: self.sign_timeout,
-                ttl: secs(self.ttl),
-                refresh_before: secs(self.refresh_before),
-                granularity: secs(self.granularity),
-                policy_kind: self.policy_kind,
-                attributes: self.attributes,
-                default_path: self.default_path,
-                clock: self.clock,
-                counters,
-                last_warning: AtomicU64::new(0),
-                warned_unreachable: AtomicBool::new(false),
-            }),
-        })
-    }
-}
-
 struct Inner {
     /// The current signer; [`Issuer::rotate`] swaps it.
     signer: ArcSwap<CachingSigner>,
-    cache_capacity: usize,
-    sign_timeout: Duration,
-    ttl: u64,
-    refresh_before: u64,
-    granularity: u64,
-    policy_kind: PolicyKind,
-    attributes: CookieAttributes,
-    default_path: String,
-    clock: Arc<dyn Clock>,
+    config: Config,
     counters: Arc<Counters>,
     last_warning: AtomicU64,
     /// Whether the warning about cookies that cannot reach their CDN was logged.
@@ -337,11 +130,7 @@ impl fmt::Debug for Issuer {
         f.debug_struct("Issuer")
             .field("key_pair_id", signer.key_pair_id())
             .field("hash", &signer.hash_algorithm())
-            .field("ttl_secs", &i.ttl)
-            .field("refresh_before_secs", &i.refresh_before)
-            .field("granularity_secs", &i.granularity)
-            .field("policy_kind", &i.policy_kind)
-            .field("attributes", &i.attributes)
+            .field("config", &i.config)
             .finish_non_exhaustive()
     }
 }
@@ -363,18 +152,7 @@ impl Issuer {
     /// secure defaults: TTL 1 h, refresh when under 15 min is left, 60 s granularity, custom
     /// policies, `Secure; HttpOnly; SameSite=Lax`, host-only, a 2 s signing timeout.
     pub fn builder(signer: Arc<dyn AsyncSigner>) -> IssuerBuilder {
-        IssuerBuilder {
-            signer,
-            ttl: Duration::from_secs(3600),
-            refresh_before: Duration::from_secs(15 * 60),
-            granularity: Duration::from_secs(60),
-            policy_kind: PolicyKind::Custom,
-            attributes: CookieAttributes::new(),
-            default_path: "/".to_owned(),
-            clock: Arc::new(SystemClock),
-            cache_capacity: 1024,
-            sign_timeout: Duration::from_secs(2),
-        }
+        IssuerBuilder::new(signer)
     }
 
     /// The counters so far.
@@ -416,7 +194,7 @@ impl Issuer {
     /// ```
     pub fn rotate(&self, signer: Arc<dyn AsyncSigner>) {
         let i = &*self.inner;
-        let next = Arc::new(CachingSigner::new(signer, i.cache_capacity, i.sign_timeout, i.counters.clone()));
+        let next = Arc::new(i.config.caching(signer, i.counters.clone()));
         let previous = i.signer.swap(Arc::clone(&next));
         tracing::info!(
             from = previous.key_pair_id().as_str(),
@@ -435,7 +213,7 @@ impl Issuer {
     /// The current time of the issuer's clock.
     #[must_use]
     pub fn now(&self) -> EpochSeconds {
-        self.inner.clock.now()
+        self.inner.config.clock.now()
     }
 
     /// Before the handler runs: reads the request's cookies for the session's access. No
@@ -453,11 +231,11 @@ impl Issuer {
         let refresh = match &access {
             Some(access) => {
                 let signer = i.signer.load();
-                let now = i.clock.now();
+                let now = i.config.clock.now();
                 let judge = freshness::Judge {
                     signer: &signer,
-                    policy_kind: i.policy_kind,
-                    refresh_after: now.as_secs().saturating_add(i.refresh_before),
+                    policy_kind: i.config.policy_kind,
+                    refresh_after: now.as_secs().saturating_add(i.config.refresh_before.as_secs()),
                     latest: self.expiry_at(now),
                 };
                 judge.due(header, &read, access.scopes(), request_path, &mut malformed)
@@ -501,7 +279,7 @@ impl Issuer {
         };
         let refresh = directive.is_none();
         let issuing = Box::pin(self.clone().issue(access, scopes, pending.names, refresh));
-        Finish(FinishState::Issuing(issuing, self.inner.sign_timeout))
+        Finish(FinishState::Issuing(issuing, self.inner.config.sign_timeout))
     }
 
     /// [`inspect`](Self::inspect) and [`finish`](Self::finish) in one call.
@@ -511,14 +289,15 @@ impl Issuer {
     }
 
     fn attributes(&self, path: &str) -> CookieAttributes {
-        self.inner.attributes.clone().path(path)
+        self.inner.config.attributes.clone().path(path)
     }
 
     /// What a set issued at `now` expires at: `now` + TTL, rounded up to the granularity.
     fn expiry_at(&self, now: EpochSeconds) -> EpochSeconds {
         let i = &self.inner;
-        let target = now.as_secs().saturating_add(i.ttl);
-        EpochSeconds::new(target.div_ceil(i.granularity).saturating_mul(i.granularity))
+        let granularity = i.config.granularity.as_secs();
+        let target = now.as_secs().saturating_add(i.config.ttl.as_secs());
+        EpochSeconds::new(target.div_ceil(granularity).saturating_mul(granularity))
     }
 
     /// Cookies for `scopes` of `access`, signed concurrently; a scope whose signing fails is
@@ -533,12 +312,12 @@ impl Issuer {
         let i = &*self.inner;
         // One signer for the whole response, even if a rotation happens meanwhile.
         let signer = i.signer.load_full();
-        let expires = self.expiry_at(i.clock.now());
+        let expires = self.expiry_at(i.config.clock.now());
         let scopes = scopes.iter().filter_map(|&k| access.scopes().get(k));
         let sets = futures_util::future::join_all(scopes.map(|scope| {
             let signer = &signer;
             async move {
-                let policy: Result<Policy, cfsign::Error> = match i.policy_kind {
+                let policy: Result<Policy, cfsign::Error> = match i.config.policy_kind {
                     PolicyKind::Custom => CustomPolicy::builder()
                         .resource(scope.resource())
                         .date_less_than(expires)
@@ -597,7 +376,7 @@ impl Issuer {
         let i = &*self.inner;
         let paths: Vec<&str> = match access {
             Some(a) => a.scopes().iter().map(Scope::cookie_path).collect(),
-            None => vec![i.default_path.as_str()],
+            None => vec![i.config.default_path.as_str()],
         };
         let mut out = Vec::new();
         for path in paths {
@@ -612,7 +391,7 @@ impl Issuer {
     /// Logs a malformed cookie at `warn` at most once a minute, at `debug` otherwise, so that a
     /// client sending garbage cannot flood the logs. Cookie values are never logged.
     fn warn_rate_limited(&self, why: &str) {
-        let now = self.inner.clock.now().as_secs();
+        let now = self.inner.config.clock.now().as_secs();
         let last = self.inner.last_warning.load(Ordering::Relaxed);
         if now >= last.saturating_add(60)
             && self
