@@ -57,10 +57,19 @@ fn pointers_in(line: &str) -> Vec<Result<(&str, &str), &str>> {
                 page = Some(p);
                 out.push(Ok((p, number)));
             }
-            _ => out.push(Err(line[at.saturating_sub(30)..].get(..40).unwrap_or(&line[at..]))),
+            _ => out.push(Err(around(line, at))),
         }
     }
     out
+}
+
+/// Up to 30 characters before byte `at` and 40 from there on, cut at character boundaries
+/// (lines hold `–`, `§` and other multibyte characters).
+fn around(line: &str, at: usize) -> &str {
+    let start = line[..at].char_indices().rev().nth(29).map_or(0, |(i, _)| i);
+    let rest = &line[start..];
+    let end = rest.char_indices().nth(40).map_or(rest.len(), |(i, _)| i);
+    &rest[..end]
 }
 
 /// Whether `page` has a heading whose text starts with `§N `.
@@ -108,6 +117,15 @@ mod tests {
             ]
         );
         assert!(pointers_in("(RFC 6265 §5.2)")[0].is_err());
+        // Multibyte characters anywhere around a `§` that is not a pointer: quoted, never cut.
+        for filler in ["", "é", "–", "§", "日本", "🦀"] {
+            for n in 0..45 {
+                let line = format!("{}RFC §2{}", filler.repeat(n), filler.repeat(n));
+                let quoted: Vec<&str> = pointers_in(&line).into_iter().map(Result::unwrap_err).collect();
+                assert!(quoted.iter().all(|q| line.contains(q) && q.chars().count() <= 70), "{line}: {quoted:?}");
+                assert!(quoted.iter().any(|q| q.contains("RFC §2")), "{line}: {quoted:?}");
+            }
+        }
         assert!(pointers_in("RFC 6265 §5.2 and §4.1")[1].is_err());
         assert!(pointers_in("example of its §7")[0].is_err());
         assert!(pointers_in("docs/cloudfront-format.md §").first().is_some_and(Result::is_err));
