@@ -20,7 +20,8 @@ impl Drop for KillOnDrop {
     }
 }
 
-pub fn e2e() -> Result<(), String> {
+/// Runs every demo in every mode in Chromium; the number of runs, all passed.
+pub fn e2e() -> Result<u64, String> {
     let chromium = setup::chromium()?;
     let dir = setup::playwright()?;
     std::fs::copy(root().join("xtask/e2e/browser.mjs"), dir.join("browser.mjs"))
@@ -31,16 +32,19 @@ pub fn e2e() -> Result<(), String> {
         &["build", "--workspace", "--all-features", "--bin", "axum-app", "--bin", "actix-app", "--locked"],
         &[],
     )?;
-    let mut failed = Vec::new();
+    let (mut passed, mut failed) = (0, Vec::new());
     for demo in ["axum-app", "actix-app"] {
         for mode in &MODES {
-            if let Err(e) = browse(demo, mode, &dir, &chromium) {
-                eprintln!("e2e {demo} {}: {e}", mode.name);
-                failed.push(format!("{demo} {}", mode.name));
+            match browse(demo, mode, &dir, &chromium) {
+                Ok(()) => passed += 1,
+                Err(e) => {
+                    eprintln!("e2e {demo} {}: {e}", mode.name);
+                    failed.push(format!("{demo} {}", mode.name));
+                }
             }
         }
     }
-    if failed.is_empty() { Ok(()) } else { Err(format!("the browser test failed for {}", failed.join(", "))) }
+    if failed.is_empty() { Ok(passed) } else { Err(format!("the browser test failed for {}", failed.join(", "))) }
 }
 
 /// How a demo is run and what the browser must see.

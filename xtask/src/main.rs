@@ -35,7 +35,7 @@ fn main() -> ExitCode {
         Some("fuzz") => {
             fuzz::parse_fuzz_args(&args[1..]).and_then(|(secs, target)| fuzz::fuzz(secs, target.as_deref()))
         }
-        Some("e2e") => e2e::e2e(),
+        Some("e2e") => e2e::e2e().map(|runs| eprintln!("xtask e2e: {runs} browser runs passed")),
         Some("nostd") => nostd::nostd(),
         Some("bench-report") => bench_report::bench_report(),
         Some("doc-pointers") => doc_pointers::check(),
