@@ -1,0 +1,72 @@
+//! A directory as the origin: tower-http's `ServeDir`, with the errors a client can cause
+//! answered 404.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http::{Request, Response, StatusCode};
+use tower_service::Service;
+
+use crate::body::GateBody;
+
+/// A directory as the origin behind a gate, as `cfsign serve` serves it: tower-http's `ServeDir` for
+/// `dir`, with every file-system error a request itself can cause — no such file, no
+/// permission, a name or path too long for the file system, a file where a directory was
+/// expected — answered `404 Not Found`. `ServeDir` answers some of those with 500, and a
+/// client must never be able to make a 5xx. Other I/O errors are the server's own and stay 500.
+///
+/// [`GateLayer::serve_dir`](crate::GateLayer::serve_dir) puts it behind a gate.
+pub fn serve_dir(dir: impl AsRef<std::path::Path>) -> ServeDirectory {
+    ServeDirectory(tower_http::services::ServeDir::new(dir))
+}
+
+/// The service [`serve_dir`] makes.
+#[derive(Clone, Debug)]
+pub struct ServeDirectory(tower_http::services::ServeDir);
+
+type FileBody = tower_http::services::fs::ServeFileSystemResponseBody;
+
+impl<B: Send + 'static> Service<Request<B>> for ServeDirectory {
+    type Response = Response<GateBody<FileBody>>;
+    type Error = std::convert::Infallible;
+    type Future =
+        Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send + 'static>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let file = self.0.try_call(request);
+        Box::pin(async move {
+            Ok(match file.await {
+                Ok(response) => response.map(|body| GateBody::Inner { body }),
+                Err(error) => {
+                    let status = if caused_by_request(&error) {
+                        StatusCode::NOT_FOUND
+                    } else {
+                        tracing::error!(%error, "cfsign gate: could not read a file");
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    };
+                    let mut response = Response::new(GateBody::Denied { body: None });
+                    *response.status_mut() = status;
+                    response
+                }
+            })
+        })
+    }
+}
+
+/// Whether a file-system error comes from the path the client asked for.
+fn caused_by_request(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind as K;
+    matches!(
+        error.kind(),
+        K::NotFound
+            | K::PermissionDenied
+            | K::NotADirectory
+            | K::IsADirectory
+            | K::InvalidFilename
+            | K::InvalidInput
+    )
+}
