@@ -143,12 +143,12 @@ where
 {
     type Response = ServiceResponse<B>;
     type Error = Error;
-    type Transform = CloudFrontCookieService<S, F>;
+    type Transform = CloudFrontCookieMiddlewareService<S, F>;
     type InitError = ();
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(CloudFrontCookieService {
+        ready(Ok(CloudFrontCookieMiddlewareService {
             service: Rc::new(service),
             issuer: self.issuer.clone(),
             access: self.access.clone(),
@@ -156,15 +156,16 @@ where
     }
 }
 
-/// The service [`CloudFrontCookieMiddleware`] wraps around yours.
-#[doc(hidden)]
-pub struct CloudFrontCookieService<S, F> {
+/// The service [`CloudFrontCookieMiddleware`] wraps around yours (what actix-web builds from
+/// the middleware; apps never name it). Not `cfsign_tower::CloudFrontCookieService`, the tower
+/// one.
+pub struct CloudFrontCookieMiddlewareService<S, F> {
     service: Rc<S>,
     issuer: Issuer,
     access: Rc<F>,
 }
 
-impl<S, B, F> Service<ServiceRequest> for CloudFrontCookieService<S, F>
+impl<S, B, F> Service<ServiceRequest> for CloudFrontCookieMiddlewareService<S, F>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,

@@ -4,8 +4,10 @@
 
 use std::collections::BTreeMap;
 
-// The suite's RSA key is 1024 bits, which only the RustCrypto backend signs with; name it
-// explicitly (with the `aws-lc` feature, `cfsign::SigningKey` is AWS-LC's).
+// The `rustcrypto` backend (what `cfsign::SigningKey` always is), named explicitly: its ECDSA
+// is deterministic (RFC 6979), so the suite's ECDSA signatures compare byte for byte. The
+// `aws-lc` backend takes the same keys, the suite's 1024-bit RSA key included, and signs RSA
+// identically (tests/key_files.rs).
 use cfsign::rustcrypto::{PublicKey, SigningKey};
 use cfsign::{
     CannedPolicy, CustomPolicy, EpochSeconds, Error, HashAlgorithm, Policy, SignedPolicy, Signer, Verifier,
