@@ -122,7 +122,10 @@ mod tests {
             for n in 0..45 {
                 let line = format!("{}RFC §2{}", filler.repeat(n), filler.repeat(n));
                 let quoted: Vec<&str> = pointers_in(&line).into_iter().map(Result::unwrap_err).collect();
-                assert!(quoted.iter().all(|q| line.contains(q) && q.chars().count() <= 70), "{line}: {quoted:?}");
+                assert!(
+                    quoted.iter().all(|q| line.contains(q) && q.chars().count() <= 70),
+                    "{line}: {quoted:?}"
+                );
                 assert!(quoted.iter().any(|q| q.contains("RFC §2")), "{line}: {quoted:?}");
             }
         }

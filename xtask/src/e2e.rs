@@ -44,7 +44,11 @@ pub fn e2e() -> Result<u64, String> {
             }
         }
     }
-    if failed.is_empty() { Ok(passed) } else { Err(format!("the browser test failed for {}", failed.join(", "))) }
+    if failed.is_empty() {
+        Ok(passed)
+    } else {
+        Err(format!("the browser test failed for {}", failed.join(", ")))
+    }
 }
 
 /// How a demo is run and what the browser must see.

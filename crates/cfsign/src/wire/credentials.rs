@@ -89,7 +89,7 @@ impl<'a> RawCredentials<'a> {
 pub enum CarriedPolicy<'a> {
     /// `Expires`: a canned policy, rebuilt from the URL; the value is not yet checked.
     Canned {
-        /// The `Expires` value ([`parse_epoch`] reads it).
+        /// The `Expires` value ([`parse_epoch`](super::parse_epoch) reads it).
         expires: Cow<'a, [u8]>,
     },
     /// `Policy`: a custom policy, CloudFront base64; not yet decoded.
