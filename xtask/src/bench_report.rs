@@ -8,8 +8,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::cmd::command_exists;
 use crate::cmd::{cargo, pinned, root};
-use crate::setup::command_exists;
 
 /// `(id, mean nanoseconds)` of every criterion bench under `target/criterion`.
 fn criterion_means() -> Vec<(String, f64)> {

@@ -1,9 +1,19 @@
 //! Running programs: cargo at the workspace root, the nightly toolchain, one pinned core.
-//! Every task echoes what it runs and how long it took. (Installing them: [`crate::setup`].)
+//! Every task echoes what it runs and how long it took.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::Instant;
+
+/// Whether `cmd arg` runs and succeeds (`arg` is usually `--version`).
+pub fn command_exists(cmd: &str, arg: &str) -> bool {
+    succeeds(Command::new(cmd).arg(arg))
+}
+
+/// Whether the command runs and succeeds, its output discarded.
+pub fn succeeds(cmd: &mut Command) -> bool {
+    cmd.stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+}
 
 /// The workspace root.
 pub fn root() -> PathBuf {
@@ -42,7 +52,7 @@ pub fn nightly(args: &[&str]) -> Command {
 
 /// A command pinned to CPU 0 when `taskset` exists, so every figure comes from the same core.
 pub fn pinned(program: &str) -> Command {
-    if crate::setup::command_exists("taskset", "--version") {
+    if command_exists("taskset", "--version") {
         let mut c = Command::new("taskset");
         c.args(["-c", "0", program]);
         c

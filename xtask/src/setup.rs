@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::cmd::{cargo, root, run};
+use crate::cmd::{cargo, command_exists, root, run, succeeds};
 
 /// The soft limit on open files the tests need: a KMS test holds 1,000 connections open at
 /// once, two descriptors each, plus the servers' own.
@@ -195,15 +195,6 @@ pub fn playwright() -> Result<PathBuf, String> {
         .current_dir(&dir);
     quietly(&mut npm, "npm install playwright-core")?;
     Ok(dir)
-}
-
-/// Whether `cmd arg` runs and succeeds (`arg` is usually `--version`).
-pub fn command_exists(cmd: &str, arg: &str) -> bool {
-    succeeds(Command::new(cmd).arg(arg))
-}
-
-fn succeeds(cmd: &mut Command) -> bool {
-    cmd.stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
 /// Runs an installer, showing its output only when it fails.
