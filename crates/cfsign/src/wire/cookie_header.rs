@@ -6,7 +6,7 @@ use alloc::borrow::Cow;
 use super::{MAX_COOKIE_HEADER_LEN, ParameterSet, RawCredentials, SigningParameter};
 
 /// Several `Cookie` headers of one request as one: joined with `; `, as HTTP/2 allows a client
-/// to split them (RFC 9113 §8.2.3) and as CloudFront reads them. One header is read in place.
+/// to split them (RFC 9113, section 8.2.3) and as CloudFront reads them. One header is read in place.
 #[must_use]
 pub fn join_cookie_headers<'a>(headers: impl IntoIterator<Item = &'a [u8]>) -> Cow<'a, [u8]> {
     let mut headers = headers.into_iter();
