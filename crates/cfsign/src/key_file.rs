@@ -92,8 +92,11 @@ fn pkcs8_private(der: &[u8]) -> Result<PrivateKeyDer, Error> {
     let inner = info.private_key.as_bytes();
     let kind = match info.algorithm.oid {
         RSA_ENCRYPTION => {
-            let key = pkcs1::RsaPrivateKeyRef::try_from(inner)
-                .map_err(|_| Error::InvalidKey { reason: "malformed PKCS#8 RSA private key" })?;
+            let malformed = Error::InvalidKey { reason: "malformed PKCS#8 RSA private key" };
+            if info.algorithm.parameters != Some(AnyRef::NULL) {
+                return Err(malformed);
+            }
+            let key = pkcs1::RsaPrivateKeyRef::try_from(inner).map_err(|_| malformed)?;
             check_rsa_modulus(key.modulus)?;
             KeyKind::Rsa
         }
@@ -180,6 +183,7 @@ pub(crate) fn public_key_from_der(der: &[u8]) -> Result<PublicKeyDer, Error> {
                 .subject_public_key
                 .as_bytes()
                 .and_then(|bytes| pkcs1::RsaPublicKeyRef::try_from(bytes).ok())
+                .filter(|_| spki.algorithm.parameters == Some(AnyRef::NULL))
                 .ok_or(Error::InvalidKey { reason: "malformed RSA public key" })?;
             check_rsa_modulus(key.modulus)?;
             KeyKind::Rsa

@@ -108,28 +108,9 @@ fn aws_lc_public(key: &aws_lc::SigningKey) -> String {
 fn both_backends_accept_and_refuse_the_same_keys_with_the_same_errors() {
     let (mut accepted, mut refused) = (0, 0);
     for (name, pem, der) in inputs() {
-        let cases = [
-            (
-                "SigningKey::from_pem",
-                private(rustcrypto::SigningKey::from_pem(&pem, "K1"), rustcrypto_public),
-                private(aws_lc::SigningKey::from_pem(&pem, "K1"), aws_lc_public),
-            ),
-            (
-                "SigningKey::from_der",
-                private(rustcrypto::SigningKey::from_der(&der, "K1"), rustcrypto_public),
-                private(aws_lc::SigningKey::from_der(&der, "K1"), aws_lc_public),
-            ),
-            (
-                "PublicKey::from_pem",
-                public(rustcrypto::PublicKey::from_pem(&pem).map(|k| (k.key_kind(), k.to_pem()))),
-                public(aws_lc::PublicKey::from_pem(&pem).map(|k| (k.key_kind(), k.to_pem()))),
-            ),
-            (
-                "PublicKey::from_der",
-                public(rustcrypto::PublicKey::from_der(&der).map(|k| (k.key_kind(), k.to_pem()))),
-                public(aws_lc::PublicKey::from_der(&der).map(|k| (k.key_kind(), k.to_pem()))),
-            ),
-        ];
+        let hows =
+            ["SigningKey::from_pem", "SigningKey::from_der", "PublicKey::from_pem", "PublicKey::from_der"];
+        let cases = hows.into_iter().zip(both(&pem, &der)).map(|(how, (pure, fast))| (how, pure, fast));
         for (how, pure, fast) in cases {
             assert_eq!(pure, fast, "{how}: {name}");
             if matches!(pure, Read::Refused(_)) { refused += 1 } else { accepted += 1 }
@@ -137,6 +118,58 @@ fn both_backends_accept_and_refuse_the_same_keys_with_the_same_errors() {
     }
     // The fixtures exercise both outcomes in number, not one example of each.
     assert!(accepted >= 30 && refused >= 300, "{accepted} accepted, {refused} refused");
+}
+
+/// What both backends make of `pem` and `der`, side by side.
+fn both(pem: &str, der: &[u8]) -> [(Read, Read); 4] {
+    [
+        (
+            private(rustcrypto::SigningKey::from_pem(pem, "K1"), rustcrypto_public),
+            private(aws_lc::SigningKey::from_pem(pem, "K1"), aws_lc_public),
+        ),
+        (
+            private(rustcrypto::SigningKey::from_der(der, "K1"), rustcrypto_public),
+            private(aws_lc::SigningKey::from_der(der, "K1"), aws_lc_public),
+        ),
+        (
+            public(rustcrypto::PublicKey::from_pem(pem).map(|k| (k.key_kind(), k.to_pem()))),
+            public(aws_lc::PublicKey::from_pem(pem).map(|k| (k.key_kind(), k.to_pem()))),
+        ),
+        (
+            public(rustcrypto::PublicKey::from_der(der).map(|k| (k.key_kind(), k.to_pem()))),
+            public(aws_lc::PublicKey::from_der(der).map(|k| (k.key_kind(), k.to_pem()))),
+        ),
+    ]
+}
+
+proptest::proptest! {
+    /// Beyond the fixed variants above: any fixture (the small ones: RSA 8192 makes each case
+    /// slow) with up to three bytes changed anywhere, cut short, or grown.
+    #[test]
+    fn both_backends_agree_on_damaged_keys(
+        file in proptest::sample::select(vec![
+            "ecdsa-p256-pkcs8.pem", "ecdsa-p256-sec1.pem", "ecdsa-p256-public.pem",
+            "sep/test-rsa-key.pem", "rsa-2048-public.pem", "rsa-512-pkcs1.pem", "ecdsa-p384-pkcs8.pem",
+        ]),
+        edits in proptest::collection::vec((proptest::prelude::any::<usize>(), proptest::prelude::any::<u8>()), 1..4),
+        cut in proptest::option::of(proptest::prelude::any::<usize>()),
+        grow in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3),
+    ) {
+        let pem = std::fs::read_to_string(format!("{DATA}/{file}")).unwrap();
+        let mut der = der_of(&pem);
+        for (at, byte) in edits {
+            let at = at % der.len();
+            der[at] = byte;
+        }
+        if let Some(cut) = cut {
+            der.truncate(cut % (der.len() + 1));
+        }
+        der.extend(grow);
+        let pem = pem_of(label_of(&pem), &der);
+        for (pure, fast) in both(&pem, &der) {
+            proptest::prop_assert_eq!(pure, fast);
+        }
+    }
 }
 
 fn public(key: Result<(KeyKind, String), Error>) -> Read {
