@@ -16,8 +16,9 @@ use crate::nostd::nostd;
 use crate::setup::setup;
 
 /// The crates meant for crates.io, in dependency order.
-const PUBLISHED: [&str; 8] = [
+const PUBLISHED: [&str; 9] = [
     "cfsign",
+    "cfsign-playlist",
     "cfsign-kms",
     "cfsign-verify",
     "cfsign-issuer",

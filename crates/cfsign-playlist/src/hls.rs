@@ -1,0 +1,139 @@
+//! HLS playlists (RFC 8216 and its second edition): every URI — URI lines and the `URI`
+//! attributes of the tags that hold one — gets the signing parameters of one custom policy.
+//! Everything else is kept byte for byte: tags, comments, blank lines, LF or CRLF.
+
+use cfsign::SignedPolicy;
+use cfsign::wire::{MAX_URL_LEN, signing_parameter_in};
+
+use crate::resolve::resolve;
+use crate::{PlaylistError, Uncovered, UriProblem};
+
+/// The tags whose attribute list holds a URI, and that attribute's name.
+const URI_TAGS: [(&str, &str); 10] = [
+    ("#EXT-X-KEY:", "URI"),
+    ("#EXT-X-SESSION-KEY:", "URI"),
+    ("#EXT-X-MAP:", "URI"),
+    ("#EXT-X-MEDIA:", "URI"),
+    ("#EXT-X-I-FRAME-STREAM-INF:", "URI"),
+    ("#EXT-X-SESSION-DATA:", "URI"),
+    ("#EXT-X-PART:", "URI"),
+    ("#EXT-X-PRELOAD-HINT:", "URI"),
+    ("#EXT-X-RENDITION-REPORT:", "URI"),
+    ("#EXT-X-CONTENT-STEERING:", "SERVER-URI"),
+];
+
+/// Signs the URIs of one playlist; see [`crate::sign_hls`].
+pub(crate) struct Rewriter<'a> {
+    pub(crate) signed: &'a SignedPolicy,
+    pub(crate) playlist_url: &'a str,
+    pub(crate) uncovered: Uncovered,
+    /// `Policy=…&Signature=…&Key-Pair-Id=…[&Hash-Algorithm=SHA256]`, made once.
+    pub(crate) parameters: String,
+}
+
+impl Rewriter<'_> {
+    pub(crate) fn playlist(&self, playlist: &str) -> Result<String, PlaylistError> {
+        let first = playlist.split(['\r', '\n']).next().unwrap_or_default();
+        if first != "#EXTM3U" {
+            return Err(PlaylistError::NotHls);
+        }
+        let mut out = String::with_capacity(playlist.len() + playlist.len() / 2);
+        for (index, line) in playlist.split_inclusive('\n').enumerate() {
+            let number = index + 1;
+            let (content, ending) = match line.strip_suffix("\r\n") {
+                Some(c) => (c, "\r\n"),
+                None => match line.strip_suffix('\n') {
+                    Some(c) => (c, "\n"),
+                    None => (line, ""),
+                },
+            };
+            if content.is_empty() {
+                out.push_str(content);
+            } else if let Some((tag, attribute)) = URI_TAGS.iter().find(|(tag, _)| content.starts_with(tag)) {
+                self.tag(content, tag.len(), attribute, number, &mut out)?;
+            } else if content.starts_with('#') {
+                out.push_str(content);
+            } else {
+                self.uri(content, number, &mut out)?;
+            }
+            out.push_str(ending);
+        }
+        Ok(out)
+    }
+
+    /// A tag's attribute list (RFC 8216 section 4.2), with the value of `attribute` — a
+    /// quoted string — signed and every other byte kept.
+    fn tag(
+        &self,
+        line: &str,
+        start: usize,
+        attribute: &str,
+        number: usize,
+        out: &mut String,
+    ) -> Result<(), PlaylistError> {
+        let malformed = || PlaylistError::MalformedTag { line: number };
+        out.push_str(&line[..start]);
+        let mut rest = &line[start..];
+        loop {
+            let eq = rest.find('=').ok_or_else(malformed)?;
+            let name = &rest[..eq];
+            out.push_str(&rest[..=eq]);
+            rest = &rest[eq + 1..];
+            if let Some(quoted) = rest.strip_prefix('"') {
+                let close = quoted.find('"').ok_or_else(malformed)?;
+                let value = &quoted[..close];
+                out.push('"');
+                if name == attribute {
+                    self.uri(value, number, out)?;
+                } else {
+                    out.push_str(value);
+                }
+                out.push('"');
+                rest = &quoted[close + 1..];
+            } else {
+                let end = rest.find(',').unwrap_or(rest.len());
+                if name == attribute {
+                    // A URI is always a quoted string.
+                    return Err(malformed());
+                }
+                out.push_str(&rest[..end]);
+                rest = &rest[end..];
+            }
+            match rest.strip_prefix(',') {
+                Some(after) => {
+                    out.push(',');
+                    rest = after;
+                }
+                None if rest.is_empty() => return Ok(()),
+                None => return Err(malformed()),
+            }
+        }
+    }
+
+    /// One URI, as written, followed by the signing parameters; or an error naming it.
+    fn uri(&self, uri: &str, number: usize, out: &mut String) -> Result<(), PlaylistError> {
+        let problem = |problem| PlaylistError::Uri { line: number, uri: uri.to_owned(), problem };
+        let url = resolve(self.playlist_url, uri);
+        if signing_parameter_in(&url).is_some() {
+            return Err(problem(UriProblem::AlreadySigned));
+        }
+        match self.signed.url(&url) {
+            Ok(signed) if signed.len() > MAX_URL_LEN => {
+                return Err(problem(UriProblem::TooLong { len: signed.len() }));
+            }
+            Ok(_) => {}
+            Err(cfsign::Error::UrlNotCovered { .. } | cfsign::Error::UnsupportedScheme { .. })
+                if self.uncovered == Uncovered::LeaveUnsigned =>
+            {
+                out.push_str(uri);
+                return Ok(());
+            }
+            Err(cfsign::Error::UrlNotCovered { .. }) => return Err(problem(UriProblem::NotCovered { url })),
+            Err(e) => return Err(problem(UriProblem::Invalid(e))),
+        }
+        out.push_str(uri);
+        out.push(if uri.contains('?') { '&' } else { '?' });
+        out.push_str(&self.parameters);
+        Ok(())
+    }
+}

@@ -1,0 +1,195 @@
+//! RFC 3986 section 5.2: a URI reference resolved against a base URI. Players resolve a
+//! playlist's relative URIs this way — the playlist URL's query is not inherited — so this is
+//! the URL CloudFront will be asked for, and the one the policy must cover.
+
+/// The five components of a URI (RFC 3986 section 3), borrowed; `None` for an absent one (an
+/// empty query `?` is `Some("")`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Parts<'a> {
+    scheme: Option<&'a str>,
+    authority: Option<&'a str>,
+    path: &'a str,
+    query: Option<&'a str>,
+    fragment: Option<&'a str>,
+}
+
+/// Splits a URI reference by the regular expression of RFC 3986 appendix B.
+fn parts(uri: &str) -> Parts<'_> {
+    let (rest, fragment) = match uri.split_once('#') {
+        Some((r, f)) => (r, Some(f)),
+        None => (uri, None),
+    };
+    let (rest, query) = match rest.split_once('?') {
+        Some((r, q)) => (r, Some(q)),
+        None => (rest, None),
+    };
+    let scheme_end = rest.find([':', '/', '?', '#']);
+    let (scheme, rest) = match scheme_end {
+        Some(at) if at > 0 && rest.as_bytes().get(at) == Some(&b':') => (Some(&rest[..at]), &rest[at + 1..]),
+        _ => (None, rest),
+    };
+    let (authority, path) = match rest.strip_prefix("//") {
+        Some(after) => {
+            let end = after.find('/').unwrap_or(after.len());
+            (Some(&after[..end]), &after[end..])
+        }
+        None => (None, rest),
+    };
+    Parts { scheme, authority, path, query, fragment }
+}
+
+/// RFC 3986 section 5.2.4.
+fn remove_dot_segments(path: &str) -> String {
+    let mut input = path;
+    let mut output = String::with_capacity(path.len());
+    while !input.is_empty() {
+        if let Some(rest) = input.strip_prefix("../").or_else(|| input.strip_prefix("./")) {
+            input = rest;
+        } else if input.starts_with("/./") {
+            input = &input[2..];
+        } else if input == "/." {
+            input = "/";
+        } else if input.starts_with("/../") || input == "/.." {
+            input = if input == "/.." { "/" } else { &input[3..] };
+            let cut = output.rfind('/').unwrap_or(0);
+            output.truncate(cut);
+        } else if input == "." || input == ".." {
+            input = "";
+        } else {
+            let start = usize::from(input.starts_with('/'));
+            let end = input[start..].find('/').map_or(input.len(), |i| i + start);
+            output.push_str(&input[..end]);
+            input = &input[end..];
+        }
+    }
+    output
+}
+
+/// RFC 3986 section 5.2.3.
+fn merge(base: &Parts<'_>, reference_path: &str) -> String {
+    if base.authority.is_some() && base.path.is_empty() {
+        return format!("/{reference_path}");
+    }
+    match base.path.rfind('/') {
+        Some(at) => format!("{}{reference_path}", &base.path[..=at]),
+        None => reference_path.to_owned(),
+    }
+}
+
+/// `reference` resolved against `base` (RFC 3986 section 5.2.2, strict), recomposed as in
+/// section 5.3. The fragment is kept; the caller decides what to make of one.
+pub(crate) fn resolve(base: &str, reference: &str) -> String {
+    let b = parts(base);
+    let r = parts(reference);
+    let (scheme, authority, path, query);
+    if r.scheme.is_some() {
+        scheme = r.scheme;
+        authority = r.authority;
+        path = remove_dot_segments(r.path);
+        query = r.query;
+    } else {
+        scheme = b.scheme;
+        if r.authority.is_some() {
+            authority = r.authority;
+            path = remove_dot_segments(r.path);
+            query = r.query;
+        } else {
+            authority = b.authority;
+            if r.path.is_empty() {
+                path = b.path.to_owned();
+                query = r.query.or(b.query);
+            } else {
+                path = if r.path.starts_with('/') {
+                    remove_dot_segments(r.path)
+                } else {
+                    remove_dot_segments(&merge(&b, r.path))
+                };
+                query = r.query;
+            }
+        }
+    }
+    let mut out = String::with_capacity(base.len() + reference.len());
+    if let Some(s) = scheme {
+        out.push_str(s);
+        out.push(':');
+    }
+    if let Some(a) = authority {
+        out.push_str("//");
+        out.push_str(a);
+    }
+    out.push_str(&path);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    if let Some(f) = r.fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve;
+
+    /// RFC 3986 section 5.4: every normal and abnormal example.
+    #[test]
+    fn the_rfc_examples() {
+        let base = "http://a/b/c/d;p?q";
+        for (reference, want) in [
+            ("g:h", "g:h"),
+            ("g", "http://a/b/c/g"),
+            ("./g", "http://a/b/c/g"),
+            ("g/", "http://a/b/c/g/"),
+            ("/g", "http://a/g"),
+            ("//g", "http://g"),
+            ("?y", "http://a/b/c/d;p?y"),
+            ("g?y", "http://a/b/c/g?y"),
+            ("#s", "http://a/b/c/d;p?q#s"),
+            ("g#s", "http://a/b/c/g#s"),
+            ("g?y#s", "http://a/b/c/g?y#s"),
+            (";x", "http://a/b/c/;x"),
+            ("g;x", "http://a/b/c/g;x"),
+            ("g;x?y#s", "http://a/b/c/g;x?y#s"),
+            ("", "http://a/b/c/d;p?q"),
+            (".", "http://a/b/c/"),
+            ("./", "http://a/b/c/"),
+            ("..", "http://a/b/"),
+            ("../", "http://a/b/"),
+            ("../g", "http://a/b/g"),
+            ("../..", "http://a/"),
+            ("../../", "http://a/"),
+            ("../../g", "http://a/g"),
+            ("../../../g", "http://a/g"),
+            ("../../../../g", "http://a/g"),
+            ("/./g", "http://a/g"),
+            ("/../g", "http://a/g"),
+            ("g.", "http://a/b/c/g."),
+            (".g", "http://a/b/c/.g"),
+            ("g..", "http://a/b/c/g.."),
+            ("..g", "http://a/b/c/..g"),
+            ("./../g", "http://a/b/g"),
+            ("./g/.", "http://a/b/c/g/"),
+            ("g/./h", "http://a/b/c/g/h"),
+            ("g/../h", "http://a/b/c/h"),
+            ("g;x=1/./y", "http://a/b/c/g;x=1/y"),
+            ("g;x=1/../y", "http://a/b/c/y"),
+            ("g?y/./x", "http://a/b/c/g?y/./x"),
+            ("g?y/../x", "http://a/b/c/g?y/../x"),
+            ("g#s/./x", "http://a/b/c/g#s/./x"),
+            ("g#s/../x", "http://a/b/c/g#s/../x"),
+            ("http:g", "http:g"),
+        ] {
+            assert_eq!(resolve(base, reference), want, "{reference:?}");
+        }
+    }
+
+    #[test]
+    fn a_playlists_query_is_not_inherited() {
+        let playlist = "https://cdn.example.com/v/1/720p.m3u8?Policy=p&Signature=s&Key-Pair-Id=K";
+        assert_eq!(resolve(playlist, "seg-1.ts"), "https://cdn.example.com/v/1/seg-1.ts");
+        assert_eq!(resolve(playlist, "../audio/a.m3u8?x=1"), "https://cdn.example.com/v/audio/a.m3u8?x=1");
+        assert_eq!(resolve("https://cdn.example.com", "a.ts"), "https://cdn.example.com/a.ts");
+    }
+}
