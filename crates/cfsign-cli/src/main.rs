@@ -36,6 +36,10 @@ enum Command {
     Url(UrlArgs),
     /// Make signed cookies for a URL or a URL pattern (`https://cdn.example.com/videos/*`).
     Cookies(CookiesArgs),
+    /// Sign every URI of an HLS playlist with one custom policy, for players that fetch the
+    /// playlist with a signed URL: relative URIs do not inherit its query, so each one gets
+    /// the signing parameters. Prints the signed playlist.
+    Playlist(PlaylistArgs),
     /// Explain a signed URL or a Cookie header: the policy, times in UTC and relative, the
     /// key-pair ID and hash, and warnings. Needs no key.
     Decode(DecodeArgs),
@@ -176,6 +180,25 @@ struct CookiesArgs {
 }
 
 #[derive(Args, Debug)]
+struct PlaylistArgs {
+    /// The playlist file (`-`: standard input).
+    file: std::path::PathBuf,
+    /// The URL the playlist is served under: its relative URIs are resolved against it.
+    #[arg(long, value_name = "URL")]
+    url: String,
+    #[command(flatten)]
+    sign: SignArgs,
+    /// The policy's resource, covering every file of the stream. Default: the playlist's
+    /// folder, e.g. https://cdn.example.com/videos/123/* for …/videos/123/master.m3u8.
+    #[arg(long, value_name = "PATTERN")]
+    policy_resource: Option<String>,
+    /// Keep URIs the policy does not cover (or that are not http(s), such as skd:// keys)
+    /// unsigned instead of refusing the playlist.
+    #[arg(long)]
+    leave_uncovered: bool,
+}
+
+#[derive(Args, Debug)]
 struct DecodeArgs {
     /// A signed URL, or a Cookie header (with or without the `Cookie:` prefix).
     input: String,
@@ -272,6 +295,7 @@ fn main() -> ExitCode {
         Command::Keygen(a) => commands::keygen(&a),
         Command::Url(a) => commands::url(&a),
         Command::Cookies(a) => commands::cookies(&a),
+        Command::Playlist(a) => commands::playlist(&a),
         Command::Decode(a) => commands::decode(&a),
         Command::Verify(a) => commands::verify(&a),
         Command::Serve(a) => commands::serve(&a),

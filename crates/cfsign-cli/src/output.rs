@@ -45,6 +45,13 @@ pub(crate) fn print(text: &str) -> Result<(), Stop> {
     write_stdout(&escape(text, Keep::LineFeeds))
 }
 
+/// Writes a file the command made (a signed playlist) to stdout byte for byte, as `cat` would:
+/// it is meant for a file or a pipe, and escaping would change it. Its errors (the messages
+/// about the input) still go through [`field`].
+pub(crate) fn write_file(contents: &str) -> Result<(), Stop> {
+    write_stdout(contents)
+}
+
 /// Writes `value` to stdout as pretty JSON and a line feed.
 pub(crate) fn print_json(value: &serde_json::Value) -> Result<(), Stop> {
     let json = serde_json::to_string_pretty(value).map_err(|e| format!("cannot write JSON: {e}"))?;

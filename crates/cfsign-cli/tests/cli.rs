@@ -711,3 +711,94 @@ fn the_aws_cli_flags_and_a_keys_directory_that_does_not_exist_yet() {
     assert!(stderr(&o).contains("use seconds since 1970, YYYY-MM-DD"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn playlist_signs_every_uri_and_each_verifies() {
+    let dir = keys("ecdsa");
+    let playlist = "#EXTM3U\r\n#EXT-X-MAP:URI=\"init.mp4\"\r\n#EXTINF:4.0,\r\nseg-0.m4s\r\n#EXTINF:4.0,\r\nseg-1.m4s?v=2\r\n#EXT-X-ENDLIST\r\n";
+    let url = "https://cdn.example.com/videos/123/720p/index.m3u8";
+    let o = cfsign()
+        .args(["playlist", "-", "--url", url, "--key", &p(&dir, "private_key.pem"), "--key-pair-id", "KPLAY"])
+        .args(["--expires", "2000000000"])
+        .write_stdin(playlist)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    // CRLF and every non-URI byte kept; one parameter set, shared by every URI.
+    let parameters = out.lines().nth(3).unwrap().trim_end().strip_prefix("seg-0.m4s?").unwrap().to_owned();
+    assert!(parameters.starts_with("Policy=") && parameters.contains("&Key-Pair-Id=KPLAY"), "{parameters}");
+    assert_eq!(out.replace(&format!("?{parameters}"), "").replace(&format!("&{parameters}"), ""), playlist);
+    // The default resource is the playlist's folder: each URI, as the player requests it,
+    // verifies with the public key.
+    for uri in ["init.mp4", "seg-0.m4s", "seg-1.m4s?v=2"] {
+        let sep = if uri.contains('?') { '&' } else { '?' };
+        let request = format!("https://cdn.example.com/videos/123/720p/{uri}{sep}{parameters}");
+        let o = run(&[
+            "verify",
+            &request,
+            "--public-key",
+            &format!("KPLAY={}", p(&dir, "public_key.pem")),
+            "--now",
+            "1900000000",
+        ]);
+        assert!(o.status.success(), "{uri}: {}{}", stdout(&o), stderr(&o));
+    }
+    // A URI outside the resource is named, with its line; nothing is printed.
+    let o = cfsign()
+        .args(["playlist", "-", "--url", url, "--key", &p(&dir, "private_key.pem"), "--key-pair-id", "KPLAY"])
+        .args(["--expires", "2000000000"])
+        .write_stdin("#EXTM3U\n../../other/seg.ts\n")
+        .output()
+        .unwrap();
+    fails_cleanly(&o, "line 2");
+    assert!(stderr(&o).contains("../../other/seg.ts") && o.stdout.is_empty(), "{}", stderr(&o));
+    // ... unless asked to leave it unsigned, with a resource that covers the rest.
+    let o = cfsign()
+        .args(["playlist", "-", "--url", url, "--key", &p(&dir, "private_key.pem"), "--key-pair-id", "KPLAY"])
+        .args([
+            "--expires",
+            "2000000000",
+            "--leave-uncovered",
+            "--policy-resource",
+            "https://cdn.example.com/videos/123/*",
+        ])
+        .write_stdin("#EXTM3U\n../../other/seg.ts\n../seg.ts\n")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("\n../../other/seg.ts\n") && out.contains("\n../seg.ts?Policy="), "{out}");
+    // Not a playlist, not UTF-8, a bad URL: one line each.
+    for (input, needle) in [(&b"<MPD/>"[..], "#EXTM3U"), (b"#EXTM3U\n\xff\xfe\n", "not UTF-8")] {
+        let o = cfsign()
+            .args([
+                "playlist",
+                "-",
+                "--url",
+                url,
+                "--key",
+                &p(&dir, "private_key.pem"),
+                "--key-pair-id",
+                "KPLAY",
+            ])
+            .args(["--expires", "2000000000"])
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        fails_cleanly(&o, needle);
+    }
+    let o = run(&[
+        "playlist",
+        "-",
+        "--url",
+        "cdn.example.com/x.m3u8",
+        "--key",
+        &p(&dir, "private_key.pem"),
+        "--key-pair-id",
+        "KPLAY",
+        "--expires",
+        "2000000000",
+    ]);
+    fails_cleanly(&o, "expected https://host/path/playlist.m3u8");
+}

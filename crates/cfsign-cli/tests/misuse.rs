@@ -68,6 +68,9 @@ fn every_command_ends_quietly_with_its_own_status_when_its_reader_goes_away() {
     let keygen_out = path(&dir, "more-keys");
     let other_keygen_out = path(&dir, "even-more-keys");
     let site = path(&dir, "site");
+    let playlist = path(&dir, "index.m3u8");
+    std::fs::write(&playlist, "#EXTM3U\n#EXTINF:4,\nseg-0.ts\n").unwrap();
+    let playlist_url = "https://cdn.example.com/private/index.m3u8";
     let cases: Vec<(Vec<&str>, i32)> = vec![
         (vec!["keygen", "--out", &keygen_out], 0),
         (vec!["keygen", "--json", "--out", &other_keygen_out], 0),
@@ -76,6 +79,7 @@ fn every_command_ends_quietly_with_its_own_status_when_its_reader_goes_away() {
         ([&["cookies", resource][..], &sign].concat(), 0),
         ([&["cookies", resource, "--format", "header"][..], &sign].concat(), 0),
         ([&["cookies", resource, "--json"][..], &sign].concat(), 0),
+        ([&["playlist", &playlist, "--url", playlist_url][..], &sign].concat(), 0),
         (vec!["decode", &url], 0),
         (vec!["decode", &url, "--json"], 0),
         (vec!["decode", &cookie_header], 0),

@@ -19,6 +19,7 @@ mod decode;
 mod keygen;
 #[cfg(feature = "kms")]
 mod kms_public_key;
+mod playlist;
 mod serve;
 mod url;
 mod verify;
@@ -28,6 +29,7 @@ pub(crate) use self::decode::decode;
 pub(crate) use self::keygen::keygen;
 #[cfg(feature = "kms")]
 pub(crate) use self::kms_public_key::kms_public_key;
+pub(crate) use self::playlist::playlist;
 pub(crate) use self::serve::serve;
 pub(crate) use self::url::url;
 pub(crate) use self::verify::verify;
