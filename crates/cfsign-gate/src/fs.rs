@@ -4,7 +4,8 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use http::{Request, Response, StatusCode};
+use http::header::CONTENT_TYPE;
+use http::{HeaderValue, Request, Response, StatusCode};
 use tower_service::Service;
 
 use crate::body::GateBody;
@@ -37,10 +38,18 @@ impl<B: Send + 'static> Service<Request<B>> for ServeDirectory {
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
+        let streaming_type = streaming_content_type(request.uri().path());
         let file = self.0.try_call(request);
         Box::pin(async move {
             Ok(match file.await {
-                Ok(response) => response.map(|body| GateBody::Inner { body }),
+                Ok(mut response) => {
+                    if let Some(content_type) = streaming_type
+                        && response.headers().contains_key(CONTENT_TYPE)
+                    {
+                        response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+                    }
+                    response.map(|body| GateBody::Inner { body })
+                }
                 Err(error) => {
                     let status = if caused_by_request(&error) {
                         StatusCode::NOT_FOUND
@@ -55,6 +64,23 @@ impl<B: Send + 'static> Service<Request<B>> for ServeDirectory {
             })
         })
     }
+}
+
+/// The media types HLS and DASH files are served with, where `ServeDir`'s guess (from the
+/// `mime_guess` table) is not the one players expect: playlists as RFC 8216 and ISO/IEC 23009-1
+/// register them, MPEG-TS and fMP4 segments as their registrations say. What an S3 origin
+/// serves is the `Content-Type` set at upload; these are the values to set there too.
+fn streaming_content_type(path: &str) -> Option<&'static str> {
+    let extension = path.rsplit_once('.')?.1;
+    Some(match extension.to_ascii_lowercase().as_str() {
+        "m3u8" => "application/vnd.apple.mpegurl",
+        "mpd" => "application/dash+xml",
+        "ts" => "video/mp2t",
+        "m4s" => "video/iso.segment",
+        "m4a" => "audio/mp4",
+        "m4v" => "video/mp4",
+        _ => return None,
+    })
 }
 
 /// Whether a file-system error comes from the path the client asked for.
