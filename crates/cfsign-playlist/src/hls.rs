@@ -117,11 +117,14 @@ impl Rewriter<'_> {
         if signing_parameter_in(&url).is_some() {
             return Err(problem(UriProblem::AlreadySigned));
         }
-        match self.signed.url(&url) {
-            Ok(signed) if signed.len() > MAX_URL_LEN => {
-                return Err(problem(UriProblem::TooLong { len: signed.len() }));
+        match self.signed.check_url(&url) {
+            Ok(()) => {
+                // What the player will send: the URL, a separator, the parameters.
+                let len = url.len() + 1 + self.parameters.len();
+                if len > MAX_URL_LEN {
+                    return Err(problem(UriProblem::TooLong { len }));
+                }
             }
-            Ok(_) => {}
             Err(cfsign::Error::UrlNotCovered { .. } | cfsign::Error::UnsupportedScheme { .. })
                 if self.uncovered == Uncovered::LeaveUnsigned =>
             {

@@ -153,20 +153,7 @@ impl SignedPolicy {
     /// custom policy's resource does not match `url`; a resource error when `url` is not an
     /// `http(s)` URL of printable ASCII without signing parameters or fragment.
     pub fn url(&self, url: &str) -> Result<String, Error> {
-        resource::validate(url, Use::Url)?;
-        match &self.policy {
-            Policy::Canned(c) if c.url() != url => {
-                return Err(Error::UrlNotCovered {
-                    reason: "a canned policy signs exactly its own URL; use a custom policy with a wildcard for many URLs",
-                });
-            }
-            Policy::Custom(c) if !c.covers(url) => {
-                return Err(Error::UrlNotCovered {
-                    reason: "the policy's resource pattern does not match this URL",
-                });
-            }
-            _ => {}
-        }
+        self.check_url(url)?;
         let mut out = String::with_capacity(url.len() + self.policy_value.len() + self.signature.len() + 80);
         out.push_str(url);
         let mut sep = if url.contains('?') { '&' } else { '?' };
@@ -178,6 +165,25 @@ impl SignedPolicy {
             sep = '&';
         }
         Ok(out)
+    }
+
+    /// Whether [`url`](Self::url) would sign `url`, without building the signed URL: for
+    /// callers that write the parameters themselves, such as a playlist rewriter that appends
+    /// them to each URI as written.
+    ///
+    /// # Errors
+    /// As [`url`](Self::url).
+    pub fn check_url(&self, url: &str) -> Result<(), Error> {
+        resource::validate(url, Use::Url)?;
+        match &self.policy {
+            Policy::Canned(c) if c.url() != url => Err(Error::UrlNotCovered {
+                reason: "a canned policy signs exactly its own URL; use a custom policy with a wildcard for many URLs",
+            }),
+            Policy::Custom(c) if !c.covers(url) => {
+                Err(Error::UrlNotCovered { reason: "the policy's resource pattern does not match this URL" })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The signed cookie values for this policy.
