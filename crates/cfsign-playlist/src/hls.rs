@@ -5,7 +5,9 @@
 use cfsign::SignedPolicy;
 use cfsign::wire::{MAX_URL_LEN, signing_parameter_in};
 
-use crate::resolve::resolve;
+use std::cell::RefCell;
+
+use crate::resolve::{Parts, resolve_into};
 use crate::{PlaylistError, Uncovered, UriProblem};
 
 /// The tags whose attribute list holds a URI, and that attribute's name.
@@ -25,7 +27,10 @@ const URI_TAGS: [(&str, &str); 10] = [
 /// Signs the URIs of one playlist; see [`crate::sign_hls`].
 pub(crate) struct Rewriter<'a> {
     pub(crate) signed: &'a SignedPolicy,
-    pub(crate) playlist_url: &'a str,
+    /// The playlist URL, split once.
+    pub(crate) base: Parts<'a>,
+    /// The URL a URI resolves to, one buffer for the whole playlist.
+    pub(crate) url: RefCell<String>,
     pub(crate) uncovered: Uncovered,
     /// `Policy=…&Signature=…&Key-Pair-Id=…[&Hash-Algorithm=SHA256]`, made once.
     pub(crate) parameters: String,
@@ -113,11 +118,13 @@ impl Rewriter<'_> {
     /// One URI, as written, followed by the signing parameters; or an error naming it.
     fn uri(&self, uri: &str, number: usize, out: &mut String) -> Result<(), PlaylistError> {
         let problem = |problem| PlaylistError::Uri { line: number, uri: uri.to_owned(), problem };
-        let url = resolve(self.playlist_url, uri);
-        if signing_parameter_in(&url).is_some() {
+        let mut url = self.url.borrow_mut();
+        resolve_into(&self.base, uri, &mut url);
+        let url = url.as_str();
+        if signing_parameter_in(url).is_some() {
             return Err(problem(UriProblem::AlreadySigned));
         }
-        match self.signed.check_url(&url) {
+        match self.signed.check_url(url) {
             Ok(()) => {
                 // What the player will send: the URL, a separator, the parameters.
                 let len = url.len() + 1 + self.parameters.len();
@@ -131,7 +138,9 @@ impl Rewriter<'_> {
                 out.push_str(uri);
                 return Ok(());
             }
-            Err(cfsign::Error::UrlNotCovered { .. }) => return Err(problem(UriProblem::NotCovered { url })),
+            Err(cfsign::Error::UrlNotCovered { .. }) => {
+                return Err(problem(UriProblem::NotCovered { url: url.to_owned() }));
+            }
             Err(e) => return Err(problem(UriProblem::Invalid(e))),
         }
         out.push_str(uri);

@@ -108,7 +108,8 @@ impl<'a> HlsSigner<'a> {
     pub fn sign(&self, playlist: &str, playlist_url: &str) -> Result<String, PlaylistError> {
         hls::Rewriter {
             signed: self.signed,
-            playlist_url,
+            base: resolve::parts(playlist_url),
+            url: std::cell::RefCell::new(String::with_capacity(playlist_url.len() + 64)),
             uncovered: self.uncovered,
             parameters: self.parameters.clone(),
         }

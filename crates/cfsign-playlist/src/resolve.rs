@@ -5,7 +5,7 @@
 /// The five components of a URI (RFC 3986 section 3), borrowed; `None` for an absent one (an
 /// empty query `?` is `Some("")`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Parts<'a> {
+pub(crate) struct Parts<'a> {
     scheme: Option<&'a str>,
     authority: Option<&'a str>,
     path: &'a str,
@@ -14,7 +14,7 @@ struct Parts<'a> {
 }
 
 /// Splits a URI reference by the regular expression of RFC 3986 appendix B.
-fn parts(uri: &str) -> Parts<'_> {
+pub(crate) fn parts(uri: &str) -> Parts<'_> {
     let (rest, fragment) = match uri.split_once('#') {
         Some((r, f)) => (r, Some(f)),
         None => (uri, None),
@@ -38,10 +38,16 @@ fn parts(uri: &str) -> Parts<'_> {
     Parts { scheme, authority, path, query, fragment }
 }
 
-/// RFC 3986 section 5.2.4.
-fn remove_dot_segments(path: &str) -> String {
+/// RFC 3986 section 5.2.4, written onto `output`. Most paths hold no dot segment: they are
+/// copied as they are.
+fn remove_dot_segments(path: &str, output: &mut String) {
+    let has_dot_segment = path.split('/').any(|segment| segment == "." || segment == "..");
+    if !has_dot_segment {
+        output.push_str(path);
+        return;
+    }
+    let start = output.len();
     let mut input = path;
-    let mut output = String::with_capacity(path.len());
     while !input.is_empty() {
         if let Some(rest) = input.strip_prefix("../").or_else(|| input.strip_prefix("./")) {
             input = rest;
@@ -51,64 +57,50 @@ fn remove_dot_segments(path: &str) -> String {
             input = "/";
         } else if input.starts_with("/../") || input == "/.." {
             input = if input == "/.." { "/" } else { &input[3..] };
-            let cut = output.rfind('/').unwrap_or(0);
+            let cut = output[start..].rfind('/').map_or(start, |i| start + i);
             output.truncate(cut);
         } else if input == "." || input == ".." {
             input = "";
         } else {
-            let start = usize::from(input.starts_with('/'));
-            let end = input[start..].find('/').map_or(input.len(), |i| i + start);
+            let first = usize::from(input.starts_with('/'));
+            let end = input[first..].find('/').map_or(input.len(), |i| i + first);
             output.push_str(&input[..end]);
             input = &input[end..];
         }
     }
-    output
 }
 
-/// RFC 3986 section 5.2.3.
-fn merge(base: &Parts<'_>, reference_path: &str) -> String {
+/// RFC 3986 section 5.2.3, the merged path written onto `output` without its dot segments.
+fn merge_into(base: &Parts<'_>, reference_path: &str, output: &mut String) {
     if base.authority.is_some() && base.path.is_empty() {
-        return format!("/{reference_path}");
+        let mut merged = String::with_capacity(reference_path.len() + 1);
+        merged.push('/');
+        merged.push_str(reference_path);
+        remove_dot_segments(&merged, output);
+        return;
     }
     match base.path.rfind('/') {
-        Some(at) => format!("{}{reference_path}", &base.path[..=at]),
-        None => reference_path.to_owned(),
+        // Two pieces, one path: only a dot segment needs them joined first.
+        Some(at) if !reference_path.split('/').any(|s| s == "." || s == "..") => {
+            remove_dot_segments(&base.path[..=at], output);
+            output.push_str(reference_path);
+        }
+        Some(at) => remove_dot_segments(&format!("{}{reference_path}", &base.path[..=at]), output),
+        None => remove_dot_segments(reference_path, output),
     }
 }
 
-/// `reference` resolved against `base` (RFC 3986 section 5.2.2, strict), recomposed as in
-/// section 5.3. The fragment is kept; the caller decides what to make of one.
-pub(crate) fn resolve(base: &str, reference: &str) -> String {
-    let b = parts(base);
+/// `reference` resolved against `base` (RFC 3986 section 5.2.2, strict) and recomposed as in
+/// section 5.3, written into `out` (cleared first: one buffer serves a whole playlist). The
+/// fragment is kept; the caller decides what to make of one.
+pub(crate) fn resolve_into(base: &Parts<'_>, reference: &str, out: &mut String) {
+    out.clear();
     let r = parts(reference);
-    let (scheme, authority, path, query);
-    if r.scheme.is_some() {
-        scheme = r.scheme;
-        authority = r.authority;
-        path = remove_dot_segments(r.path);
-        query = r.query;
-    } else {
-        scheme = b.scheme;
-        if r.authority.is_some() {
-            authority = r.authority;
-            path = remove_dot_segments(r.path);
-            query = r.query;
-        } else {
-            authority = b.authority;
-            if r.path.is_empty() {
-                path = b.path.to_owned();
-                query = r.query.or(b.query);
-            } else {
-                path = if r.path.starts_with('/') {
-                    remove_dot_segments(r.path)
-                } else {
-                    remove_dot_segments(&merge(&b, r.path))
-                };
-                query = r.query;
-            }
-        }
-    }
-    let mut out = String::with_capacity(base.len() + reference.len());
+    let (scheme, authority) = match (r.scheme, r.authority) {
+        (Some(_), _) => (r.scheme, r.authority),
+        (None, Some(_)) => (base.scheme, r.authority),
+        (None, None) => (base.scheme, base.authority),
+    };
     if let Some(s) = scheme {
         out.push_str(s);
         out.push(':');
@@ -117,7 +109,20 @@ pub(crate) fn resolve(base: &str, reference: &str) -> String {
         out.push_str("//");
         out.push_str(a);
     }
-    out.push_str(&path);
+    let query = if r.scheme.is_some() || r.authority.is_some() {
+        remove_dot_segments(r.path, out);
+        r.query
+    } else if r.path.is_empty() {
+        out.push_str(base.path);
+        r.query.or(base.query)
+    } else {
+        if r.path.starts_with('/') {
+            remove_dot_segments(r.path, out);
+        } else {
+            merge_into(base, r.path, out);
+        }
+        r.query
+    };
     if let Some(q) = query {
         out.push('?');
         out.push_str(q);
@@ -126,6 +131,13 @@ pub(crate) fn resolve(base: &str, reference: &str) -> String {
         out.push('#');
         out.push_str(f);
     }
+}
+
+/// [`resolve_into`] a new string.
+#[cfg(test)]
+pub(crate) fn resolve(base: &str, reference: &str) -> String {
+    let mut out = String::new();
+    resolve_into(&parts(base), reference, &mut out);
     out
 }
 
