@@ -802,3 +802,30 @@ fn playlist_signs_every_uri_and_each_verifies() {
     ]);
     fails_cleanly(&o, "expected https://host/path/playlist.m3u8");
 }
+
+/// The README's "Sign a playlist" commands, verbatim, in an empty directory.
+#[test]
+fn the_readme_playlist_example_runs_as_written() {
+    let readme = include_str!("../../../README.md");
+    let section = readme.split("## Sign a playlist").nth(1).unwrap();
+    let block = section.split("```sh\n").nth(1).unwrap().split("```").next().unwrap();
+    let dir = std::env::temp_dir().join(format!("cfsign-readme-playlist-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("cfsign");
+    let path = format!("{}:{}", bin.parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
+    let out = std::process::Command::new("sh")
+        .args(["-ec", block])
+        .current_dir(&dir)
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).ends_with("1\n"), "{}", stdout(&out));
+    let signed = std::fs::read_to_string(dir.join("signed.m3u8")).unwrap();
+    assert!(
+        signed.starts_with("#EXTM3U\n#EXT-X-TARGETDURATION:4\n") && signed.ends_with("#EXT-X-ENDLIST\n"),
+        "{signed}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
