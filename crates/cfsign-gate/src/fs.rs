@@ -71,16 +71,16 @@ impl<B: Send + 'static> Service<Request<B>> for ServeDirectory {
 /// register them, MPEG-TS and fMP4 segments as their registrations say. What an S3 origin
 /// serves is the `Content-Type` set at upload; these are the values to set there too.
 fn streaming_content_type(path: &str) -> Option<&'static str> {
+    const TYPES: [(&str, &str); 6] = [
+        ("m3u8", "application/vnd.apple.mpegurl"),
+        ("mpd", "application/dash+xml"),
+        ("ts", "video/mp2t"),
+        ("m4s", "video/iso.segment"),
+        ("m4a", "audio/mp4"),
+        ("m4v", "video/mp4"),
+    ];
     let extension = path.rsplit_once('.')?.1;
-    Some(match extension.to_ascii_lowercase().as_str() {
-        "m3u8" => "application/vnd.apple.mpegurl",
-        "mpd" => "application/dash+xml",
-        "ts" => "video/mp2t",
-        "m4s" => "video/iso.segment",
-        "m4a" => "audio/mp4",
-        "m4v" => "video/mp4",
-        _ => return None,
-    })
+    TYPES.iter().find(|(known, _)| known.eq_ignore_ascii_case(extension)).map(|&(_, media_type)| media_type)
 }
 
 /// Whether a file-system error comes from the path the client asked for.
