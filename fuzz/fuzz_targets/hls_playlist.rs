@@ -14,8 +14,7 @@ fn signed() -> &'static (cfsign::SignedPolicy, String) {
             .build()
             .unwrap();
         let signed = cfsign::SignedPolicy::new(policy, keys::signer(false, true)).unwrap();
-        let parameters =
-            signed.query_parameters().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("&");
+        let parameters = signed.query();
         (signed, parameters)
     })
 }

@@ -5,8 +5,6 @@
 use cfsign::SignedPolicy;
 use cfsign::wire::{MAX_URL_LEN, signing_parameter_in};
 
-use std::cell::RefCell;
-
 use crate::resolve::{Parts, resolve_into};
 use crate::{PlaylistError, Uncovered, UriProblem};
 
@@ -30,14 +28,14 @@ pub(crate) struct Rewriter<'a> {
     /// The playlist URL, split once.
     pub(crate) base: Parts<'a>,
     /// The URL a URI resolves to, one buffer for the whole playlist.
-    pub(crate) url: RefCell<String>,
+    pub(crate) url: String,
     pub(crate) uncovered: Uncovered,
     /// `Policy=…&Signature=…&Key-Pair-Id=…[&Hash-Algorithm=SHA256]`, made once.
-    pub(crate) parameters: String,
+    pub(crate) parameters: &'a str,
 }
 
 impl Rewriter<'_> {
-    pub(crate) fn playlist(&self, playlist: &str) -> Result<String, PlaylistError> {
+    pub(crate) fn playlist(&mut self, playlist: &str) -> Result<String, PlaylistError> {
         let first = playlist.split(['\r', '\n']).next().unwrap_or_default();
         if first != "#EXTM3U" {
             return Err(PlaylistError::NotHls);
@@ -69,7 +67,7 @@ impl Rewriter<'_> {
     /// A tag's attribute list (RFC 8216 section 4.2), with the value of `attribute` — a
     /// quoted string — signed and every other byte kept.
     fn tag(
-        &self,
+        &mut self,
         line: &str,
         start: usize,
         attribute: &str,
@@ -116,11 +114,10 @@ impl Rewriter<'_> {
     }
 
     /// One URI, as written, followed by the signing parameters; or an error naming it.
-    fn uri(&self, uri: &str, number: usize, out: &mut String) -> Result<(), PlaylistError> {
+    fn uri(&mut self, uri: &str, number: usize, out: &mut String) -> Result<(), PlaylistError> {
         let problem = |problem| PlaylistError::Uri { line: number, uri: uri.to_owned(), problem };
-        let mut url = self.url.borrow_mut();
-        resolve_into(&self.base, uri, &mut url);
-        let url = url.as_str();
+        resolve_into(&self.base, uri, &mut self.url);
+        let url = self.url.as_str();
         if signing_parameter_in(url).is_some() {
             return Err(problem(UriProblem::AlreadySigned));
         }
@@ -145,7 +142,7 @@ impl Rewriter<'_> {
         }
         out.push_str(uri);
         out.push(if uri.contains('?') { '&' } else { '?' });
-        out.push_str(&self.parameters);
+        out.push_str(self.parameters);
         Ok(())
     }
 }

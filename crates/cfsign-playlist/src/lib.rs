@@ -83,11 +83,7 @@ impl<'a> HlsSigner<'a> {
         if matches!(signed.policy(), Policy::Canned(_)) {
             return Err(PlaylistError::CannedPolicy);
         }
-        let parameters = signed
-            .query_parameters()
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect::<Vec<_>>()
-            .join("&");
+        let parameters = signed.query();
         Ok(HlsSigner { signed, uncovered: Uncovered::Refuse, parameters })
     }
 
@@ -109,9 +105,9 @@ impl<'a> HlsSigner<'a> {
         hls::Rewriter {
             signed: self.signed,
             base: resolve::parts(playlist_url),
-            url: std::cell::RefCell::new(String::with_capacity(playlist_url.len() + 64)),
+            url: String::with_capacity(playlist_url.len() + 64),
             uncovered: self.uncovered,
-            parameters: self.parameters.clone(),
+            parameters: &self.parameters,
         }
         .playlist(playlist)
     }

@@ -38,11 +38,15 @@ pub(crate) fn parts(uri: &str) -> Parts<'_> {
     Parts { scheme, authority, path, query, fragment }
 }
 
+/// Whether a path holds a `.` or `..` segment.
+fn has_dot_segment(path: &str) -> bool {
+    path.split('/').any(|segment| segment == "." || segment == "..")
+}
+
 /// RFC 3986 section 5.2.4, written onto `output`. Most paths hold no dot segment: they are
 /// copied as they are.
 fn remove_dot_segments(path: &str, output: &mut String) {
-    let has_dot_segment = path.split('/').any(|segment| segment == "." || segment == "..");
-    if !has_dot_segment {
+    if !has_dot_segment(path) {
         output.push_str(path);
         return;
     }
@@ -81,7 +85,7 @@ fn merge_into(base: &Parts<'_>, reference_path: &str, output: &mut String) {
     }
     match base.path.rfind('/') {
         // Two pieces, one path: only a dot segment needs them joined first.
-        Some(at) if !reference_path.split('/').any(|s| s == "." || s == "..") => {
+        Some(at) if !has_dot_segment(reference_path) => {
             remove_dot_segments(&base.path[..=at], output);
             output.push_str(reference_path);
         }

@@ -21,7 +21,7 @@ fn signed() -> SignedPolicy {
 }
 
 fn parameters(signed: &SignedPolicy) -> String {
-    signed.query_parameters().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("&")
+    signed.query()
 }
 
 fn trusted() -> TrustedKeyGroups {

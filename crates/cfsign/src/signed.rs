@@ -154,17 +154,30 @@ impl SignedPolicy {
     /// `http(s)` URL of printable ASCII without signing parameters or fragment.
     pub fn url(&self, url: &str) -> Result<String, Error> {
         self.check_url(url)?;
-        let mut out = String::with_capacity(url.len() + self.policy_value.len() + self.signature.len() + 80);
+        let query = self.query();
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let mut out = String::with_capacity(url.len() + 1 + query.len());
         out.push_str(url);
-        let mut sep = if url.contains('?') { '&' } else { '?' };
+        out.push(separator);
+        out.push_str(&query);
+        Ok(out)
+    }
+
+    /// The signing parameters as a query string, without `?`:
+    /// `Policy=…&Signature=…&Key-Pair-Id=…[&Hash-Algorithm=SHA256]` (or `Expires=…` first for a
+    /// canned policy): what [`url`](Self::url) appends, for callers that append it themselves.
+    #[must_use]
+    pub fn query(&self) -> String {
+        let mut out = String::with_capacity(self.policy_value.len() + self.signature.len() + 80);
         for (name, value) in self.query_parameters() {
-            out.push(sep);
+            if !out.is_empty() {
+                out.push('&');
+            }
             out.push_str(name);
             out.push('=');
             out.push_str(value);
-            sep = '&';
         }
-        Ok(out)
+        out
     }
 
     /// Whether [`url`](Self::url) would sign `url`, without building the signed URL: for

@@ -3,10 +3,9 @@
 use std::io::Read as _;
 use std::process::ExitCode;
 
-use cfsign::{CustomPolicy, EpochSeconds, Policy};
 use cfsign_playlist::HlsSigner;
 
-use super::{Outcome, Result, expiry, sign};
+use super::{Outcome, Result, policy, sign};
 use crate::PlaylistArgs;
 use crate::output::{field, write_file};
 
@@ -19,14 +18,8 @@ pub(crate) fn playlist(args: &PlaylistArgs) -> Outcome {
         None => folder_of(&args.url)?,
     };
     let text = read(&args.file)?;
-    let mut builder = CustomPolicy::builder().resource(resource).date_less_than(expiry(&args.sign)?);
-    if let Some(t) = args.sign.not_before {
-        builder = builder.date_greater_than(EpochSeconds::new(t));
-    }
-    if let Some(ip) = &args.sign.ip {
-        builder = builder.ip_address(ip.as_str());
-    }
-    let policy = builder.build().map(Policy::from).map_err(|e| e.to_string())?;
+    // Given the resource as the pattern, `policy` makes the custom policy a playlist needs.
+    let policy = policy(&resource, Some(&resource), &args.sign)?;
     let signed = sign(policy, &args.sign)?;
     let mut signer = HlsSigner::new(&signed).map_err(|e| e.to_string())?;
     if args.leave_uncovered {
