@@ -15,7 +15,7 @@ const CARGO_FUZZ: (&str, &str) = ("cargo-fuzz", "0.13.2");
 /// Seconds per fuzz target in `cargo xtask ci`.
 pub const CI_FUZZ_SECS: u64 = 30;
 
-const FUZZ_TARGETS: [&str; 8] = [
+const FUZZ_TARGETS: [&str; 9] = [
     "policy_parse",
     "cookie_header",
     "signed_url",
@@ -24,6 +24,7 @@ const FUZZ_TARGETS: [&str; 8] = [
     "issuer_cookies",
     "request_target",
     "hls_playlist",
+    "dash_mpd",
 ];
 
 pub fn parse_fuzz_args(args: &[String]) -> Result<(u64, Option<String>), String> {

@@ -36,8 +36,8 @@ enum Command {
     Url(UrlArgs),
     /// Make signed cookies for a URL or a URL pattern (`https://cdn.example.com/videos/*`).
     Cookies(CookiesArgs),
-    /// Sign every URI of an HLS playlist with one custom policy, for players that fetch the
-    /// playlist with a signed URL: relative URIs do not inherit its query, so each one gets
+    /// Sign every URI of an HLS playlist or DASH MPD with one custom policy, for players that
+    /// fetch the playlist with a signed URL: relative URIs do not inherit its query, so each one gets
     /// the signing parameters. Prints the signed playlist.
     Playlist(PlaylistArgs),
     /// Explain a signed URL or a Cookie header: the policy, times in UTC and relative, the
@@ -181,7 +181,8 @@ struct CookiesArgs {
 
 #[derive(Args, Debug)]
 struct PlaylistArgs {
-    /// The playlist file (`-`: standard input).
+    /// The HLS playlist or DASH MPD (`-`: standard input); the format is read from its first
+    /// bytes.
     file: std::path::PathBuf,
     /// The URL the playlist is served under: its relative URIs are resolved against it.
     #[arg(long, value_name = "URL")]

@@ -770,7 +770,11 @@ fn playlist_signs_every_uri_and_each_verifies() {
     let out = stdout(&o);
     assert!(out.contains("\n../../other/seg.ts\n") && out.contains("\n../seg.ts?Policy="), "{out}");
     // Not a playlist, not UTF-8, a bad URL: one line each.
-    for (input, needle) in [(&b"<MPD/>"[..], "#EXTM3U"), (b"#EXTM3U\n\xff\xfe\n", "not UTF-8")] {
+    for (input, needle) in [
+        (&b"seg.ts\n"[..], "#EXTM3U"),
+        (b"<Period/>", "root element must be MPD"),
+        (b"#EXTM3U\n\xff\xfe\n", "not UTF-8"),
+    ] {
         let o = cfsign()
             .args([
                 "playlist",
@@ -828,4 +832,217 @@ fn the_readme_playlist_example_runs_as_written() {
         "{signed}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A local CloudFront serving a stream: `cfsign serve` with signatures required under
+/// `/videos/`, answering until dropped.
+struct Serve {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Serve {
+    fn start(site: &Path, dir: &Path, extra: &[&str]) -> Serve {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cfsign"))
+            .args([
+                "serve",
+                site.to_str().unwrap(),
+                "--public-key",
+                &format!("KCLI={}", p(dir, "public_key.pem")),
+            ])
+            .args(["--protect", "videos/*", "--addr", "127.0.0.1:0", "--json"])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.as_mut().unwrap()), &mut line)
+            .unwrap();
+        let start: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let base = start["url"].as_str().unwrap().trim_end_matches('/').to_owned();
+        Serve { child, base }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Two videos' files: HLS playlists with every kind of URI, a DASH MPD with a template and a
+/// segment list, and the media files they name.
+fn stream_site(dir: &Path) -> PathBuf {
+    let site = dir.join("site");
+    let files: &[(&str, &str)] = &[
+        (
+            "videos/123/master.m3u8",
+            "#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"en\",URI=\"audio/en.m3u8\"\n\
+             #EXT-X-STREAM-INF:BANDWIDTH=800000,AUDIO=\"a\"\n720p/index.m3u8\n",
+        ),
+        (
+            "videos/123/720p/index.m3u8",
+            "#EXTM3U\r\n#EXT-X-TARGETDURATION:4\r\n#EXT-X-MAP:URI=\"init.mp4\"\r\n\
+             #EXT-X-KEY:METHOD=AES-128,URI=\"../keys/k.bin\"\r\n#EXTINF:4,\r\nseg-0.m4s\r\n\
+             #EXTINF:4,\r\nseg-1.m4s?v=2\r\n#EXT-X-ENDLIST\r\n",
+        ),
+        ("videos/123/audio/en.m3u8", "#EXTM3U\n#EXTINF:4,\n/videos/123/audio/a-0.aac\n#EXT-X-ENDLIST\n"),
+        (
+            "videos/123/stream.mpd",
+            r#"<?xml version="1.0"?>
+<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static">
+  <BaseURL>dash/</BaseURL>
+  <Period>
+    <AdaptationSet mimeType="video/mp4">
+      <SegmentTemplate media="$RepresentationID$/$Number%03d$.m4s" initialization="$RepresentationID$/init.mp4" startNumber="1"/>
+      <Representation id="v" bandwidth="1"/>
+    </AdaptationSet>
+    <AdaptationSet mimeType="audio/mp4"><Representation id="a" bandwidth="1"><SegmentList>
+      <Initialization sourceURL="a/init.mp4"/><SegmentURL media="a/1.m4s?x=1&amp;y=2"/>
+    </SegmentList></Representation></AdaptationSet>
+  </Period>
+</MPD>
+"#,
+        ),
+        ("videos/456/master.m3u8", "#EXTM3U\n#EXTINF:4,\nseg-0.m4s\n"),
+    ];
+    for (path, text) in files {
+        std::fs::create_dir_all(site.join(path).parent().unwrap()).unwrap();
+        std::fs::write(site.join(path), text).unwrap();
+    }
+    for media in [
+        "720p/init.mp4",
+        "720p/seg-0.m4s",
+        "720p/seg-1.m4s",
+        "keys/k.bin",
+        "audio/a-0.aac",
+        "dash/v/init.mp4",
+        "dash/v/001.m4s",
+        "dash/v/002.m4s",
+        "dash/a/init.mp4",
+        "dash/a/1.m4s",
+    ] {
+        let path = site.join("videos/123").join(media);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, format!("bytes of {media}")).unwrap();
+    }
+    site
+}
+
+/// The URIs a player fetches from a signed playlist, resolved against its URL (templates
+/// filled in for two segments).
+fn uris_in(signed: &str, playlist_url: &str) -> Vec<String> {
+    let base = reqwest::Url::parse(playlist_url).unwrap();
+    if signed.starts_with("#EXTM3U") {
+        let mut uris = Vec::new();
+        for line in signed.lines() {
+            if let Some((_, rest)) = line.split_once("URI=\"") {
+                uris.push(rest.split('"').next().unwrap().to_owned());
+            } else if !line.starts_with('#') && !line.is_empty() {
+                uris.push(line.to_owned());
+            }
+        }
+        return uris.iter().map(|u| base.join(u).unwrap().to_string()).collect();
+    }
+    let base_url = signed.split("<BaseURL>").nth(1).unwrap().split('<').next().unwrap();
+    let base = base.join(&base_url.replace("&amp;", "&")).unwrap();
+    let mut uris = Vec::new();
+    for attribute in ["media=\"", "initialization=\"", "sourceURL=\""] {
+        for value in signed.split(attribute).skip(1) {
+            let value = value.split('"').next().unwrap().replace("&amp;", "&");
+            let (representation, numbers) = if value.starts_with("$RepresentationID$") {
+                ("v", vec!["001", "002"])
+            } else {
+                ("a", vec!["1"])
+            };
+            for number in numbers {
+                let filled =
+                    value.replace("$RepresentationID$", representation).replace("$Number%03d$", number);
+                uris.push(base.join(&filled).unwrap().to_string());
+            }
+        }
+    }
+    uris.sort();
+    uris.dedup();
+    uris
+}
+
+#[test]
+fn every_uri_of_a_signed_playlist_is_served_and_nothing_else() {
+    let dir = keys("ecdsa");
+    let site = stream_site(&dir);
+    let serve = Serve::start(&site, &dir, &[]);
+    let base = &serve.base;
+    // One policy for the whole video: its folder, whatever playlist is signed.
+    let sign = |path: &str| {
+        let url = format!("{base}/{path}");
+        let video = path.split('/').take(2).collect::<Vec<_>>().join("/");
+        let o = run(&[
+            "playlist",
+            site.join(path).to_str().unwrap(),
+            "--policy-resource",
+            &format!("{base}/{video}/*"),
+            "--url",
+            &url,
+            "--key",
+            &p(&dir, "private_key.pem"),
+            "--key-pair-id",
+            "KCLI",
+            "--ttl",
+            "5m",
+        ]);
+        assert!(o.status.success(), "{path}: {}", stderr(&o));
+        (stdout(&o), url)
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = reqwest::Client::new();
+    let get = |url: &str, range: Option<&str>| {
+        let mut request = client.get(url);
+        if let Some(range) = range {
+            request = request.header("range", range);
+        }
+        rt.block_on(async {
+            let r = request.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        })
+    };
+    let mut fetched = 0;
+    for playlist in [
+        "videos/123/master.m3u8",
+        "videos/123/720p/index.m3u8",
+        "videos/123/audio/en.m3u8",
+        "videos/123/stream.mpd",
+    ] {
+        let (signed, url) = sign(playlist);
+        let uris = uris_in(&signed, &url);
+        assert!(!uris.is_empty(), "{signed}");
+        for uri in uris {
+            let (status, body) = get(&uri, None);
+            assert_eq!(status, 200, "{uri}: {body}");
+            assert!(!body.contains("<Error>"), "{uri}");
+            // A byte range of the same URL: 206 behind the same check; past the end, 416.
+            if !uri.contains(".m3u8") {
+                assert_eq!(get(&uri, Some("bytes=0-4")), (206, "bytes".to_owned()), "{uri}");
+                assert_eq!(get(&uri, Some("bytes=9999-")).0, 416, "{uri}");
+            }
+            // Without the parameters: MissingKey, with or without a range.
+            let unsigned = uri.split("Policy=").next().unwrap().trim_end_matches(['?', '&']);
+            for range in [None, Some("bytes=0-4")] {
+                let (status, body) = get(unsigned, range);
+                assert_eq!(status, 403, "{unsigned}");
+                assert!(body.contains("<Code>MissingKey</Code>"), "{unsigned}: {body}");
+            }
+            fetched += 1;
+        }
+    }
+    assert_eq!(fetched, 12, "every URI of the four playlists");
+    // Another video's parameters open nothing of this one: AccessDenied, not a 200.
+    let (other, _) = sign("videos/456/master.m3u8");
+    let parameters =
+        other.lines().find(|l| l.starts_with("seg-0.m4s?")).unwrap().trim_start_matches("seg-0.m4s?");
+    assert_eq!(get(&format!("{base}/videos/456/seg-0.m4s?{parameters}"), None).0, 404);
+    let (status, body) = get(&format!("{base}/videos/123/720p/seg-0.m4s?{parameters}"), Some("bytes=0-4"));
+    assert_eq!(status, 403);
+    assert!(body.contains("<Code>AccessDenied</Code>"), "{body}");
 }

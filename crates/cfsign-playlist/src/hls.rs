@@ -2,11 +2,8 @@
 //! attributes of the tags that hold one — gets the signing parameters of one custom policy.
 //! Everything else is kept byte for byte: tags, comments, blank lines, LF or CRLF.
 
-use cfsign::SignedPolicy;
-use cfsign::wire::{MAX_URL_LEN, signing_parameter_in};
-
 use crate::resolve::{Parts, resolve_into};
-use crate::{PlaylistError, Uncovered, UriProblem};
+use crate::{PlaylistError, Signing, Verdict};
 
 /// The tags whose attribute list holds a URI, and that attribute's name.
 const URI_TAGS: [(&str, &str); 10] = [
@@ -24,14 +21,11 @@ const URI_TAGS: [(&str, &str); 10] = [
 
 /// Signs the URIs of one playlist; see [`crate::sign_hls`].
 pub(crate) struct Rewriter<'a> {
-    pub(crate) signed: &'a SignedPolicy,
+    pub(crate) signing: Signing<'a>,
     /// The playlist URL, split once.
     pub(crate) base: Parts<'a>,
     /// The URL a URI resolves to, one buffer for the whole playlist.
     pub(crate) url: String,
-    pub(crate) uncovered: Uncovered,
-    /// `Policy=…&Signature=…&Key-Pair-Id=…[&Hash-Algorithm=SHA256]`, made once.
-    pub(crate) parameters: &'a str,
 }
 
 impl Rewriter<'_> {
@@ -115,34 +109,17 @@ impl Rewriter<'_> {
 
     /// One URI, as written, followed by the signing parameters; or an error naming it.
     fn uri(&mut self, uri: &str, number: usize, out: &mut String) -> Result<(), PlaylistError> {
-        let problem = |problem| PlaylistError::Uri { line: number, uri: uri.to_owned(), problem };
         resolve_into(&self.base, uri, &mut self.url);
-        let url = self.url.as_str();
-        if signing_parameter_in(url).is_some() {
-            return Err(problem(UriProblem::AlreadySigned));
-        }
-        match self.signed.check_url(url) {
-            Ok(()) => {
-                // What the player will send: the URL, a separator, the parameters.
-                let len = url.len() + 1 + self.parameters.len();
-                if len > MAX_URL_LEN {
-                    return Err(problem(UriProblem::TooLong { len }));
-                }
-            }
-            Err(cfsign::Error::UrlNotCovered { .. } | cfsign::Error::UnsupportedScheme { .. })
-                if self.uncovered == Uncovered::LeaveUnsigned =>
-            {
-                out.push_str(uri);
-                return Ok(());
-            }
-            Err(cfsign::Error::UrlNotCovered { .. }) => {
-                return Err(problem(UriProblem::NotCovered { url: url.to_owned() }));
-            }
-            Err(e) => return Err(problem(UriProblem::Invalid(e))),
-        }
+        let verdict = self.signing.judge(&self.url).map_err(|problem| PlaylistError::Uri {
+            line: number,
+            uri: uri.to_owned(),
+            problem,
+        })?;
         out.push_str(uri);
-        out.push(if uri.contains('?') { '&' } else { '?' });
-        out.push_str(self.parameters);
+        if verdict == Verdict::Sign {
+            out.push(if uri.contains('?') { '&' } else { '?' });
+            out.push_str(self.signing.parameters);
+        }
         Ok(())
     }
 }

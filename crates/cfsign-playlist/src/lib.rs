@@ -1,4 +1,4 @@
-//! # cfsign-playlist — HLS playlists signed once, for CloudFront
+//! # cfsign-playlist — HLS playlists and DASH MPDs signed once, for CloudFront
 //!
 //! A player fetches a playlist, then every URI in it. Relative URIs do not inherit the
 //! playlist URL's query string, so a playlist fetched with a signed URL yields segment
@@ -22,37 +22,88 @@
 //! let out = cfsign_playlist::sign_hls(playlist, "https://cdn.example.com/videos/123/720p.m3u8", &signed)?;
 //! assert!(out.contains("\nseg-0.ts?Policy="));
 //! assert!(out.starts_with("#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\n"));
+//!
+//! let mpd = r#"<MPD xmlns="urn:mpeg:dash:schema:mpd:2011"><Period><AdaptationSet>
+//!   <SegmentTemplate media="v/$Number%05d$.m4s" initialization="v/init.mp4"/>
+//! </AdaptationSet></Period></MPD>"#;
+//! let out = cfsign_playlist::sign_dash(mpd, "https://cdn.example.com/videos/123/stream.mpd", &signed)?;
+//! assert!(out.contains(r#"media="v/$Number%05d$.m4s?Policy="#));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! What is signed: URI lines, and the `URI` attribute of `EXT-X-KEY`, `EXT-X-SESSION-KEY`,
-//! `EXT-X-MAP`, `EXT-X-MEDIA`, `EXT-X-I-FRAME-STREAM-INF`, `EXT-X-SESSION-DATA`, `EXT-X-PART`,
-//! `EXT-X-PRELOAD-HINT` and `EXT-X-RENDITION-REPORT` (`SERVER-URI` of
-//! `EXT-X-CONTENT-STEERING`). Each URI keeps its form (relative stays relative) and its own
-//! query; the parameters follow it. Everything else is kept byte for byte.
+//! What is signed in HLS: URI lines, and the `URI` attribute of `EXT-X-KEY`,
+//! `EXT-X-SESSION-KEY`, `EXT-X-MAP`, `EXT-X-MEDIA`, `EXT-X-I-FRAME-STREAM-INF`,
+//! `EXT-X-SESSION-DATA`, `EXT-X-PART`, `EXT-X-PRELOAD-HINT` and `EXT-X-RENDITION-REPORT`
+//! (`SERVER-URI` of `EXT-X-CONTENT-STEERING`). Everything else is kept byte for byte: tags,
+//! comments, blank lines, LF or CRLF.
 //!
-//! Refused, with the line and the URI named: a URI the policy's resource does not cover (it
-//! would 403 while looking signed; [`HlsSigner::leave_uncovered_unsigned`] keeps such URIs
-//! as they are, on request), one that already carries signing parameters, one with a
-//! fragment, one whose signed URL is over CloudFront's 8,192-byte limit. A canned policy is
+//! What is signed in DASH: the text of `BaseURL`; `@media`, `@initialization`, `@index` and
+//! `@bitstreamSwitching` of `SegmentTemplate` (the parameters follow the template, its
+//! `$…$` identifiers kept as written); `@media` and `@index` of `SegmentURL`; `@sourceURL`
+//! of `Initialization`, `RepresentationIndex` and `BitstreamSwitching`. The MPD is read with
+//! [`quick-xml`](https://docs.rs/quick-xml) and every other byte is kept as it was —
+//! declaration, namespaces, comments, whitespace, the order and quoting of attributes —
+//! including URLs the player does not fetch as media (`Location`, `PatchLocation`,
+//! `xlink:href`, DRM license servers). Relative URLs are resolved through the `BaseURL`s
+//! above them, as players do.
+//!
+//! Each URI keeps its form (relative stays relative) and its own query; the parameters follow
+//! it. Refused, with the line and the URI named: a URI the policy's resource does not cover
+//! (it would 403 while looking signed; [`PlaylistSigner::leave_uncovered_unsigned`] keeps
+//! such URIs as they are, on request), one that already carries signing parameters, one with
+//! a fragment, one whose signed URL is over CloudFront's 8,192-byte limit. A canned policy is
 //! refused: it signs exactly one URL.
 
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod dash;
 mod hls;
 mod resolve;
 
 use std::fmt;
 
+use cfsign::wire::{MAX_URL_LEN, signing_parameter_in};
 use cfsign::{Policy, SignedPolicy};
 
 /// Signs every URI of an HLS playlist served at `playlist_url` with `signed`'s parameters:
-/// [`HlsSigner::new`]`(signed)?.sign(playlist, playlist_url)`.
+/// [`PlaylistSigner::new`]`(signed)?.sign_hls(playlist, playlist_url)`.
 ///
 /// # Errors
-/// As [`HlsSigner::new`] and [`HlsSigner::sign`].
+/// As [`PlaylistSigner::new`] and [`PlaylistSigner::sign_hls`].
 pub fn sign_hls(playlist: &str, playlist_url: &str, signed: &SignedPolicy) -> Result<String, PlaylistError> {
-    HlsSigner::new(signed)?.sign(playlist, playlist_url)
+    PlaylistSigner::new(signed)?.sign_hls(playlist, playlist_url)
+}
+
+/// Signs every URL of a DASH MPD served at `mpd_url` with `signed`'s parameters:
+/// [`PlaylistSigner::new`]`(signed)?.sign_dash(mpd, mpd_url)`.
+///
+/// # Errors
+/// As [`PlaylistSigner::new`] and [`PlaylistSigner::sign_dash`].
+pub fn sign_dash(mpd: &str, mpd_url: &str, signed: &SignedPolicy) -> Result<String, PlaylistError> {
+    PlaylistSigner::new(signed)?.sign_dash(mpd, mpd_url)
+}
+
+/// The two playlist formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// An HLS playlist (RFC 8216): the first line is `#EXTM3U`.
+    Hls,
+    /// A DASH MPD (ISO/IEC 23009-1): an XML document.
+    Dash,
+}
+
+impl Format {
+    /// The format `text` is written in, from its first bytes; `None` for neither.
+    #[must_use]
+    pub fn detect(text: &str) -> Option<Format> {
+        if text.split(['\r', '\n']).next() == Some("#EXTM3U") {
+            Some(Format::Hls)
+        } else if text.trim_start_matches('\u{feff}').trim_start().starts_with('<') {
+            Some(Format::Dash)
+        } else {
+            None
+        }
+    }
 }
 
 /// What to do with a URI the policy's resource does not cover (or that is not `http(s)`,
@@ -66,15 +117,15 @@ pub enum Uncovered {
     LeaveUnsigned,
 }
 
-/// Signs HLS playlists with one signed custom policy.
+/// Signs HLS playlists and DASH MPDs with one signed custom policy.
 #[derive(Debug, Clone)]
-pub struct HlsSigner<'a> {
+pub struct PlaylistSigner<'a> {
     signed: &'a SignedPolicy,
     uncovered: Uncovered,
     parameters: String,
 }
 
-impl<'a> HlsSigner<'a> {
+impl<'a> PlaylistSigner<'a> {
     /// A signer for `signed`'s parameters.
     ///
     /// # Errors
@@ -84,7 +135,7 @@ impl<'a> HlsSigner<'a> {
             return Err(PlaylistError::CannedPolicy);
         }
         let parameters = signed.query();
-        Ok(HlsSigner { signed, uncovered: Uncovered::Refuse, parameters })
+        Ok(PlaylistSigner { signed, uncovered: Uncovered::Refuse, parameters })
     }
 
     /// Keep URIs the policy does not cover as they are instead of refusing the playlist.
@@ -94,22 +145,92 @@ impl<'a> HlsSigner<'a> {
         self
     }
 
-    /// The playlist with every URI signed; relative URIs are resolved against `playlist_url`
-    /// (RFC 3986 section 5, as players do) to check that the policy covers them.
+    /// An HLS playlist or a DASH MPD ([`Format::detect`]) with every URI signed.
+    ///
+    /// # Errors
+    /// [`PlaylistError::UnknownFormat`] for neither; otherwise as [`Self::sign_hls`] and
+    /// [`Self::sign_dash`].
+    pub fn sign(&self, playlist: &str, playlist_url: &str) -> Result<String, PlaylistError> {
+        match Format::detect(playlist) {
+            Some(Format::Hls) => self.sign_hls(playlist, playlist_url),
+            Some(Format::Dash) => self.sign_dash(playlist, playlist_url),
+            None => Err(PlaylistError::UnknownFormat),
+        }
+    }
+
+    /// The HLS playlist with every URI signed; relative URIs are resolved against
+    /// `playlist_url` (RFC 3986 section 5, as players do) to check that the policy covers
+    /// them.
     ///
     /// # Errors
     /// [`PlaylistError::NotHls`] when it does not start with `#EXTM3U`;
     /// [`PlaylistError::MalformedTag`] for an attribute list that cannot be read;
     /// [`PlaylistError::Uri`] for a URI that cannot be signed, naming it and its line.
-    pub fn sign(&self, playlist: &str, playlist_url: &str) -> Result<String, PlaylistError> {
+    pub fn sign_hls(&self, playlist: &str, playlist_url: &str) -> Result<String, PlaylistError> {
         hls::Rewriter {
-            signed: self.signed,
+            signing: self.signing(),
             base: resolve::parts(playlist_url),
             url: String::with_capacity(playlist_url.len() + 64),
-            uncovered: self.uncovered,
-            parameters: &self.parameters,
         }
         .playlist(playlist)
+    }
+
+    /// The DASH MPD with every segment URL signed; relative URLs are resolved through the
+    /// `BaseURL`s above them and `mpd_url` (RFC 3986 section 5, as players do) to check that
+    /// the policy covers them.
+    ///
+    /// # Errors
+    /// [`PlaylistError::NotDash`] when the root element is not `MPD`;
+    /// [`PlaylistError::MalformedXml`] for XML that cannot be read;
+    /// [`PlaylistError::Uri`] for a URL that cannot be signed, naming it and its line.
+    pub fn sign_dash(&self, mpd: &str, mpd_url: &str) -> Result<String, PlaylistError> {
+        dash::Rewriter::new(self.signing(), mpd, mpd_url).mpd()
+    }
+
+    fn signing(&self) -> Signing<'_> {
+        Signing { signed: self.signed, uncovered: self.uncovered, parameters: &self.parameters }
+    }
+}
+
+/// One signed policy's parameters and what to do with a URL it does not cover: what both
+/// formats share.
+pub(crate) struct Signing<'a> {
+    signed: &'a SignedPolicy,
+    uncovered: Uncovered,
+    /// `Policy=…&Signature=…&Key-Pair-Id=…[&Hash-Algorithm=SHA256]`, made once.
+    pub(crate) parameters: &'a str,
+}
+
+/// What becomes of one URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// The parameters follow it.
+    Sign,
+    /// It stays as written: not covered, and [`Uncovered::LeaveUnsigned`] was chosen.
+    Keep,
+}
+
+impl Signing<'_> {
+    /// Whether the URL a URI resolves to — what the player will ask CloudFront for — is
+    /// signed, kept as it is, or refused.
+    pub(crate) fn judge(&self, url: &str) -> Result<Verdict, UriProblem> {
+        if signing_parameter_in(url).is_some() {
+            return Err(UriProblem::AlreadySigned);
+        }
+        match self.signed.check_url(url) {
+            Ok(()) => {
+                // What the player will send: the URL, a separator, the parameters.
+                let len = url.len() + 1 + self.parameters.len();
+                if len > MAX_URL_LEN { Err(UriProblem::TooLong { len }) } else { Ok(Verdict::Sign) }
+            }
+            Err(cfsign::Error::UrlNotCovered { .. } | cfsign::Error::UnsupportedScheme { .. })
+                if self.uncovered == Uncovered::LeaveUnsigned =>
+            {
+                Ok(Verdict::Keep)
+            }
+            Err(cfsign::Error::UrlNotCovered { .. }) => Err(UriProblem::NotCovered { url: url.to_owned() }),
+            Err(e) => Err(UriProblem::Invalid(e)),
+        }
     }
 }
 
@@ -119,6 +240,10 @@ impl<'a> HlsSigner<'a> {
 pub enum PlaylistError {
     /// Not an HLS playlist: the first line is not `#EXTM3U`.
     NotHls,
+    /// Not a DASH MPD: the root element is not `MPD`.
+    NotDash,
+    /// Neither an HLS playlist nor a DASH MPD.
+    UnknownFormat,
     /// A canned policy signs exactly one URL; a playlist needs a custom policy whose resource
     /// covers the stream.
     CannedPolicy,
@@ -127,6 +252,14 @@ pub enum PlaylistError {
     MalformedTag {
         /// The line, from 1.
         line: usize,
+    },
+    /// An MPD that is not well-formed XML, or whose URLs cannot be read (a `BaseURL` holding
+    /// more than text, an unknown entity, a template with an unterminated identifier).
+    MalformedXml {
+        /// The line, from 1.
+        line: usize,
+        /// What is wrong.
+        reason: String,
     },
     /// A URI that cannot be signed.
     Uri {
@@ -164,12 +297,17 @@ impl fmt::Display for PlaylistError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PlaylistError::NotHls => f.write_str("not an HLS playlist: the first line must be #EXTM3U"),
+            PlaylistError::NotDash => f.write_str("not a DASH MPD: the root element must be MPD"),
+            PlaylistError::UnknownFormat => f.write_str(
+                "neither an HLS playlist (first line #EXTM3U) nor a DASH MPD (an XML document whose root is MPD)",
+            ),
             PlaylistError::CannedPolicy => f.write_str(
                 "a canned policy signs exactly one URL: sign playlists with a custom policy whose resource covers the stream (e.g. https://cdn.example.com/videos/123/*)",
             ),
             PlaylistError::MalformedTag { line } => {
                 write!(f, "line {line}: the tag's attribute list cannot be read (NAME=value,…; URIs are quoted)")
             }
+            PlaylistError::MalformedXml { line, reason } => write!(f, "line {line}: {reason}"),
             PlaylistError::Uri { line, uri, problem } => {
                 let uri = uri.escape_debug();
                 match problem {

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use cfsign::{CannedPolicy, CustomPolicy, EpochSeconds, SignedPolicy, SigningKey};
-use cfsign_playlist::{HlsSigner, PlaylistError, UriProblem, sign_hls};
+use cfsign_playlist::{PlaylistError, PlaylistSigner, UriProblem, sign_hls};
 use cfsign_verify::{KeyGroup, Request, TrustedKeyGroups};
 use proptest::prelude::*;
 
@@ -101,8 +101,11 @@ fn what_cannot_be_signed_is_named() {
     let key_uri = "#EXTM3U\n#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"skd://key-id\",KEYFORMAT=\"com.apple.streamingkeydelivery\"\nseg.ts\n";
     assert!(matches!(err(key_uri), PlaylistError::Uri { line: 2, .. }));
     // Explicitly chosen: URIs the policy does not cover are kept as they are.
-    let out =
-        HlsSigner::new(&signed).unwrap().leave_uncovered_unsigned().sign(key_uri, PLAYLIST_URL).unwrap();
+    let out = PlaylistSigner::new(&signed)
+        .unwrap()
+        .leave_uncovered_unsigned()
+        .sign_hls(key_uri, PLAYLIST_URL)
+        .unwrap();
     assert!(out.contains("URI=\"skd://key-id\",") && out.contains("\nseg.ts?Policy="), "{out}");
     // The messages name the line and the URI.
     let message = err("#EXTM3U\n../../other/seg.ts\n").to_string();

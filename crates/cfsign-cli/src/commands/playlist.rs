@@ -1,9 +1,9 @@
-//! `cfsign playlist`: an HLS playlist with every URI signed by one custom policy.
+//! `cfsign playlist`: an HLS playlist or a DASH MPD with every URI signed by one custom policy.
 
 use std::io::Read as _;
 use std::process::ExitCode;
 
-use cfsign_playlist::HlsSigner;
+use cfsign_playlist::PlaylistSigner;
 
 use super::{Outcome, Result, policy, sign};
 use crate::PlaylistArgs;
@@ -21,7 +21,7 @@ pub(crate) fn playlist(args: &PlaylistArgs) -> Outcome {
     // Given the resource as the pattern, `policy` makes the custom policy a playlist needs.
     let policy = policy(&resource, Some(&resource), &args.sign)?;
     let signed = sign(policy, &args.sign)?;
-    let mut signer = HlsSigner::new(&signed).map_err(|e| e.to_string())?;
+    let mut signer = PlaylistSigner::new(&signed).map_err(|e| e.to_string())?;
     if args.leave_uncovered {
         signer = signer.leave_uncovered_unsigned();
     }
@@ -32,7 +32,8 @@ pub(crate) fn playlist(args: &PlaylistArgs) -> Outcome {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The playlist from its file or standard input, as UTF-8 (RFC 8216 section 4.1).
+/// The playlist from its file or standard input, as UTF-8 (RFC 8216 section 4.1; MPDs are
+/// read as UTF-8 too).
 fn read(path: &std::path::Path) -> Result<String> {
     let mut bytes = Vec::new();
     let shown = path.display();
@@ -46,7 +47,7 @@ fn read(path: &std::path::Path) -> Result<String> {
         return Err(format!("{shown}: over {} MiB, not a playlist", MAX_PLAYLIST_BYTES >> 20));
     }
     String::from_utf8(bytes).map_err(|e| {
-        format!("{shown}: not UTF-8 at byte {} (HLS playlists are UTF-8 text)", e.utf8_error().valid_up_to())
+        format!("{shown}: not UTF-8 at byte {} (playlists are UTF-8 text)", e.utf8_error().valid_up_to())
     })
 }
 
@@ -59,7 +60,7 @@ fn folder_of(url: &str) -> Result<String> {
             let last = without_query.rfind('/').unwrap_or(start);
             Ok(format!("{}*", &without_query[..=last]))
         }
-        _ => Err(format!("--url {}: expected https://host/path/playlist.m3u8", field(url))),
+        _ => Err(format!("--url {}: expected https://host/path/playlist.m3u8 or .mpd", field(url))),
     }
 }
 
