@@ -248,6 +248,11 @@ struct ServeArgs {
     /// Without any, every valid host is served.
     #[arg(long = "domain-name", value_name = "NAME")]
     domain_names: Vec<String>,
+    /// A web page's origin allowed to fetch with credentials (cookies), as a CloudFront
+    /// response headers policy with Access-Control-Allow-Credentials answers it: the exact
+    /// origin echoed (e.g. https://app.example.com). Repeatable.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    cors_origins: Vec<String>,
     /// Listen address.
     #[arg(long, default_value = "127.0.0.1:8787")]
     addr: std::net::SocketAddr,

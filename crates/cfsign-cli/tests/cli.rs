@@ -1046,3 +1046,104 @@ fn every_uri_of_a_signed_playlist_is_served_and_nothing_else() {
     assert_eq!(status, 403);
     assert!(body.contains("<Code>AccessDenied</Code>"), "{body}");
 }
+
+#[test]
+fn serve_answers_cors_for_the_exact_origin_only() {
+    let dir = keys("ecdsa");
+    let site = stream_site(&dir);
+    let allowed = ["http://app.test:8080", "https://player.example.com"];
+    let serve = Serve::start(
+        &site,
+        &dir,
+        &["--cors-origin", allowed[0], "--cors-origin", "HTTPS://Player.Example.com"],
+    );
+    let base = &serve.base;
+    let o = run(&[
+        "url",
+        &format!("{base}/videos/123/720p/seg-0.m4s"),
+        "--key",
+        &p(&dir, "private_key.pem"),
+        "--key-pair-id",
+        "KCLI",
+        "--ttl",
+        "5m",
+    ]);
+    let signed = stdout(&o).trim().to_owned();
+    let unsigned = format!("{base}/videos/123/720p/seg-0.m4s");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = reqwest::Client::new();
+    // status, Access-Control-Allow-Origin, -Allow-Credentials, Vary, body
+    let send = |method: reqwest::Method, url: &str, origins: &[&str], preflight: bool| {
+        let mut request = client.request(method, url);
+        for origin in origins {
+            request = request.header("origin", *origin);
+        }
+        if preflight {
+            request = request.header("access-control-request-method", "GET");
+        }
+        rt.block_on(async {
+            let r = request.send().await.unwrap();
+            let h = |n: &str| r.headers().get(n).map(|v| v.to_str().unwrap().to_owned());
+            let heads = (
+                r.status().as_u16(),
+                h("access-control-allow-origin"),
+                h("access-control-allow-credentials"),
+                h("vary"),
+            );
+            (heads, r.text().await.unwrap())
+        })
+    };
+    // An allowed origin is echoed exactly, with credentials, on the file and on a denial.
+    for origin in allowed {
+        let ((status, acao, acac, vary), _) = send(reqwest::Method::GET, &signed, &[origin], false);
+        assert_eq!(
+            (status, acao.as_deref(), acac.as_deref(), vary.as_deref()),
+            (200, Some(origin), Some("true"), Some("Origin"))
+        );
+        let ((status, acao, ..), body) = send(reqwest::Method::GET, &unsigned, &[origin], false);
+        assert_eq!((status, acao.as_deref()), (403, Some(origin)));
+        assert!(body.contains("<Code>MissingKey</Code>"), "{body}");
+    }
+    // Anything else is not: spellings, neighbours, several origins at once.
+    let mut others: Vec<String> = Vec::new();
+    for origin in allowed {
+        others.push(origin.to_uppercase());
+        others.push(format!("{origin}/"));
+        others.push(format!("{origin}.evil.example"));
+        others.push(format!("{origin}:1"));
+        others.push(origin.replacen("://", "://x.", 1));
+        others.push(origin.replacen("http", "https", 1).replacen("httpss", "http", 1));
+        others.push(origin[..origin.len() - 1].to_owned());
+    }
+    others.extend(["null".to_owned(), "*".to_owned(), String::new()]);
+    for other in &others {
+        let ((status, acao, acac, vary), _) = send(reqwest::Method::GET, &signed, &[other], false);
+        assert_eq!((status, acao, acac, vary.as_deref()), (200, None, None, Some("Origin")), "{other:?}");
+    }
+    let ((_, acao, ..), _) = send(reqwest::Method::GET, &signed, &allowed, false);
+    assert_eq!(acao, None, "two Origin headers");
+    // Preflights: a signed URL's passes the check and is answered; a cookie request's has no
+    // cookies (browsers never send them on a preflight) and is refused like CloudFront does.
+    let ((status, acao, acac, _), _) = send(reqwest::Method::OPTIONS, &signed, &[allowed[1]], true);
+    assert_eq!((status, acao.as_deref(), acac.as_deref()), (204, Some(allowed[1]), Some("true")));
+    let ((status, acao, ..), body) = send(reqwest::Method::OPTIONS, &unsigned, &[allowed[1]], true);
+    assert_eq!((status, acao.as_deref()), (403, Some(allowed[1])));
+    assert!(body.contains("<Code>MissingKey</Code>"), "{body}");
+    // A preflight from another origin reaches the origin server, which allows no OPTIONS.
+    let ((status, acao, ..), _) = send(reqwest::Method::OPTIONS, &signed, &["https://evil.example"], true);
+    assert_eq!((status, acao), (405, None));
+    // The flag refuses what no browser sends, before anything listens.
+    for bad in ["*", "https://app.example.com/", "app.example.com"] {
+        let o = run(&[
+            "serve",
+            site.to_str().unwrap(),
+            "--public-key",
+            &format!("KCLI={}", p(&dir, "public_key.pem")),
+            "--addr",
+            "127.0.0.1:0",
+            "--cors-origin",
+            bad,
+        ]);
+        fails_cleanly(&o, "--cors-origin");
+    }
+}

@@ -6,7 +6,7 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use http::Response;
+use http::{HeaderValue, Response};
 
 use crate::body::GateBody;
 
@@ -14,8 +14,10 @@ pin_project_lite::pin_project! {
     /// Response future of [`GateService`](crate::GateService).
     #[project = GateFutureProj]
     pub enum GateFuture<F, B> {
-        /// Passed to the inner service.
-        Inner { #[pin] future: F },
+        /// Passed to the inner service; its response gets the CORS headers of
+        /// [`Gate::cors_allow_origins`](crate::Gate::cors_allow_origins) when `cors` is set
+        /// (with the request's origin when it is allowed).
+        Inner { #[pin] future: F, cors: Option<Option<HeaderValue>> },
         /// Refused with CloudFront's 403 (until returned).
         Denied { response: Option<Response<GateBody<B>>> },
     }
@@ -29,9 +31,12 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project() {
-            GateFutureProj::Inner { future } => {
-                future.poll(cx).map_ok(|r| r.map(|body| GateBody::Inner { body }))
-            }
+            GateFutureProj::Inner { future, cors } => future.poll(cx).map_ok(|mut r| {
+                if let Some(origin) = cors {
+                    crate::cors::add_headers(r.headers_mut(), origin.as_ref());
+                }
+                r.map(|body| GateBody::Inner { body })
+            }),
             GateFutureProj::Denied { response } => match response.take() {
                 Some(r) => Poll::Ready(Ok(r)),
                 None => Poll::Pending,

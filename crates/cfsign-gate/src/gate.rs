@@ -4,6 +4,9 @@ use std::sync::Arc;
 
 use cfsign_verify::TrustedKeyGroups;
 
+use http::HeaderValue;
+
+use crate::cors::{InvalidCorsOrigin, cors_origin};
 use crate::domain::{InvalidDomainName, domain_name};
 use crate::pattern::{InvalidPathPattern, MatchablePath, PathPattern};
 
@@ -15,6 +18,7 @@ pub struct Gate {
     behaviours: Vec<(PathPattern, Option<Arc<TrustedKeyGroups>>)>,
     default: Option<Arc<TrustedKeyGroups>>,
     domain_names: Vec<String>,
+    cors_origins: Vec<HeaderValue>,
 }
 
 impl Gate {
@@ -67,6 +71,40 @@ impl Gate {
             self.domain_names.push(domain_name(name.as_ref())?);
         }
         Ok(self)
+    }
+
+    /// Answer CORS for these origins as a CloudFront response headers policy that allows
+    /// credentials does (`docs/cloudfront-format.md §12`): a request whose `Origin` is one of
+    /// them gets `Access-Control-Allow-Origin: <that origin>` and
+    /// `Access-Control-Allow-Credentials: true` — on denials too — and every response gets
+    /// `Vary: Origin`. A preflight (`OPTIONS` with `Access-Control-Request-Method`) from
+    /// an allowed origin is answered `204` with `GET, HEAD` and `Range` allowed — **after**
+    /// the behaviour's checks: a preflight carries no cookies, so on a path that needs a
+    /// signature only a signed URL's preflight passes; with signed cookies, players must make
+    /// requests that need none (plain `GET`, a single `Range`).
+    ///
+    /// ```
+    /// let gate = cfsign_gate::Gate::new().cors_allow_origins(["https://app.example.com"])?;
+    /// # Ok::<(), cfsign_gate::InvalidCorsOrigin>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`InvalidCorsOrigin`] for anything but `scheme://host[:port]` (`*` included: a
+    /// credentialed request needs its exact origin).
+    pub fn cors_allow_origins<I, N>(mut self, origins: I) -> Result<Self, InvalidCorsOrigin>
+    where
+        I: IntoIterator<Item = N>,
+        N: AsRef<str>,
+    {
+        for origin in origins {
+            self.cors_origins.push(cors_origin(origin.as_ref())?);
+        }
+        Ok(self)
+    }
+
+    /// The origins CORS is answered for; empty when CORS is not answered.
+    pub(crate) fn cors_origins(&self) -> &[HeaderValue] {
+        &self.cors_origins
     }
 
     /// Whether the distribution serves `host` (lowercase, without port, as

@@ -47,6 +47,7 @@
 
 mod body;
 mod config;
+mod cors;
 mod domain;
 mod fs;
 mod future;
@@ -60,6 +61,7 @@ mod service;
 
 pub use body::GateBody;
 pub use cfsign_verify::target::{BadRequest, RequestUrl};
+pub use cors::InvalidCorsOrigin;
 pub use domain::InvalidDomainName;
 pub use fs::{ServeDirectory, serve_dir};
 pub use future::GateFuture;

@@ -11,6 +11,7 @@ use tower_service::Service;
 
 use crate::body::GateBody;
 use crate::config::Config;
+use crate::cors;
 use crate::future::GateFuture;
 use crate::metrics;
 
@@ -52,10 +53,18 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let (mut parts, body) = request.into_parts();
-        let refuse = |response| GateFuture::Denied { response: Some(response) };
+        let config = &*self.config;
+        // CORS as a response headers policy adds it: `None` when the gate answers no CORS.
+        let cors = (!config.gate.cors_origins().is_empty())
+            .then(|| cors::allowed_origin(config.gate.cors_origins(), &parts.headers));
+        let refuse = |mut response: Response<GateBody<ResBody>>| {
+            if let Some(origin) = &cors {
+                cors::add_headers(response.headers_mut(), origin.as_ref());
+            }
+            GateFuture::Denied { response: Some(response) }
+        };
         // Every request, public or not: the behaviour is chosen on the same path the inner
         // service will act on, and the URL checked carries a valid authority.
-        let config = &*self.config;
         let url = match config.request_url(&parts) {
             Ok(url) => url,
             Err(bad) => {
@@ -83,6 +92,13 @@ where
         } else {
             metrics::request(metrics::Outcome::Public);
         }
-        GateFuture::Inner { future: self.inner.call(Request::from_parts(parts, body)) }
+        // A preflight from an allowed origin that passed the checks: answered here, as an
+        // origin with CORS configured (S3's) answers it.
+        if let Some(Some(origin)) = &cors
+            && cors::is_preflight(&parts)
+        {
+            return GateFuture::Denied { response: Some(cors::preflight(origin)) };
+        }
+        GateFuture::Inner { future: self.inner.call(Request::from_parts(parts, body)), cors }
     }
 }

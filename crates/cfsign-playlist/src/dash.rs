@@ -9,7 +9,7 @@ use quick_xml::escape::unescape;
 use quick_xml::events::{BytesStart, Event};
 
 use crate::resolve::{parts, resolve_into};
-use crate::{PlaylistError, Signing, Verdict};
+use crate::{PlaylistError, Verdict, Visit};
 
 /// The elements whose attributes hold a URL the player fetches, those attributes, and
 /// whether they are templates the player fills in (`$Number$` and the like).
@@ -28,9 +28,9 @@ const MAX_BASE_URLS: usize = 64;
 /// XML's white space (XML 1.0, production 3).
 const XML_SPACE: [char; 4] = [' ', '\t', '\r', '\n'];
 
-/// Signs the URLs of one MPD; see [`crate::sign_dash`].
-pub(crate) struct Rewriter<'a> {
-    signing: Signing<'a>,
+/// Signs (or lists) the URLs of one MPD; see [`crate::sign_dash`].
+pub(crate) struct Rewriter<'a, V> {
+    visit: V,
     mpd: &'a str,
     out: String,
     /// The input before this offset is in `out`.
@@ -46,13 +46,16 @@ pub(crate) struct Rewriter<'a> {
     /// the whole MPD.
     url: String,
     filled: String,
+    /// The line of an offset, counted onwards from the last one asked for: URLs come in
+    /// document order, so a long MPD is read once, not once per URL.
+    line: (usize, usize),
 }
 
-impl<'a> Rewriter<'a> {
-    pub(crate) fn new(signing: Signing<'a>, mpd: &'a str, mpd_url: &str) -> Self {
+impl<'a, V: Visit> Rewriter<'a, V> {
+    pub(crate) fn new(visit: V, mpd: &'a str, mpd_url: &str) -> Self {
         Rewriter {
-            xml_parameters: signing.parameters.replace('&', "&amp;"),
-            signing,
+            xml_parameters: visit.parameters().replace('&', "&amp;"),
+            visit,
             mpd,
             out: String::with_capacity(mpd.len() + mpd.len() / 2),
             copied: 0,
@@ -60,6 +63,7 @@ impl<'a> Rewriter<'a> {
             open: Vec::new(),
             url: String::with_capacity(mpd_url.len() + 64),
             filled: String::new(),
+            line: (0, 1),
         }
     }
 
@@ -190,7 +194,8 @@ impl<'a> Rewriter<'a> {
         let end = start + written.trim_matches(XML_SPACE).len();
         let written = &mpd[start..end];
         let uri = unescape(written).map_err(|e| self.malformed(start, &e.to_string()))?;
-        let requested: &str = if template {
+        let line = self.line_of(start);
+        let requested: &str = if template && V::FILL_TEMPLATES {
             fill_template(&uri, &mut self.filled).map_err(|reason| self.malformed(start, &reason))?;
             &self.filled
         } else {
@@ -199,8 +204,8 @@ impl<'a> Rewriter<'a> {
         let mut verdict = Verdict::Sign;
         for base in &self.bases[level] {
             resolve_into(&parts(base), requested, &mut self.url);
-            let judged = self.signing.judge(&self.url).map_err(|problem| PlaylistError::Uri {
-                line: line_at(mpd, start),
+            let judged = self.visit.uri(line, &uri, &self.url).map_err(|problem| PlaylistError::Uri {
+                line,
                 uri: uri.clone().into_owned(),
                 problem,
             })?;
@@ -218,6 +223,16 @@ impl<'a> Rewriter<'a> {
             self.copied = end;
         }
         Ok(())
+    }
+
+    fn line_of(&mut self, at: usize) -> usize {
+        let (from, line) = self.line;
+        let line = match self.mpd.as_bytes().get(from..at) {
+            Some(between) => line + between.iter().filter(|&&b| b == b'\n').count(),
+            None => line_at(self.mpd, at),
+        };
+        self.line = (at, line);
+        line
     }
 
     fn malformed(&self, at: usize, reason: &str) -> PlaylistError {

@@ -2,8 +2,8 @@
 //! attributes of the tags that hold one — gets the signing parameters of one custom policy.
 //! Everything else is kept byte for byte: tags, comments, blank lines, LF or CRLF.
 
-use crate::resolve::{Parts, resolve_into};
-use crate::{PlaylistError, Signing, Verdict};
+use crate::resolve::{Parts, parts, resolve_into};
+use crate::{PlaylistError, Verdict, Visit};
 
 /// The tags whose attribute list holds a URI, and that attribute's name.
 const URI_TAGS: [(&str, &str); 10] = [
@@ -19,16 +19,20 @@ const URI_TAGS: [(&str, &str); 10] = [
     ("#EXT-X-CONTENT-STEERING:", "SERVER-URI"),
 ];
 
-/// Signs the URIs of one playlist; see [`crate::sign_hls`].
-pub(crate) struct Rewriter<'a> {
-    pub(crate) signing: Signing<'a>,
+/// Signs (or lists) the URIs of one playlist; see [`crate::sign_hls`].
+pub(crate) struct Rewriter<'a, V> {
+    visit: V,
     /// The playlist URL, split once.
-    pub(crate) base: Parts<'a>,
+    base: Parts<'a>,
     /// The URL a URI resolves to, one buffer for the whole playlist.
-    pub(crate) url: String,
+    url: String,
 }
 
-impl Rewriter<'_> {
+impl<'a, V: Visit> Rewriter<'a, V> {
+    pub(crate) fn new(visit: V, playlist_url: &'a str) -> Self {
+        Rewriter { visit, base: parts(playlist_url), url: String::with_capacity(playlist_url.len() + 64) }
+    }
+
     pub(crate) fn playlist(&mut self, playlist: &str) -> Result<String, PlaylistError> {
         let first = playlist.split(['\r', '\n']).next().unwrap_or_default();
         if first != "#EXTM3U" {
@@ -110,7 +114,7 @@ impl Rewriter<'_> {
     /// One URI, as written, followed by the signing parameters; or an error naming it.
     fn uri(&mut self, uri: &str, number: usize, out: &mut String) -> Result<(), PlaylistError> {
         resolve_into(&self.base, uri, &mut self.url);
-        let verdict = self.signing.judge(&self.url).map_err(|problem| PlaylistError::Uri {
+        let verdict = self.visit.uri(number, uri, &self.url).map_err(|problem| PlaylistError::Uri {
             line: number,
             uri: uri.to_owned(),
             problem,
@@ -118,7 +122,7 @@ impl Rewriter<'_> {
         out.push_str(uri);
         if verdict == Verdict::Sign {
             out.push(if uri.contains('?') { '&' } else { '?' });
-            out.push_str(self.signing.parameters);
+            out.push_str(self.visit.parameters());
         }
         Ok(())
     }

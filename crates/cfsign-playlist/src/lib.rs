@@ -83,6 +83,45 @@ pub fn sign_dash(mpd: &str, mpd_url: &str, signed: &SignedPolicy) -> Result<Stri
     PlaylistSigner::new(signed)?.sign_dash(mpd, mpd_url)
 }
 
+/// Every URI a player fetches from `playlist` (an HLS playlist or a DASH MPD, by
+/// [`Format::detect`]) served at `playlist_url`, in order: what `cfsign decode --playlist`
+/// reads. A DASH URL under several `BaseURL` alternatives is listed once for each.
+///
+/// ```
+/// let playlist = "#EXTM3U\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:4,\nseg-0.m4s?v=2\n";
+/// let uris = cfsign_playlist::uris(playlist, "https://cdn.example.com/videos/1/index.m3u8")?;
+/// assert_eq!(uris[1].line, 4);
+/// assert_eq!(uris[1].uri, "seg-0.m4s?v=2");
+/// assert_eq!(uris[1].url, "https://cdn.example.com/videos/1/seg-0.m4s?v=2");
+/// # Ok::<(), cfsign_playlist::PlaylistError>(())
+/// ```
+///
+/// # Errors
+/// [`PlaylistError::UnknownFormat`], [`PlaylistError::MalformedTag`],
+/// [`PlaylistError::MalformedXml`], [`PlaylistError::NotDash`] as when signing.
+pub fn uris(playlist: &str, playlist_url: &str) -> Result<Vec<PlaylistUri>, PlaylistError> {
+    let mut list = List(Vec::new());
+    match Format::detect(playlist) {
+        Some(Format::Hls) => hls::Rewriter::new(&mut list, playlist_url).playlist(playlist)?,
+        Some(Format::Dash) => dash::Rewriter::new(&mut list, playlist, playlist_url).mpd()?,
+        None => return Err(PlaylistError::UnknownFormat),
+    };
+    Ok(list.0)
+}
+
+/// One URI of a playlist, from [`uris`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PlaylistUri {
+    /// Its line, from 1.
+    pub line: usize,
+    /// As written (XML character references resolved).
+    pub uri: String,
+    /// Resolved against the playlist's URL (and a DASH MPD's `BaseURL`s): the URL a player
+    /// asks for. A DASH segment template keeps its `$…$` identifiers.
+    pub url: String,
+}
+
 /// The two playlist formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -167,12 +206,7 @@ impl<'a> PlaylistSigner<'a> {
     /// [`PlaylistError::MalformedTag`] for an attribute list that cannot be read;
     /// [`PlaylistError::Uri`] for a URI that cannot be signed, naming it and its line.
     pub fn sign_hls(&self, playlist: &str, playlist_url: &str) -> Result<String, PlaylistError> {
-        hls::Rewriter {
-            signing: self.signing(),
-            base: resolve::parts(playlist_url),
-            url: String::with_capacity(playlist_url.len() + 64),
-        }
-        .playlist(playlist)
+        hls::Rewriter::new(self.signing(), playlist_url).playlist(playlist)
     }
 
     /// The DASH MPD with every segment URL signed; relative URLs are resolved through the
@@ -192,6 +226,50 @@ impl<'a> PlaylistSigner<'a> {
     }
 }
 
+/// What a reader of either format does with each URI it finds.
+pub(crate) trait Visit {
+    /// Whether segment templates are checked as the player fills them (`$Number$` as `0`).
+    const FILL_TEMPLATES: bool;
+    /// The URI at `line`, as written, and the URL the player asks for: what becomes of it.
+    fn uri(&mut self, line: usize, uri: &str, url: &str) -> Result<Verdict, UriProblem>;
+    /// What follows a URI judged [`Verdict::Sign`].
+    fn parameters(&self) -> &str;
+}
+
+impl<V: Visit> Visit for &mut V {
+    const FILL_TEMPLATES: bool = V::FILL_TEMPLATES;
+    fn uri(&mut self, line: usize, uri: &str, url: &str) -> Result<Verdict, UriProblem> {
+        (**self).uri(line, uri, url)
+    }
+    fn parameters(&self) -> &str {
+        (**self).parameters()
+    }
+}
+
+/// Lists every URI, changing none: [`uris`].
+struct List(Vec<PlaylistUri>);
+
+impl Visit for List {
+    const FILL_TEMPLATES: bool = false;
+    fn uri(&mut self, line: usize, uri: &str, url: &str) -> Result<Verdict, UriProblem> {
+        self.0.push(PlaylistUri { line, uri: uri.to_owned(), url: url.to_owned() });
+        Ok(Verdict::Keep)
+    }
+    fn parameters(&self) -> &str {
+        ""
+    }
+}
+
+impl Visit for Signing<'_> {
+    const FILL_TEMPLATES: bool = true;
+    fn uri(&mut self, _line: usize, _uri: &str, url: &str) -> Result<Verdict, UriProblem> {
+        self.judge(url)
+    }
+    fn parameters(&self) -> &str {
+        self.parameters
+    }
+}
+
 /// One signed policy's parameters and what to do with a URL it does not cover: what both
 /// formats share.
 pub(crate) struct Signing<'a> {
@@ -206,7 +284,8 @@ pub(crate) struct Signing<'a> {
 pub(crate) enum Verdict {
     /// The parameters follow it.
     Sign,
-    /// It stays as written: not covered, and [`Uncovered::LeaveUnsigned`] was chosen.
+    /// It stays as written (not covered, and [`Uncovered::LeaveUnsigned`] was chosen; or only
+    /// listed).
     Keep,
 }
 

@@ -26,6 +26,7 @@ pub(crate) fn serve(args: &ServeArgs) -> Outcome {
             .map_err(|e| format!("--protect: {e}"))?
     };
     let gate = gate.domain_names(&args.domain_names).map_err(|e| format!("--domain-name: {e}"))?;
+    let gate = gate.cors_allow_origins(&args.cors_origins).map_err(|e| format!("--cors-origin: {e}"))?;
     let protected: Vec<String> = if args.protect.is_empty() {
         vec!["*".to_owned()]
     } else {
