@@ -202,7 +202,15 @@ struct PlaylistArgs {
 #[derive(Args, Debug)]
 struct DecodeArgs {
     /// A signed URL, or a Cookie header (with or without the `Cookie:` prefix).
-    input: String,
+    #[arg(required_unless_present = "playlist")]
+    input: Option<String>,
+    /// Instead: a signed HLS playlist or DASH MPD (`-`: standard input), listing what each
+    /// URI grants. Needs --url.
+    #[arg(long, value_name = "FILE", conflicts_with = "input", requires = "url")]
+    playlist: Option<std::path::PathBuf>,
+    /// The URL the playlist is served under: its relative URIs are resolved against it.
+    #[arg(long, value_name = "URL", requires = "playlist")]
+    url: Option<String>,
     /// Judge times against this instant (seconds since 1970) instead of now.
     #[arg(long, value_name = "EPOCH")]
     now: Option<u64>,

@@ -1147,3 +1147,85 @@ fn serve_answers_cors_for_the_exact_origin_only() {
         fails_cleanly(&o, "--cors-origin");
     }
 }
+
+#[test]
+fn decode_lists_what_each_uri_of_a_playlist_grants() {
+    let dir = keys("ecdsa");
+    let site = stream_site(&dir);
+    let url = "https://cdn.example.com/videos/123/stream.mpd";
+    let o = run(&[
+        "playlist",
+        site.join("videos/123/stream.mpd").to_str().unwrap(),
+        "--url",
+        url,
+        "--key",
+        &p(&dir, "private_key.pem"),
+        "--key-pair-id",
+        "KCLI",
+        "--expires",
+        "2000000000",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let signed = dir.join("signed.mpd");
+    std::fs::write(&signed, stdout(&o)).unwrap();
+    let decode = |url: &str| {
+        let o = run(&[
+            "decode",
+            "--playlist",
+            signed.to_str().unwrap(),
+            "--url",
+            url,
+            "--now",
+            "1900000000",
+            "--json",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap()
+    };
+    let report = decode(url);
+    assert_eq!(report["format"], "dash");
+    assert_eq!(report["signatures"].as_array().unwrap().len(), 1, "one signature for the whole MPD");
+    assert_eq!(report["signatures"][0]["resource"], "https://cdn.example.com/videos/123/*");
+    let uris = report["uris"].as_array().unwrap();
+    // BaseURL, the template's media and initialization, the list's Initialization and segment.
+    assert_eq!(uris.len(), 5, "{report:#}");
+    assert!(uris.iter().all(|u| u["grants"] == true && u["signature"] == 0), "{report:#}");
+    assert_eq!(uris[1]["uri"], "$RepresentationID$/$Number%03d$.m4s");
+    assert_eq!(uris[4]["uri"], "a/1.m4s?x=1&y=2");
+    assert_eq!(
+        uris[4]["url"].as_str().unwrap().split("&Policy=").next(),
+        Some("https://cdn.example.com/videos/123/dash/a/1.m4s?x=1&y=2")
+    );
+    // Served under another video's URL, the same MPD grants nothing, and says why.
+    let report = decode("https://cdn.example.com/videos/456/stream.mpd");
+    for uri in report["uris"].as_array().unwrap() {
+        assert_eq!(
+            (uri["grants"].as_bool(), uri["denial"]["code"].as_str()),
+            (Some(false), Some("AccessDenied")),
+            "{uri}"
+        );
+    }
+    // Text: a summary, the signature, a line per URI.
+    let o = run(&["decode", "--playlist", signed.to_str().unwrap(), "--url", url, "--now", "1900000000"]);
+    let text = stdout(&o);
+    assert!(text.starts_with("playlist:     DASH, 5 URIs: 5 granted, 0 not; 1 signature\n"), "{text}");
+    assert!(text.contains("  resource:   https://cdn.example.com/videos/123/*\n"), "{text}");
+    assert!(
+        text.contains("\nline 10     a/1.m4s?x=1&y=2 ") && text.contains("granted by signature 1"),
+        "{text}"
+    );
+    // An unsigned playlist: every URI answers MissingKey.
+    let o =
+        run(&["decode", "--playlist", site.join("videos/123/master.m3u8").to_str().unwrap(), "--url", url]);
+    assert!(
+        stdout(&o).contains("2 URIs: 0 granted, 2 not; 0 signatures") && stdout(&o).contains("MissingKey"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["decode", "--playlist", "x.m3u8"]);
+    assert!(o.status.code() == Some(2) && stderr(&o).contains("--url <URL>"), "{}", stderr(&o));
+    fails_cleanly(
+        &run(&["decode", "--playlist", dir.join("nope").to_str().unwrap(), "--url", url]),
+        "cannot read",
+    );
+}

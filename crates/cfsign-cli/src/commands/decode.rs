@@ -31,7 +31,7 @@ impl PolicyKind {
     }
 }
 
-fn when(t: EpochSeconds, now: EpochSeconds, future: &str, past: &str) -> String {
+pub(crate) fn when(t: EpochSeconds, now: EpochSeconds, future: &str, past: &str) -> String {
     match t.duration_since(now) {
         Some(d) if d.as_secs() > 0 => format!("{future} {}", crate::duration::human(d.as_secs())),
         _ => {
@@ -60,13 +60,16 @@ fn cookie_header_of(input: &str) -> String {
 }
 
 pub(crate) fn decode(args: &DecodeArgs) -> Outcome {
-    let input = args.input.trim();
+    let now = args.now.map_or_else(EpochSeconds::now, EpochSeconds::new);
+    if let (Some(path), Some(url)) = (&args.playlist, &args.url) {
+        return super::playlist::decode_playlist(path, url, now, args.json);
+    }
+    let input = args.input.as_deref().unwrap_or_default().trim();
     let is_url = ["http://", "https://"]
         .iter()
         .any(|scheme| input.get(..scheme.len()).is_some_and(|p| p.eq_ignore_ascii_case(scheme)));
     let input = if is_url { input.to_owned() } else { cookie_header_of(input) };
     let input = input.as_str();
-    let now = args.now.map_or_else(EpochSeconds::now, EpochSeconds::new);
     // The verifier's own checks, without a key: `decode` and `verify` cannot disagree. Cookies
     // on their own have no URL, so their resource is shown, not checked.
     let request = if is_url {

@@ -15,7 +15,7 @@ use crate::output::Stop;
 use crate::{Hash, SignArgs};
 
 mod cookies;
-mod decode;
+pub(crate) mod decode;
 mod keygen;
 #[cfg(feature = "kms")]
 mod kms_public_key;

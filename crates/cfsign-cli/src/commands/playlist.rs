@@ -3,11 +3,16 @@
 use std::io::Read as _;
 use std::process::ExitCode;
 
-use cfsign_playlist::PlaylistSigner;
+use std::fmt::Write as _;
 
-use super::{Outcome, Result, policy, sign};
+use cfsign::EpochSeconds;
+use cfsign_playlist::{Format, PlaylistSigner};
+use cfsign_verify::{GrantedPolicy, Request};
+use serde_json::json;
+
+use super::{Outcome, Result, http_date, policy, sign};
 use crate::PlaylistArgs;
-use crate::output::{field, write_file};
+use crate::output::{field, print, print_json, write_file};
 
 /// Playlists are text and small; a larger input is not one.
 const MAX_PLAYLIST_BYTES: u64 = 64 * 1024 * 1024;
@@ -29,6 +34,117 @@ pub(crate) fn playlist(args: &PlaylistArgs) -> Outcome {
         .sign(&text, &args.url)
         .map_err(|e| format!("{}: {}", args.file.display(), field(&e.to_string())))?;
     write_file(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One distinct signature among a playlist's URIs.
+struct Signature {
+    key_pair_id: String,
+    hash: String,
+    /// The policy JSON: with the key-pair ID and hash, what tells signatures apart.
+    policy: String,
+    expires: Option<u64>,
+    resource: Option<String>,
+}
+
+/// `cfsign decode --playlist`: every URI of a signed playlist, and what it grants — the
+/// verifier's own keyless checks (expiry, resource), as `decode` makes them for one URL.
+pub(crate) fn decode_playlist(
+    path: &std::path::Path,
+    url: &str,
+    now: EpochSeconds,
+    as_json: bool,
+) -> Outcome {
+    let text = read(path)?;
+    let format = match Format::detect(&text) {
+        Some(Format::Hls) => "HLS",
+        Some(Format::Dash) => "DASH",
+        None => "",
+    };
+    let uris = cfsign_playlist::uris(&text, url)
+        .map_err(|e| format!("{}: {}", path.display(), field(&e.to_string())))?;
+    let mut signatures: Vec<Signature> = Vec::new();
+    let mut rows = Vec::new();
+    for uri in &uris {
+        let seen = cfsign_verify::explain(&Request::unknown_client(&uri.url, now));
+        let signature = seen.source().map(|_| {
+            let policy = seen.policy_text().unwrap_or_default().to_owned();
+            let key_pair_id = seen.key_pair_id().unwrap_or_default().to_owned();
+            let hash = seen.hash_algorithm().map_or("unsupported", |h| h.as_str()).to_owned();
+            let position = signatures
+                .iter()
+                .position(|s| (&s.key_pair_id, &s.hash, &s.policy) == (&key_pair_id, &hash, &policy));
+            position.unwrap_or_else(|| {
+                let (expires, resource) = match seen.policy() {
+                    Some(GrantedPolicy::Custom(p)) => {
+                        (Some(p.date_less_than().as_secs()), p.resource().map(str::to_owned))
+                    }
+                    Some(GrantedPolicy::Canned { expires, .. }) => (Some(expires.as_secs()), None),
+                    None => (None, None),
+                };
+                signatures.push(Signature { key_pair_id, hash, policy, expires, resource });
+                signatures.len() - 1
+            })
+        });
+        let denial = match (signature, seen.denial()) {
+            (None, _) => Some(("MissingKey".to_owned(), "no signing parameters".to_owned())),
+            (Some(_), Some(d)) => Some((d.code().as_str().to_owned(), d.reason().to_string())),
+            (Some(_), None) => None,
+        };
+        let shown = cfsign_verify::strip_signing_parameters(&uri.uri).into_owned();
+        rows.push((uri.line, shown, uri.url.clone(), signature, denial));
+    }
+    if as_json {
+        print_json(&json!({
+            "format": format.to_ascii_lowercase(),
+            "signatures": signatures.iter().map(|s| json!({
+                "key_pair_id": s.key_pair_id, "hash_algorithm": s.hash, "policy": s.policy,
+                "expires": s.expires, "resource": s.resource,
+            })).collect::<Vec<_>>(),
+            "uris": rows.iter().map(|(line, uri, url, signature, denial)| json!({
+                "line": line, "uri": uri, "url": url, "signature": signature,
+                "grants": denial.is_none(),
+                "denial": denial.as_ref().map(|(code, reason)| json!({ "code": code, "reason": reason })),
+            })).collect::<Vec<_>>(),
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let granted = rows.iter().filter(|r| r.4.is_none()).count();
+    // Writing to a String cannot fail.
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "playlist:     {format}, {} URIs: {granted} granted, {} not; {} signature{}",
+        rows.len(),
+        rows.len() - granted,
+        signatures.len(),
+        if signatures.len() == 1 { "" } else { "s" }
+    );
+    for (n, s) in signatures.iter().enumerate() {
+        let _ = writeln!(out, "signature {}:  key-pair ID {}, {}", n + 1, field(&s.key_pair_id), s.hash);
+        let _ =
+            writeln!(out, "  resource:   {}", s.resource.as_deref().map_or_else(|| "(none)".into(), field));
+        if let Some(expires) = s.expires.map(EpochSeconds::new) {
+            let when = super::decode::when(expires, now, "expires in", "expired");
+            let _ = writeln!(out, "  expires:    {} ({when})", http_date(expires));
+        }
+    }
+    let width = rows.iter().map(|r| field(&r.1).chars().count()).max().unwrap_or(0).min(60);
+    for (line, uri, _, signature, denial) in &rows {
+        let verdict = match (signature, denial) {
+            (Some(n), None) => format!("granted by signature {}", n + 1),
+            (None, _) => "unsigned: CloudFront answers MissingKey".to_owned(),
+            (Some(n), Some((code, reason))) => {
+                format!(
+                    "signature {} does not grant it: CloudFront answers {code} ({})",
+                    n + 1,
+                    field(reason)
+                )
+            }
+        };
+        let _ = writeln!(out, "line {line:<6} {:<width$}  {verdict}", field(uri));
+    }
+    print(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 
