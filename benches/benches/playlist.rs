@@ -1,6 +1,8 @@
-//! A 10,000-segment HLS media playlist signed with one custom policy (one signature, then the
-//! rewrite), beside a plain copy of the same bytes: the physical limit of any rewrite. Throughput
-//! in bytes of the signed playlist, so criterion reports MB/s.
+//! A 10,000-segment HLS media playlist and a DASH MPD with a 10,000-entry `SegmentList`, each
+//! signed with one custom policy (one signature, then the rewrite), beside a plain copy of the
+//! same bytes: the physical limit of any rewrite. Throughput in bytes of the signed playlist,
+//! so criterion reports MB/s. The JavaScript comparisons (`xtask/bench/js_playlist.mjs`) run in
+//! `cargo xtask bench-report`.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use std::hint::black_box;
@@ -17,6 +19,20 @@ fn media_playlist(segments: usize) -> String {
         p.push_str(&format!("#EXTINF:4.000000,\nsegment-{i:05}.ts\n"));
     }
     p.push_str("#EXT-X-ENDLIST\n");
+    p
+}
+
+fn segment_list_mpd(segments: usize) -> String {
+    let mut p = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" \
+         type=\"static\" mediaPresentationDuration=\"PT11H6M40S\">\n <Period>\n  \
+         <AdaptationSet mimeType=\"video/mp4\">\n   <Representation id=\"720p\" bandwidth=\"2000000\">\n    \
+         <SegmentList timescale=\"1000\" duration=\"4000\">\n     <Initialization sourceURL=\"init.mp4\"/>\n",
+    );
+    for i in 0..segments {
+        p.push_str(&format!("     <SegmentURL media=\"segment-{i:05}.m4s\"/>\n"));
+    }
+    p.push_str("    </SegmentList>\n   </Representation>\n  </AdaptationSet>\n </Period>\n</MPD>\n");
     p
 }
 
@@ -47,6 +63,25 @@ fn playlists(c: &mut Criterion) {
     let signed_bytes = cfsign_playlist::sign_hls(&playlist, URL, &signed).unwrap();
     g.bench_function("memcpy of the signed playlist's bytes", |b| {
         b.iter(|| black_box(signed_bytes.as_bytes()).to_vec())
+    });
+    g.finish();
+
+    let mpd = segment_list_mpd(10_000);
+    let mpd_url = "https://cdn.example.com/videos/123/stream.mpd";
+    let signed_mpd = cfsign_playlist::sign_dash(&mpd, mpd_url, &signed).unwrap();
+    let mut g = c.benchmark_group("dash_10000_segment_urls");
+    g.throughput(Throughput::Bytes(signed_mpd.len() as u64));
+    g.bench_function("cfsign: sign once (RSA-2048, aws-lc) and rewrite", |b| {
+        b.iter(|| {
+            let signed = SignedPolicy::new(policy(), &key).unwrap();
+            cfsign_playlist::sign_dash(black_box(&mpd), mpd_url, &signed).unwrap()
+        })
+    });
+    g.bench_function("cfsign: rewrite only (signature made)", |b| {
+        b.iter(|| cfsign_playlist::sign_dash(black_box(&mpd), mpd_url, &signed).unwrap())
+    });
+    g.bench_function("memcpy of the signed MPD's bytes", |b| {
+        b.iter(|| black_box(signed_mpd.as_bytes()).to_vec())
     });
     g.finish();
 }

@@ -3,7 +3,9 @@
 //! middleware beside its peers (`benches/benches/peers.rs`: tower-cookies, axum-extra's
 //! `CookieJar`, tower-sessions; written to `target/peer-bench.md`), `openssl speed rsa2048
 //! ecdsap256`, and botocore and `@aws-sdk/cloudfront-signer` where Python and Node exist
-//! (installed into `target/bench/`, never committed). Writes `target/bench-report.md`.
+//! (installed into `target/bench/`, never committed) — for cookies, and for a 10,000-segment
+//! playlist (`benches/benches/playlist.rs` beside `xtask/bench/js_playlist.mjs`). Writes
+//! `target/bench-report.md`.
 
 use std::path::Path;
 use std::process::Command;
@@ -55,6 +57,16 @@ pub fn bench_report() -> Result<(), String> {
         .map_err(|e| format!("cargo bench: {e}"))?;
     if !status.success() {
         return Err("cargo bench failed".into());
+    }
+    eprintln!("\n==> cargo bench -p cfsign-benches --bench playlist (pinned to CPU 0)");
+    let status = pinned(&cargo_bin)
+        .args(["bench", "-p", "cfsign-benches", "--bench", "playlist", "--locked", "--"])
+        .args(["--warm-up-time", "1", "--measurement-time", "3"])
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cargo bench --bench playlist: {e}"))?;
+    if !status.success() {
+        return Err("the playlist bench failed".into());
     }
     let means = criterion_means();
     let ops = |id: &str| means.iter().find(|(i, _)| i == id).map(|(_, ns)| 1e9 / ns);
@@ -113,12 +125,14 @@ pub fn bench_report() -> Result<(), String> {
             .ok()?;
         String::from_utf8_lossy(&out.stdout).trim().parse().ok()
     })();
-    let js = (|| -> Option<f64> {
+    let js_dir = (|| -> Option<std::path::PathBuf> {
         command_exists("node", "--version").then_some(())?;
         let dir = bench_dir.join("js");
         std::fs::create_dir_all(&dir).ok()?;
         std::fs::write(dir.join("package.json"), r#"{"private": true, "type": "module"}"#).ok()?;
-        std::fs::copy(root().join("xtask/bench/js_cookies.mjs"), dir.join("js_cookies.mjs")).ok()?;
+        for script in ["js_cookies.mjs", "js_playlist.mjs"] {
+            std::fs::copy(root().join("xtask/bench").join(script), dir.join(script)).ok()?;
+        }
         if !dir.join("node_modules/@aws-sdk/cloudfront-signer").exists() {
             let s = Command::new("npm")
                 .args([
@@ -133,9 +147,19 @@ pub fn bench_report() -> Result<(), String> {
                 .ok()?;
             s.success().then_some(())?;
         }
-        let out = pinned("node").arg("js_cookies.mjs").args([&key, "10"]).current_dir(&dir).output().ok()?;
-        String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+        Some(dir)
     })();
+    let js = js_dir.as_ref().and_then(|dir| {
+        let out = pinned("node").arg("js_cookies.mjs").args([&key, "10"]).current_dir(dir).output().ok()?;
+        String::from_utf8_lossy(&out.stdout).trim().parse::<f64>().ok()
+    });
+    // Milliseconds per 10,000-segment playlist: per-segment getSignedUrl, one-query rewrite.
+    let js_playlist = js_dir.as_ref().and_then(|dir| {
+        eprintln!("\n==> node js_playlist.mjs (pinned to CPU 0; per-segment signing takes ~10 s a playlist)");
+        let out = pinned("node").arg("js_playlist.mjs").args([&key, "5"]).current_dir(dir).output().ok()?;
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+        Some((v["per_segment_ms"].as_f64()?, v["one_query_ms"].as_f64()?))
+    });
 
     // 4. The report.
     let f = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.0}"));
@@ -180,6 +204,7 @@ pub fn bench_report() -> Result<(), String> {
         f(js),
         ratio(ours, js)
     ));
+    md.push_str(&playlist_table(&means, js_playlist));
     md.push_str("\n## Middleware\n\n| measure | value |\n|---|---|\n");
     let ns = |id: &str| means.iter().find(|(i, _)| i == id).map(|(_, ns)| *ns);
     for id in ["issuer/no_refresh_due", "issuer/anonymous", "issuer/refresh_due_cached"] {
@@ -199,4 +224,50 @@ pub fn bench_report() -> Result<(), String> {
     println!("{md}");
     eprintln!("wrote {}", path.display());
     Ok(())
+}
+
+/// The playlist section: cfsign against the JavaScript ways and a copy of the bytes.
+fn playlist_table(means: &[(String, f64)], js: Option<(f64, f64)>) -> String {
+    let ms = |id: &str| means.iter().find(|(i, _)| i == id).map(|(_, ns)| ns / 1e6);
+    let cell = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.2} ms"));
+    let times = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.1}×", a / b),
+        _ => "n/a".to_owned(),
+    };
+    let mut md = String::from(
+        "\n## A 10,000-segment playlist\n\n| format | way | per playlist | cfsign (sign + rewrite) is faster by | vs a copy of the bytes |\n|---|---|---|---|---|\n",
+    );
+    for (format, group, copy) in [
+        ("HLS", "hls_10000_segments", "memcpy of the signed playlist's bytes"),
+        ("DASH SegmentList", "dash_10000_segment_urls", "memcpy of the signed MPD's bytes"),
+    ] {
+        let ours = ms(&format!("{group}/cfsign: sign once (RSA-2048, aws-lc) and rewrite"));
+        let rewrite = ms(&format!("{group}/cfsign: rewrite only (signature made)"));
+        let copy = ms(&format!("{group}/{copy}"));
+        md.push_str(&format!(
+            "| {format} | cfsign: one signature, then the rewrite | {} | 1.0× | {} |\n",
+            cell(ours),
+            times(ours, copy)
+        ));
+        md.push_str(&format!(
+            "| {format} | cfsign: the rewrite alone | {} | | {} |\n",
+            cell(rewrite),
+            times(rewrite, copy)
+        ));
+        md.push_str(&format!("| {format} | a copy of the signed bytes | {} | | 1.0× |\n", cell(copy)));
+        if format == "HLS" {
+            let (per_segment, one_query) = (js.map(|j| j.0), js.map(|j| j.1));
+            md.push_str(&format!(
+                "| HLS | JS `getSignedUrl` per segment (canned) | {} | {} | |\n",
+                cell(per_segment),
+                times(per_segment, ours)
+            ));
+            md.push_str(&format!(
+                "| HLS | JS one-query rewrite (Lambda@Edge samples; no check) | {} | {} | |\n",
+                cell(one_query),
+                times(one_query, ours)
+            ));
+        }
+    }
+    md
 }

@@ -40,6 +40,11 @@ enum Command {
     /// fetch the playlist with a signed URL: relative URIs do not inherit its query, so each one gets
     /// the signing parameters. Prints the signed playlist.
     Playlist(PlaylistArgs),
+    /// Write a static HLS playlist or DASH MPD that takes the signing parameters from the URL
+    /// it is fetched with (HLS EXT-X-DEFINE QUERYPARAM, DASH UrlQueryInfo): then sign only the
+    /// top playlist's URL, with --policy-resource covering the stream. Needs no key. Players:
+    /// hls.js (full build) and shaka-player for HLS, dash.js and shaka-player for DASH.
+    Placeholders(PlaceholdersArgs),
     /// Explain a signed URL or a Cookie header: the policy, times in UTC and relative, the
     /// key-pair ID and hash, and warnings. Needs no key.
     Decode(DecodeArgs),
@@ -200,6 +205,16 @@ struct PlaylistArgs {
 }
 
 #[derive(Args, Debug)]
+struct PlaceholdersArgs {
+    /// The HLS playlist or DASH MPD (`-`: standard input).
+    file: std::path::PathBuf,
+    /// The hash the top URL will be signed with (default sha256, as `cfsign url`): HLS
+    /// playlists then also take Hash-Algorithm from the URL.
+    #[arg(long, value_enum)]
+    hash: Option<Hash>,
+}
+
+#[derive(Args, Debug)]
 struct DecodeArgs {
     /// A signed URL, or a Cookie header (with or without the `Cookie:` prefix).
     #[arg(required_unless_present = "playlist")]
@@ -310,6 +325,7 @@ fn main() -> ExitCode {
         Command::Url(a) => commands::url(&a),
         Command::Cookies(a) => commands::cookies(&a),
         Command::Playlist(a) => commands::playlist(&a),
+        Command::Placeholders(a) => commands::placeholders(&a),
         Command::Decode(a) => commands::decode(&a),
         Command::Verify(a) => commands::verify(&a),
         Command::Serve(a) => commands::serve(&a),

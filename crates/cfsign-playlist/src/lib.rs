@@ -58,12 +58,13 @@
 
 mod dash;
 mod hls;
+mod placeholders;
 mod resolve;
 
 use std::fmt;
 
 use cfsign::wire::{MAX_URL_LEN, signing_parameter_in};
-use cfsign::{Policy, SignedPolicy};
+use cfsign::{HashAlgorithm, Policy, SignedPolicy};
 
 /// Signs every URI of an HLS playlist served at `playlist_url` with `signed`'s parameters:
 /// [`PlaylistSigner::new`]`(signed)?.sign_hls(playlist, playlist_url)`.
@@ -107,6 +108,48 @@ pub fn uris(playlist: &str, playlist_url: &str) -> Result<Vec<PlaylistUri>, Play
         None => return Err(PlaylistError::UnknownFormat),
     };
     Ok(list.0)
+}
+
+/// A static playlist that takes the signing parameters from the URL it is fetched with, so
+/// that only the top playlist's URL is signed (with a custom policy whose resource covers the
+/// stream, e.g. `cfsign url https://cdn.example.com/videos/123/master.m3u8 --policy-resource
+/// 'https://cdn.example.com/videos/123/*'`) and the playlists can be cached as they are:
+///
+/// - HLS: `#EXT-X-DEFINE:QUERYPARAM="Policy"` (and `Signature`, `Key-Pair-Id`, with
+///   [`HashAlgorithm::Sha256`] `Hash-Algorithm`) after `#EXTM3U`, every URI followed by
+///   `?Policy={$Policy}&…`, `#EXT-X-VERSION` raised to 8. The player substitutes the values of
+///   its own playlist URL's query (RFC 8216bis section 4.4.2.3); each media playlist is
+///   fetched with them and does the same for its segments. hls.js ≥ 1.4 (its full build, not
+///   `hls.light`) and shaka-player ≥ 4.6 do this; players without variable substitution
+///   request `{$Policy}` literally and get 403.
+/// - DASH: a `SupplementalProperty` with `UrlQueryInfo queryTemplate="$querypart$"
+///   useMPDUrlQuery="true"` (`urn:mpeg:dash:urlparam:2014`) as the first child of every
+///   `AdaptationSet`: the player appends the MPD URL's query to every segment request.
+///   dash.js ≥ 5.0 and shaka-player ≥ 4.11 do this.
+///
+/// `hash` must be what the top URL will be signed with: a parameter the URL lacks fails the
+/// playlist in hls.js.
+///
+/// ```
+/// use cfsign::HashAlgorithm;
+/// let out = cfsign_playlist::with_placeholders("#EXTM3U\n#EXTINF:4,\nseg-0.ts\n", HashAlgorithm::Sha1)?;
+/// assert_eq!(out, "#EXTM3U\n#EXT-X-VERSION:8\n\
+///     #EXT-X-DEFINE:QUERYPARAM=\"Policy\"\n#EXT-X-DEFINE:QUERYPARAM=\"Signature\"\n\
+///     #EXT-X-DEFINE:QUERYPARAM=\"Key-Pair-Id\"\n\
+///     #EXTINF:4,\nseg-0.ts?Policy={$Policy}&Signature={$Signature}&Key-Pair-Id={$Key-Pair-Id}\n");
+/// # Ok::<(), cfsign_playlist::PlaylistError>(())
+/// ```
+///
+/// # Errors
+/// [`PlaylistError::UnknownFormat`]; for HLS as [`PlaylistSigner::sign_hls`] (a URI that
+/// already carries signing parameters included); for DASH [`PlaylistError::NotDash`] and
+/// [`PlaylistError::MalformedXml`], also when there is no `AdaptationSet`.
+pub fn with_placeholders(playlist: &str, hash: HashAlgorithm) -> Result<String, PlaylistError> {
+    match Format::detect(playlist) {
+        Some(Format::Hls) => placeholders::hls(playlist, hash),
+        Some(Format::Dash) => placeholders::dash(playlist),
+        None => Err(PlaylistError::UnknownFormat),
+    }
 }
 
 /// One URI of a playlist, from [`uris`].

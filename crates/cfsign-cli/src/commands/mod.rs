@@ -29,7 +29,7 @@ pub(crate) use self::decode::decode;
 pub(crate) use self::keygen::keygen;
 #[cfg(feature = "kms")]
 pub(crate) use self::kms_public_key::kms_public_key;
-pub(crate) use self::playlist::playlist;
+pub(crate) use self::playlist::{placeholders, playlist};
 pub(crate) use self::serve::serve;
 pub(crate) use self::url::url;
 pub(crate) use self::verify::verify;

@@ -11,8 +11,8 @@ use cfsign_verify::{GrantedPolicy, Request};
 use serde_json::json;
 
 use super::{Outcome, Result, http_date, policy, sign};
-use crate::PlaylistArgs;
 use crate::output::{field, print, print_json, write_file};
+use crate::{Hash, PlaceholdersArgs, PlaylistArgs};
 
 /// Playlists are text and small; a larger input is not one.
 const MAX_PLAYLIST_BYTES: u64 = 64 * 1024 * 1024;
@@ -32,6 +32,19 @@ pub(crate) fn playlist(args: &PlaylistArgs) -> Outcome {
     }
     let out = signer
         .sign(&text, &args.url)
+        .map_err(|e| format!("{}: {}", args.file.display(), field(&e.to_string())))?;
+    write_file(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cfsign placeholders`: the static playlist, for a top URL signed with `args.hash`.
+pub(crate) fn placeholders(args: &PlaceholdersArgs) -> Outcome {
+    let text = read(&args.file)?;
+    let hash = match args.hash.unwrap_or(Hash::Sha256) {
+        Hash::Sha256 => cfsign::HashAlgorithm::Sha256,
+        Hash::Sha1 => cfsign::HashAlgorithm::Sha1,
+    };
+    let out = cfsign_playlist::with_placeholders(&text, hash)
         .map_err(|e| format!("{}: {}", args.file.display(), field(&e.to_string())))?;
     write_file(&out)?;
     Ok(ExitCode::SUCCESS)
