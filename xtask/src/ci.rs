@@ -13,6 +13,7 @@ use crate::doc_pointers;
 use crate::e2e::e2e;
 use crate::fuzz::{CI_FUZZ_SECS, fuzz};
 use crate::nostd::nostd;
+use crate::players::players;
 use crate::setup::setup;
 
 /// The crates meant for crates.io, in dependency order.
@@ -72,6 +73,7 @@ pub fn ci() -> Result<(), String> {
     nostd()?;
     fuzz(CI_FUZZ_SECS, None)?;
     tally.passed += e2e()?; // one per demo and mode
+    tally.passed += players()?; // one per stream case
     eprintln!("\nxtask ci: all checks passed in {:.0}s", start.elapsed().as_secs_f64());
     println!("ci: {} passed, {} failed, {} skipped", tally.passed, tally.failed, tally.ignored);
     Ok(())

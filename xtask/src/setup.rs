@@ -12,7 +12,8 @@
 //! | moto (server mode) | a local KMS for the `cfsign-kms` tests | `python3 -m venv target/moto-venv` + pip |
 //! | the nightly toolchain | `cargo fuzz` | `rustup toolchain install nightly` |
 //! | cargo-deny, cargo-fuzz | `audit`, `fuzz` | `cargo install --locked`, pinned ([`ensure_cargo_tool`]) |
-//! | Chromium, Node.js, playwright-core | the browser test | `apt-get`; npm into `target/e2e/` |
+//! | Chromium, Node.js, playwright-core | the browser tests | `apt-get`; npm into `target/e2e/` |
+//! | ffmpeg, hls.js, dash.js | the players test's stream and players | `apt-get`; npm into `target/e2e/` |
 //!
 //! Debian packages are installed with `apt-get` (as root, like CI); nothing is installed into
 //! the tracked files.
@@ -46,6 +47,8 @@ pub fn setup() -> Result<(), String> {
     nightly()?;
     chromium()?;
     playwright()?;
+    players()?;
+    ffmpeg()?;
     Ok(())
 }
 
@@ -195,6 +198,31 @@ pub fn playwright() -> Result<PathBuf, String> {
         .current_dir(&dir);
     quietly(&mut npm, "npm install playwright-core")?;
     Ok(dir)
+}
+
+/// hls.js and dash.js in [`E2E_DIR`] beside playwright-core (the players test copies their
+/// builds next to its page). Returns the directory.
+pub fn players() -> Result<PathBuf, String> {
+    let dir = playwright()?;
+    let have = |package: &str| dir.join("node_modules").join(package).join("package.json").exists();
+    if have("hls.js") && have("dashjs") {
+        return Ok(dir);
+    }
+    installing(&format!("hls.js 1 and dash.js 5 into {E2E_DIR} (npm: the players test plays them)"));
+    let mut npm = Command::new("npm");
+    npm.args(["install", "--no-audit", "--no-fund", "--loglevel=error", "hls.js@1", "dashjs@5"])
+        .current_dir(&dir);
+    quietly(&mut npm, "npm install hls.js dashjs")?;
+    Ok(dir)
+}
+
+/// Debian's ffmpeg, which makes the players test's stream (H.264, HLS and DASH).
+pub fn ffmpeg() -> Result<(), String> {
+    if command_exists("ffmpeg", "-version") {
+        return Ok(());
+    }
+    installing("ffmpeg (apt-get: the players test makes its stream with it)");
+    apt_install(&["ffmpeg"])
 }
 
 /// Runs an installer, showing its output only when it fails.
