@@ -1229,3 +1229,23 @@ fn decode_lists_what_each_uri_of_a_playlist_grants() {
         "cannot read",
     );
 }
+
+#[test]
+fn a_playlist_url_is_a_url_not_a_pattern() {
+    let dir = keys("ecdsa");
+    let o = cfsign()
+        .args(["playlist", "-", "--url", "https://cdn.example.com/videos/*/index.m3u8"])
+        .args(["--key", &p(&dir, "private_key.pem"), "--key-pair-id", "K", "--ttl", "5m"])
+        .write_stdin("#EXTM3U\nseg.ts\n")
+        .output()
+        .unwrap();
+    fails_cleanly(&o, "has no '*'");
+    // What browsers read differently is refused, naming the URI.
+    let o = cfsign()
+        .args(["playlist", "-", "--url", "https://cdn.example.com/videos/123/index.m3u8"])
+        .args(["--key", &p(&dir, "private_key.pem"), "--key-pair-id", "K", "--ttl", "5m"])
+        .write_stdin("#EXTM3U\n%2e%2e/456/seg.ts\n")
+        .output()
+        .unwrap();
+    fails_cleanly(&o, "%2e%2e/456/seg.ts");
+}

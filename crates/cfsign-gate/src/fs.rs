@@ -1,6 +1,7 @@
 //! A directory as the origin: tower-http's `ServeDir`, with the errors a client can cause
 //! answered 404.
 
+use std::path::{Component, Path, PathBuf};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -16,14 +17,23 @@ use crate::body::GateBody;
 /// expected — answered `404 Not Found`. `ServeDir` answers some of those with 500, and a
 /// client must never be able to make a 5xx. Other I/O errors are the server's own and stay 500.
 ///
+/// Only regular files and directories are served, reached without a symbolic link: a link
+/// would make the file served another than the path the gate checked (a public link into a
+/// protected folder, or out of `dir`), and a FIFO or device would hold the request open. Both
+/// are answered 404, as an S3 origin, which has neither, would answer.
+///
 /// [`GateLayer::serve_dir`](crate::GateLayer::serve_dir) puts it behind a gate.
 pub fn serve_dir(dir: impl AsRef<std::path::Path>) -> ServeDirectory {
-    ServeDirectory(tower_http::services::ServeDir::new(dir))
+    let root = dir.as_ref().to_path_buf();
+    ServeDirectory { files: tower_http::services::ServeDir::new(&root), root }
 }
 
 /// The service [`serve_dir`] makes.
 #[derive(Clone, Debug)]
-pub struct ServeDirectory(tower_http::services::ServeDir);
+pub struct ServeDirectory {
+    files: tower_http::services::ServeDir,
+    root: PathBuf,
+}
 
 type FileBody = tower_http::services::fs::ServeFileSystemResponseBody;
 
@@ -38,8 +48,11 @@ impl<B: Send + 'static> Service<Request<B>> for ServeDirectory {
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
+        if !plain_file(&self.root, request.uri().path()) {
+            return Box::pin(async { Ok(status(StatusCode::NOT_FOUND)) });
+        }
         let streaming_type = streaming_content_type(request.uri().path());
-        let file = self.0.try_call(request);
+        let file = self.files.try_call(request);
         Box::pin(async move {
             Ok(match file.await {
                 Ok(mut response) => {
@@ -57,12 +70,46 @@ impl<B: Send + 'static> Service<Request<B>> for ServeDirectory {
                         tracing::error!(%error, "cfsign gate: could not read a file");
                         StatusCode::INTERNAL_SERVER_ERROR
                     };
-                    let mut response = Response::new(GateBody::Denied { body: None });
-                    *response.status_mut() = status;
-                    response
+                    self::status(status)
                 }
             })
         })
+    }
+}
+
+/// An empty response with `code`.
+fn status<B>(code: StatusCode) -> Response<GateBody<B>> {
+    let mut response = Response::new(GateBody::Denied { body: None });
+    *response.status_mut() = code;
+    response
+}
+
+/// Whether what `request_path` names under `root` — decoded and walked as `ServeDir` walks it —
+/// is reached without a symbolic link and is a regular file, or a directory whose
+/// `index.html` (served in its place), if any, is one. What does not exist is left to
+/// `ServeDir` (404). `lstat` calls only: nothing is opened, so a FIFO cannot block here.
+fn plain_file(root: &Path, request_path: &str) -> bool {
+    let Ok(decoded) =
+        percent_encoding::percent_decode_str(request_path.trim_start_matches('/')).decode_utf8()
+    else {
+        return true;
+    };
+    let kind = |p: &Path| std::fs::symlink_metadata(p).map(|m| m.file_type());
+    let mut path = root.to_path_buf();
+    for component in Path::new(&*decoded).components() {
+        if let Component::Normal(name) = component {
+            path.push(name);
+            match kind(&path) {
+                Ok(t) if t.is_symlink() => return false,
+                Ok(_) => {}
+                Err(_) => return true,
+            }
+        }
+    }
+    match kind(&path) {
+        Ok(t) if t.is_dir() => kind(&path.join("index.html")).map_or(true, |t| t.is_file()),
+        Ok(t) => t.is_file(),
+        Err(_) => true,
     }
 }
 

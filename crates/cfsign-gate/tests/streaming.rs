@@ -104,3 +104,66 @@ async fn byte_ranges_are_served_after_the_signature_is_checked() {
         assert!(ct.starts_with("text/xml") && body.contains("<Code>MissingKey</Code>"), "{range}: {body}");
     }
 }
+
+/// A link would make the file served another than the path checked, and a FIFO would hold the
+/// request open: both 404, public or signed, however the path is reached.
+#[cfg(unix)]
+#[tokio::test]
+async fn links_and_special_files_are_not_served() {
+    let dir = stream_dir();
+    let public = dir.join("public");
+    std::fs::create_dir_all(&public).unwrap();
+    std::fs::write(public.join("plain.txt"), "plain").unwrap();
+    let outside = std::env::temp_dir().join(format!("cfsign-gate-outside-{}", std::process::id()));
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("s.txt"), "outside").unwrap();
+    let links = [
+        ("public/to-videos", dir.join("videos/1")),
+        ("public/out", outside.clone()),
+        ("public/seg.ts", dir.join("videos/1/seg-0.ts")),
+        ("videos/1/link.ts", dir.join("videos/1/seg-0.ts")),
+        ("public/dir-with-link", outside.clone()),
+    ];
+    for (link, target) in &links {
+        let _ = std::fs::remove_file(dir.join(link));
+        std::os::unix::fs::symlink(target, dir.join(link)).unwrap();
+    }
+    let index_dir = public.join("site");
+    std::fs::create_dir_all(&index_dir).unwrap();
+    let _ = std::fs::remove_file(index_dir.join("index.html"));
+    std::os::unix::fs::symlink(dir.join("videos/1/notes.txt"), index_dir.join("index.html")).unwrap();
+    let fifo = public.join("fifo");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+
+    let trusted =
+        TrustedKeyGroups::from(KeyGroup::new().with_key("K2JCJMDEHXQW5F", key().public_key()).unwrap());
+    let gate = Gate::new().public("/public/*").unwrap().default_protected(trusted);
+    let svc = GateLayer::new(gate).clock(|| NOW).serve_dir(&dir);
+    let status = |path: &'static str| {
+        let svc = svc.clone();
+        async move {
+            let req = Request::builder()
+                .uri(path)
+                .header("host", "cdn.example.com")
+                .body(http_body_util::Empty::<bytes::Bytes>::new())
+                .unwrap();
+            let res = tokio::time::timeout(std::time::Duration::from_secs(5), svc.oneshot(req)).await;
+            res.expect("answered without waiting on the file").unwrap().status().as_u16()
+        }
+    };
+    assert_eq!(status("/public/plain.txt").await, 200);
+    for path in [
+        "/public/to-videos/seg-0.ts",
+        "/public/out/s.txt",
+        "/public/seg.ts",
+        "/public/dir-with-link/s.txt",
+        "/public/site/",
+        "/public/fifo",
+    ] {
+        assert_eq!(status(path).await, 404, "{path}");
+    }
+    // Behind the signature check too: a signed request for a link is not served either.
+    assert_eq!(get(&dir, "/videos/1/link.ts", true, None).await.0, 404);
+    assert_eq!(get(&dir, "/videos/1/seg-0.ts", true, None).await.0, 200);
+}

@@ -129,6 +129,9 @@ impl<'a, V: Visit> Rewriter<'a, V> {
     /// The URL attributes of one element, signed.
     fn attributes(&mut self, element: &BytesStart<'_>, at: usize) -> Result<(), PlaylistError> {
         let name = element.local_name();
+        if V::FILL_TEMPLATES && name.as_ref() == "Representation" {
+            self.representation_id(element, at)?;
+        }
         let Some((_, names, template)) =
             URL_ATTRIBUTES.iter().find(|(element, ..)| *element == name.as_ref())
         else {
@@ -148,6 +151,29 @@ impl<'a, V: Visit> Rewriter<'a, V> {
             let start = start.ok_or_else(|| self.malformed(at, "an attribute value cannot be located"))?;
             let level = self.bases.len() - 1;
             self.url(start, start + attribute.value.len(), *template, level, None)?;
+        }
+        Ok(())
+    }
+
+    /// A `Representation`'s `id`, which templates put into URLs as `$RepresentationID$`
+    /// unescaped: one that could leave its folder (`/`, `\`, `..`, escapes) is refused, since
+    /// templates are checked with a plain value in its place.
+    fn representation_id(&self, element: &BytesStart<'_>, at: usize) -> Result<(), PlaylistError> {
+        for attribute in element.attributes() {
+            let attribute = attribute.map_err(|e| self.malformed(at, &e.to_string()))?;
+            if attribute.key.as_ref() != "id" {
+                continue;
+            }
+            let id = unescape(&attribute.value).map_err(|e| self.malformed(at, &e.to_string()))?;
+            if id.is_empty() || id == "." || id == ".." || id.contains(['/', '\\', '?', '#', '%', '{', '$']) {
+                return Err(self.malformed(
+                    at,
+                    &format!(
+                        "Representation id \"{}\" cannot be put into a URL by a segment template",
+                        id.escape_debug()
+                    ),
+                ));
+            }
         }
         Ok(())
     }

@@ -38,6 +38,13 @@ impl<'a, V: Visit> Rewriter<'a, V> {
         if first != "#EXTM3U" {
             return Err(PlaylistError::NotHls);
         }
+        if let Some(at) = playlist
+            .match_indices('\r')
+            .map(|(i, _)| i)
+            .find(|&i| playlist.as_bytes().get(i + 1) != Some(&b'\n'))
+        {
+            return Err(PlaylistError::BareCarriageReturn { line: 1 + playlist[..at].matches('\n').count() });
+        }
         let mut out = String::with_capacity(playlist.len() + playlist.len() / 2);
         for (index, line) in playlist.split_inclusive('\n').enumerate() {
             let number = index + 1;

@@ -339,6 +339,18 @@ impl Signing<'_> {
         if signing_parameter_in(url).is_some() {
             return Err(UriProblem::AlreadySigned);
         }
+        if url.contains("{$") {
+            return Err(UriProblem::Variable);
+        }
+        // Browsers parse URLs by the WHATWG URL standard, which reads `\` as `/` and `%2e` as
+        // `.` in an http(s) path; RFC 3986, and this check, read neither. Where the two could
+        // disagree the URL a player asks for is not the one checked: refused.
+        let path = url.split(['?', '#']).next().unwrap_or(url);
+        if path.contains('\\')
+            || path.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'2' && w[2] | 0x20 == b'e')
+        {
+            return Err(UriProblem::ReadDifferentlyByBrowsers);
+        }
         match self.signed.check_url(url) {
             Ok(()) => {
                 // What the player will send: the URL, a separator, the parameters.
@@ -369,6 +381,12 @@ pub enum PlaylistError {
     /// A canned policy signs exactly one URL; a playlist needs a custom policy whose resource
     /// covers the stream.
     CannedPolicy,
+    /// A carriage return that does not end a line (HLS lines end in LF or CRLF): players
+    /// would read lines this reader does not.
+    BareCarriageReturn {
+        /// The line, from 1.
+        line: usize,
+    },
     /// A tag's attribute list cannot be read (an unterminated quoted string, a missing `=`, an
     /// unquoted URI).
     MalformedTag {
@@ -405,6 +423,12 @@ pub enum UriProblem {
     },
     /// It already carries signing parameters: a second set would not be read.
     AlreadySigned,
+    /// It holds an HLS variable reference (`{$name}`): the player substitutes it, so the URL it
+    /// asks for cannot be checked here.
+    Variable,
+    /// Browsers would ask for another URL than the one checked: its path holds `\` (read as
+    /// `/`) or `%2e` (read as `.`, a dot segment).
+    ReadDifferentlyByBrowsers,
     /// The signed URL would be over CloudFront's limit on a request URL.
     TooLong {
         /// Its length in bytes.
@@ -430,8 +454,14 @@ impl fmt::Display for PlaylistError {
                 write!(f, "line {line}: the tag's attribute list cannot be read (NAME=value,…; URIs are quoted)")
             }
             PlaylistError::MalformedXml { line, reason } => write!(f, "line {line}: {reason}"),
+            PlaylistError::BareCarriageReturn { line } => {
+                write!(f, "line {line}: a carriage return that does not end a line (HLS lines end in LF or CRLF)")
+            }
             PlaylistError::Uri { line, uri, problem } => {
-                let uri = uri.escape_debug();
+                // A URI can be a whole line of a hostile file: its start names it well enough.
+                let shown: String = uri.chars().take(200).collect();
+                let more = if shown.len() < uri.len() { "…" } else { "" };
+                let uri = format!("{}{more}", shown.escape_debug());
                 match problem {
                     UriProblem::NotCovered { url } => write!(
                         f,
@@ -440,6 +470,14 @@ impl fmt::Display for PlaylistError {
                     UriProblem::AlreadySigned => {
                         write!(f, "line {line}: \"{uri}\" already carries CloudFront signing parameters")
                     }
+                    UriProblem::Variable => write!(
+                        f,
+                        "line {line}: \"{uri}\" holds a {{$variable}}: the player substitutes it, so what it asks for cannot be checked (sign the playlist with its variables substituted, or write it with cfsign placeholders)"
+                    ),
+                    UriProblem::ReadDifferentlyByBrowsers => write!(
+                        f,
+                        "line {line}: \"{uri}\": browsers read \\ as / and %2e as . in a URL's path, so they would ask for another URL than the one checked"
+                    ),
                     UriProblem::TooLong { len } => write!(
                         f,
                         "line {line}: \"{uri}\" signed is {len} bytes, over CloudFront's limit of {} on a URL",

@@ -18,6 +18,13 @@ use crate::{Hash, PlaceholdersArgs, PlaylistArgs};
 const MAX_PLAYLIST_BYTES: u64 = 64 * 1024 * 1024;
 
 pub(crate) fn playlist(args: &PlaylistArgs) -> Outcome {
+    if args.url.contains('*') {
+        return Err(format!(
+            "--url {}: the URL the playlist is served under has no '*'; give a pattern with --policy-resource",
+            field(&args.url)
+        )
+        .into());
+    }
     let resource = match &args.policy_resource {
         Some(pattern) => pattern.clone(),
         None => folder_of(&args.url)?,
