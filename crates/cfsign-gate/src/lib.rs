@@ -39,6 +39,13 @@
 //! XML body (`Content-Type: text/xml`), on success it calls the inner service with the URL
 //! CloudFront forwards (the signing parameters gone).
 //!
+//! With [`Gate::cors_allow_origins`], the gate answers CORS as a CloudFront response headers
+//! policy that allows credentials: the exact allowed origin echoed with
+//! `Access-Control-Allow-Credentials: true`, preflights only after the behaviour's checks
+//! (`docs/cloudfront-format.md §12`). [`serve_dir`] serves HLS and DASH files with the media
+//! types players expect, byte ranges (206, 416) behind the same checks, and nothing reached
+//! through a symbolic link.
+//!
 //! Features (both default): `axum` — the default client-IP lookup also reads axum's
 //! `ConnectInfo<SocketAddr>`; `server` — [`Server`], HTTP/1.1 on a Tokio listener that
 //! disconnects clients too slow to send a request head ([`server`] module).

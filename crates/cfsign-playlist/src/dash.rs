@@ -8,7 +8,7 @@ use quick_xml::Reader;
 use quick_xml::escape::unescape;
 use quick_xml::events::{BytesStart, Event};
 
-use crate::resolve::{parts, resolve_into};
+use crate::resolve::Base;
 use crate::{PlaylistError, Verdict, Visit};
 
 /// The elements whose attributes hold a URL the player fetches, those attributes, and
@@ -39,7 +39,7 @@ pub(crate) struct Rewriter<'a, V> {
     xml_parameters: String,
     /// The base URLs in scope (RFC 3986 section 5.1): the MPD's URL, then one set for each
     /// open element with `BaseURL` children, all of them resolved and unsigned.
-    bases: Vec<Vec<String>>,
+    bases: Vec<Vec<Base>>,
     /// Open elements: whether each has pushed a set onto `bases`.
     open: Vec<bool>,
     /// The URL a URL resolves to, and a template as the player fills it: one buffer each for
@@ -59,7 +59,7 @@ impl<'a, V: Visit> Rewriter<'a, V> {
             mpd,
             out: String::with_capacity(mpd.len() + mpd.len() / 2),
             copied: 0,
-            bases: vec![vec![mpd_url.to_owned()]],
+            bases: vec![vec![Base::new(mpd_url)]],
             open: Vec::new(),
             url: String::with_capacity(mpd_url.len() + 64),
             filled: String::new(),
@@ -212,7 +212,7 @@ impl<'a, V: Visit> Rewriter<'a, V> {
         end: usize,
         template: bool,
         level: usize,
-        mut resolved: Option<&mut Vec<String>>,
+        mut resolved: Option<&mut Vec<Base>>,
     ) -> Result<(), PlaylistError> {
         let mpd = self.mpd;
         let written = &mpd[start..end];
@@ -229,7 +229,7 @@ impl<'a, V: Visit> Rewriter<'a, V> {
         };
         let mut verdict = Verdict::Sign;
         for base in &self.bases[level] {
-            resolve_into(&parts(base), requested, &mut self.url);
+            base.resolve_into(requested, &mut self.url);
             let judged = self.visit.uri(line, &uri, &self.url).map_err(|problem| PlaylistError::Uri {
                 line,
                 uri: uri.clone().into_owned(),
@@ -239,7 +239,7 @@ impl<'a, V: Visit> Rewriter<'a, V> {
                 verdict = Verdict::Keep;
             }
             if let Some(resolved) = resolved.as_deref_mut() {
-                resolved.push(self.url.clone());
+                resolved.push(Base::new(&self.url));
             }
         }
         if verdict == Verdict::Sign {

@@ -2,7 +2,7 @@
 //! attributes of the tags that hold one — gets the signing parameters of one custom policy.
 //! Everything else is kept byte for byte: tags, comments, blank lines, LF or CRLF.
 
-use crate::resolve::{Parts, parts, resolve_into};
+use crate::resolve::Base;
 use crate::{PlaylistError, Verdict, Visit};
 
 /// The tags whose attribute list holds a URI, and that attribute's name.
@@ -20,17 +20,17 @@ const URI_TAGS: [(&str, &str); 10] = [
 ];
 
 /// Signs (or lists) the URIs of one playlist; see [`crate::sign_hls`].
-pub(crate) struct Rewriter<'a, V> {
+pub(crate) struct Rewriter<V> {
     visit: V,
-    /// The playlist URL, split once.
-    base: Parts<'a>,
+    /// The playlist URL.
+    base: Base,
     /// The URL a URI resolves to, one buffer for the whole playlist.
     url: String,
 }
 
-impl<'a, V: Visit> Rewriter<'a, V> {
-    pub(crate) fn new(visit: V, playlist_url: &'a str) -> Self {
-        Rewriter { visit, base: parts(playlist_url), url: String::with_capacity(playlist_url.len() + 64) }
+impl<V: Visit> Rewriter<V> {
+    pub(crate) fn new(visit: V, playlist_url: &str) -> Self {
+        Rewriter { visit, base: Base::new(playlist_url), url: String::with_capacity(playlist_url.len() + 64) }
     }
 
     pub(crate) fn playlist(&mut self, playlist: &str) -> Result<String, PlaylistError> {
@@ -120,7 +120,7 @@ impl<'a, V: Visit> Rewriter<'a, V> {
 
     /// One URI, as written, followed by the signing parameters; or an error naming it.
     fn uri(&mut self, uri: &str, number: usize, out: &mut String) -> Result<(), PlaylistError> {
-        resolve_into(&self.base, uri, &mut self.url);
+        self.base.resolve_into(uri, &mut self.url);
         let verdict = self.visit.uri(number, uri, &self.url).map_err(|problem| PlaylistError::Uri {
             line: number,
             uri: uri.to_owned(),

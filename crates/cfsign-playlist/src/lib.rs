@@ -339,16 +339,17 @@ impl Signing<'_> {
         if signing_parameter_in(url).is_some() {
             return Err(UriProblem::AlreadySigned);
         }
-        if url.contains("{$") {
+        if url.match_indices('{').any(|(i, _)| url.as_bytes().get(i + 1) == Some(&b'$')) {
             return Err(UriProblem::Variable);
         }
         // Browsers parse URLs by the WHATWG URL standard, which reads `\` as `/` and `%2e` as
         // `.` in an http(s) path; RFC 3986, and this check, read neither. Where the two could
         // disagree the URL a player asks for is not the one checked: refused.
         let path = url.split(['?', '#']).next().unwrap_or(url);
-        if path.contains('\\')
-            || path.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'2' && w[2] | 0x20 == b'e')
-        {
+        let encoded_dot = path
+            .match_indices('%')
+            .any(|(i, _)| matches!(path.as_bytes().get(i + 1..i + 3), Some(b"2e" | b"2E")));
+        if path.contains('\\') || encoded_dot {
             return Err(UriProblem::ReadDifferentlyByBrowsers);
         }
         match self.signed.check_url(url) {

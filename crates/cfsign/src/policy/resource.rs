@@ -125,13 +125,14 @@ pub(crate) fn host_and_path(s: &str) -> (&str, &str) {
     (host, split_query(path_query).0)
 }
 
-/// `scheme://rest`, when `://` comes before any `/`.
+/// `scheme://rest`, when `://` comes before any `/`: that is, when the first `/` follows a
+/// `:` and precedes another `/` (a byte search, not a substring search: this runs for every
+/// URL a playlist signs).
 fn split_scheme(s: &str) -> Option<(&str, &str)> {
-    let i = s.find("://")?;
-    if s[..i].contains('/') {
-        return None;
-    }
-    Some((&s[..i], &s[i + 3..]))
+    let slash = s.find('/')?;
+    let colon = slash.checked_sub(1)?;
+    let bytes = s.as_bytes();
+    (bytes[colon] == b':' && bytes.get(slash + 1) == Some(&b'/')).then(|| (&s[..colon], &s[slash + 2..]))
 }
 
 /// `host` and what follows it (starting with `/` or `?`, or empty).
@@ -245,6 +246,15 @@ fn find(seg: &[u8], text: &[u8], steps: &mut usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The byte search finds what "the first `://`, with no `/` before it" means.
+        #[test]
+        fn split_scheme_is_the_first_scheme_separator(s in "[a-z:/]{0,12}") {
+            let reading = s.find("://").filter(|&i| !s[..i].contains('/')).map(|i| (&s[..i], &s[i + 3..]));
+            proptest::prop_assert_eq!(split_scheme(&s), reading);
+        }
+    }
 
     #[test]
     fn validation_errors() {
