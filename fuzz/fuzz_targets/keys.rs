@@ -47,3 +47,17 @@ pub fn trusted() -> &'static cfsign_verify::TrustedKeyGroups {
             .into()
     })
 }
+
+/// A custom policy over `https://cdn.example.com/videos/*`, signed once: what the playlist
+/// targets sign with.
+pub fn stream_policy() -> &'static cfsign::SignedPolicy {
+    static SIGNED: OnceLock<cfsign::SignedPolicy> = OnceLock::new();
+    SIGNED.get_or_init(|| {
+        let policy = cfsign::CustomPolicy::builder()
+            .resource("https://cdn.example.com/videos/*")
+            .date_less_than(cfsign::EpochSeconds::new(2_000_000_000))
+            .build()
+            .unwrap();
+        cfsign::SignedPolicy::new(policy, signer(false, true)).unwrap()
+    })
+}

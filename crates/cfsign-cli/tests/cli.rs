@@ -426,24 +426,10 @@ fn serve_is_a_local_cloudfront() {
     std::fs::create_dir_all(site.join("public")).unwrap();
     std::fs::write(site.join("private/secret.txt"), "secret").unwrap();
     std::fs::write(site.join("public/hello.txt"), "hello").unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cfsign"))
-        .args([
-            "serve",
-            site.to_str().unwrap(),
-            "--public-key",
-            &format!("KCLI={}", p(&dir, "public_key.pem")),
-        ])
-        // No leading '/': CloudFront reads the pattern as '/private/*', and so does serve.
-        .args(["--protect", "private/*", "--addr", "127.0.0.1:0", "--json"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.as_mut().unwrap()), &mut line)
-        .unwrap();
-    let start: serde_json::Value = serde_json::from_str(&line).unwrap();
-    assert_eq!(start["protected"], serde_json::json!(["/private/*"]));
-    let base = start["url"].as_str().unwrap().trim_end_matches('/').to_owned();
+    // No leading '/': CloudFront reads the pattern as '/private/*', and so does serve.
+    let serve = Serve::start(&site, &dir, &["--protect", "private/*"]);
+    assert_eq!(serve.started["protected"], serde_json::json!(["/private/*"]));
+    let base = serve.base.clone();
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let get = |url: String| {
@@ -485,8 +471,6 @@ fn serve_is_a_local_cloudfront() {
     ] {
         assert_eq!(get(format!("{base}{missing}")).0, 404, "{missing:.60}");
     }
-    child.kill().unwrap();
-    let _ = child.wait();
 }
 
 #[test]
@@ -834,11 +818,13 @@ fn the_readme_playlist_example_runs_as_written() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A local CloudFront serving a stream: `cfsign serve` with signatures required under
-/// `/videos/`, answering until dropped.
+/// `cfsign serve` for a site, with the test key trusted and `args` (its behaviours, CORS),
+/// answering until dropped.
 struct Serve {
     child: std::process::Child,
     base: String,
+    /// Its start-up line.
+    started: serde_json::Value,
 }
 
 impl Serve {
@@ -850,7 +836,7 @@ impl Serve {
                 "--public-key",
                 &format!("KCLI={}", p(dir, "public_key.pem")),
             ])
-            .args(["--protect", "videos/*", "--addr", "127.0.0.1:0", "--json"])
+            .args(["--addr", "127.0.0.1:0", "--json"])
             .args(extra)
             .stdout(std::process::Stdio::piped())
             .spawn()
@@ -858,9 +844,9 @@ impl Serve {
         let mut line = String::new();
         std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.as_mut().unwrap()), &mut line)
             .unwrap();
-        let start: serde_json::Value = serde_json::from_str(&line).unwrap();
-        let base = start["url"].as_str().unwrap().trim_end_matches('/').to_owned();
-        Serve { child, base }
+        let started: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let base = started["url"].as_str().unwrap().trim_end_matches('/').to_owned();
+        Serve { child, base, started }
     }
 }
 
@@ -972,7 +958,7 @@ fn uris_in(signed: &str, playlist_url: &str) -> Vec<String> {
 fn every_uri_of_a_signed_playlist_is_served_and_nothing_else() {
     let dir = keys("ecdsa");
     let site = stream_site(&dir);
-    let serve = Serve::start(&site, &dir, &[]);
+    let serve = Serve::start(&site, &dir, &["--protect", "videos/*"]);
     let base = &serve.base;
     // One policy for the whole video: its folder, whatever playlist is signed.
     let sign = |path: &str| {

@@ -3,21 +3,11 @@
 //! into a path: never emitted as signed, in either format, wherever they appear.
 #![allow(clippy::unwrap_used)]
 
-use cfsign::{CustomPolicy, EpochSeconds, SignedPolicy, SigningKey};
+mod common;
+
 use cfsign_playlist::{PlaylistError, UriProblem, sign_dash, sign_hls};
+use common::signed;
 use proptest::prelude::*;
-
-const PEM: &str = include_str!("../../cfsign/tests/data/ecdsa-p256-pkcs8.pem");
-
-fn signed() -> SignedPolicy {
-    let key = SigningKey::from_pem(PEM, "K2JCJMDEHXQW5F").unwrap();
-    let policy = CustomPolicy::builder()
-        .resource("https://cdn.example.com/videos/123/*")
-        .date_less_than(EpochSeconds::new(1_767_290_400))
-        .build()
-        .unwrap();
-    SignedPolicy::new(policy, &key).unwrap()
-}
 
 /// A path a browser reads as leaving the folder or the host, though RFC 3986 does not.
 fn tricky() -> impl Strategy<Value = String> {

@@ -2,31 +2,17 @@
 //! every signed URI verifying with `cfsign-verify` as CloudFront would check it.
 #![allow(clippy::unwrap_used)]
 
-use cfsign::{CannedPolicy, CustomPolicy, EpochSeconds, SignedPolicy, SigningKey};
+mod common;
+
+use cfsign::{CannedPolicy, EpochSeconds, SignedPolicy};
 use cfsign_playlist::{PlaylistError, PlaylistSigner, UriProblem, sign_hls};
-use cfsign_verify::{KeyGroup, Request, TrustedKeyGroups};
+use common::{EXPIRES, granted, key, signed};
 use proptest::prelude::*;
 
-const PEM: &str = include_str!("../../cfsign/tests/data/ecdsa-p256-pkcs8.pem");
-const ID: &str = "K2JCJMDEHXQW5F";
-const STREAM: &str = "https://cdn.example.com/videos/123/*";
 const PLAYLIST_URL: &str = "https://cdn.example.com/videos/123/720p/index.m3u8";
-const EXPIRES: u64 = 1_767_290_400;
-
-fn signed() -> SignedPolicy {
-    let key = SigningKey::from_pem(PEM, ID).unwrap();
-    let policy =
-        CustomPolicy::builder().resource(STREAM).date_less_than(EpochSeconds::new(EXPIRES)).build().unwrap();
-    SignedPolicy::new(policy, &key).unwrap()
-}
 
 fn parameters(signed: &SignedPolicy) -> String {
     signed.query()
-}
-
-fn trusted() -> TrustedKeyGroups {
-    let key = SigningKey::from_pem(PEM, ID).unwrap();
-    KeyGroup::new().with_key(ID, key.public_key()).unwrap().into()
 }
 
 #[test]
@@ -117,7 +103,7 @@ fn what_cannot_be_signed_is_named() {
 
 #[test]
 fn canned_policies_are_refused() {
-    let key = SigningKey::from_pem(PEM, ID).unwrap();
+    let key = key();
     let canned =
         CannedPolicy::new("https://cdn.example.com/videos/123/720p/index.m3u8", EpochSeconds::new(EXPIRES))
             .unwrap();
@@ -174,15 +160,12 @@ proptest! {
         input.push_str("#EXT-X-ENDLIST");
         let out = sign_hls(&input, PLAYLIST_URL, &signed).unwrap();
         prop_assert_eq!(out.replace(&format!("?{p}"), "").replace(&format!("&{p}"), ""), input);
-        let trusted = trusted();
         for ((uri, url), _) in &uris {
             let sep = if uri.contains('?') { '&' } else { '?' };
             let written = format!("{uri}{sep}{p}");
             prop_assert!(out.contains(&written), "{}", written);
             let request = format!("{url}{sep}{p}");
-            let now = EpochSeconds::new(EXPIRES - 60);
-            let grant = trusted.verify(&Request::new(&request, std::net::IpAddr::from([192, 0, 2, 1]), now));
-            prop_assert!(grant.is_ok(), "{request}: {:?}", grant.err());
+            prop_assert!(granted(&request).is_ok(), "{request}: {:?}", granted(&request));
         }
     }
 
