@@ -32,6 +32,9 @@ pub(crate) struct Config {
     pub(crate) cache_capacity: usize,
     /// How long a response waits for a signer that has to wait.
     pub(crate) sign_timeout: Duration,
+    /// How many signed playlists are kept (feature `playlist`).
+    #[cfg_attr(not(feature = "playlist"), allow(dead_code))]
+    pub(crate) playlist_capacity: usize,
 }
 
 impl Default for Config {
@@ -47,6 +50,7 @@ impl Default for Config {
             clock: Arc::new(SystemClock),
             cache_capacity: 1024,
             sign_timeout: Duration::from_secs(2),
+            playlist_capacity: 64,
         }
     }
 }
@@ -197,6 +201,15 @@ impl IssuerBuilder {
         self
     }
 
+    /// How many signed playlists [`Issuer::signed_playlist`](crate::Issuer::signed_playlist)
+    /// keeps (default 64; feature `playlist`): one per playlist, scope and window. A 10,000-
+    /// segment playlist signed is about 6 MB.
+    #[cfg(feature = "playlist")]
+    pub fn playlist_cache(mut self, playlists: usize) -> Self {
+        self.config.playlist_capacity = playlists;
+        self
+    }
+
     /// Checks the settings and builds the issuer.
     ///
     /// # Errors
@@ -209,6 +222,8 @@ impl IssuerBuilder {
         let counters = Arc::new(Counters::default());
         #[cfg(feature = "metrics")]
         crate::counters::describe();
+        #[cfg(feature = "playlist")]
+        let playlists = crate::playlist::Playlists::new(self.config.playlist_capacity);
         Ok(Issuer {
             inner: Arc::new(Inner {
                 signer: ArcSwap::from_pointee(self.config.caching(self.signer, counters.clone())),
@@ -216,6 +231,8 @@ impl IssuerBuilder {
                 counters,
                 last_warning: AtomicU64::new(0),
                 warned_unreachable: AtomicBool::new(false),
+                #[cfg(feature = "playlist")]
+                playlists,
             }),
         })
     }

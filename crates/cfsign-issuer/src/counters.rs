@@ -21,6 +21,9 @@ pub(crate) enum Event {
     Revoked,
     /// A request's `CloudFront-*` cookies were malformed (treated as absent).
     Malformed,
+    /// A playlist signed and rewritten for a scope and window (not a cached one).
+    #[cfg_attr(not(feature = "playlist"), allow(dead_code))]
+    PlaylistSigned,
 }
 
 #[derive(Debug, Default)]
@@ -32,6 +35,7 @@ pub(crate) struct Counters {
     cookies_revoked: AtomicU64,
     malformed_cookies: AtomicU64,
     sign_failures: AtomicU64,
+    playlists_signed: AtomicU64,
 }
 
 /// The metric names, for the README's table and the tests.
@@ -43,6 +47,7 @@ pub(crate) mod names {
     pub(crate) const SIGNING_FAILURES: &str = "cfsign_signing_failures_total";
     pub(crate) const SIGNING_DURATION: &str = "cfsign_signing_duration_seconds";
     pub(crate) const MALFORMED: &str = "cfsign_malformed_cookies_total";
+    pub(crate) const PLAYLISTS: &str = "cfsign_playlists_signed_total";
 }
 
 impl Counters {
@@ -55,6 +60,7 @@ impl Counters {
             Event::Refreshed => &self.cookies_refreshed,
             Event::Revoked => &self.cookies_revoked,
             Event::Malformed => &self.malformed_cookies,
+            Event::PlaylistSigned => &self.playlists_signed,
         };
         counter.fetch_add(1, Ordering::Relaxed);
         #[cfg(feature = "metrics")]
@@ -68,6 +74,7 @@ impl Counters {
                 Event::Refreshed => metrics::counter!(COOKIE_SETS, "event" => "refreshed"),
                 Event::Revoked => metrics::counter!(COOKIE_SETS, "event" => "revoked"),
                 Event::Malformed => metrics::counter!(MALFORMED),
+                Event::PlaylistSigned => metrics::counter!(PLAYLISTS),
             };
             counter.increment(1);
         }
@@ -91,6 +98,7 @@ impl Counters {
             cookies_revoked: get(&self.cookies_revoked),
             malformed_cookies: get(&self.malformed_cookies),
             sign_failures: get(&self.sign_failures),
+            playlists_signed: get(&self.playlists_signed),
         }
     }
 }
@@ -119,6 +127,10 @@ pub(crate) fn describe() {
         "Time one signing took (local key, HSM or AWS KMS), by result"
     );
     metrics::describe_counter!(
+        PLAYLISTS,
+        "Playlists signed and rewritten for a scope and window (not served from the cache)"
+    );
+    metrics::describe_counter!(
         MALFORMED,
         "Requests whose CloudFront-* cookies were malformed, oversized or not vouched for (treated as absent)"
     );
@@ -143,4 +155,7 @@ pub struct CounterSnapshot {
     /// Signings that failed or timed out (one per signing, however many requests waited on
     /// it). Their responses went out without the new cookies.
     pub sign_failures: u64,
+    /// Playlists signed and rewritten (feature `playlist`): one per playlist, scope and
+    /// window, however many viewers asked.
+    pub playlists_signed: u64,
 }

@@ -69,6 +69,8 @@ mod config;
 mod counters;
 mod error;
 mod freshness;
+#[cfg(feature = "playlist")]
+mod playlist;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -92,6 +94,8 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::IssuerBuilder;
 pub use counters::CounterSnapshot;
 pub use error::IssuerError;
+#[cfg(feature = "playlist")]
+pub use playlist::SignedPlaylistError;
 
 use cache::CachingSigner;
 use config::Config;
@@ -115,6 +119,9 @@ struct Inner {
     last_warning: AtomicU64,
     /// Whether the warning about cookies that cannot reach their CDN was logged.
     warned_unreachable: AtomicBool,
+    /// Signed playlists of the last windows.
+    #[cfg(feature = "playlist")]
+    playlists: playlist::Playlists,
 }
 
 /// Decides which CloudFront cookies each response sets. Cheap to clone (shared state).

@@ -1,0 +1,196 @@
+//! Playlists signed for a session (feature `playlist`): an HLS playlist or DASH MPD with
+//! every URI carrying the parameters of one custom policy over the session's scope, made once
+//! per playlist, scope and expiry window however many viewers ask at once.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use cfsign::{AsyncSigner, CustomPolicy, EpochSeconds, HashAlgorithm, SignedPolicy};
+use cfsign_playlist::{PlaylistError, PlaylistSigner};
+use futures_util::future::{FutureExt, Shared};
+
+use crate::counters::Event;
+use crate::{Access, Issuer};
+
+/// Why [`Issuer::signed_playlist`] gave no playlist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignedPlaylistError {
+    /// No scope of the session's access covers the playlist's URL: the viewer may not watch
+    /// this stream (answer 403, as CloudFront would).
+    NotInScope,
+    /// The policy could not be built or signed (a signer that failed or timed out).
+    Signing(cfsign::Error),
+    /// The playlist cannot be signed for the scope: a URI it does not cover, bad input.
+    Playlist(PlaylistError),
+}
+
+impl fmt::Display for SignedPlaylistError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SignedPlaylistError::NotInScope => {
+                f.write_str("no scope of the session's access covers the playlist's URL")
+            }
+            SignedPlaylistError::Signing(e) => write!(f, "cannot sign the playlist's policy: {e}"),
+            SignedPlaylistError::Playlist(e) => write!(f, "cannot sign the playlist: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SignedPlaylistError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SignedPlaylistError::NotInScope => None,
+            SignedPlaylistError::Signing(e) => Some(e),
+            SignedPlaylistError::Playlist(e) => Some(e),
+        }
+    }
+}
+
+/// What makes two signed playlists the same bytes.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Key {
+    resource: Box<str>,
+    expires: u64,
+    key_pair_id: Box<str>,
+    hash: HashAlgorithm,
+    url: Box<str>,
+    playlist: Arc<str>,
+}
+
+/// One signing and rewrite of one playlist, shared by every request that needs it.
+type Rewrite = Shared<Pin<Box<dyn Future<Output = Result<Arc<str>, SignedPlaylistError>> + Send>>>;
+
+/// The signed playlists of the last windows, oldest out first.
+pub(crate) struct Playlists {
+    // The playlists come from the app's own origin, not from clients; a seeded fast hash
+    // keeps hashing a long playlist cheap.
+    entries: Mutex<(HashMap<Key, Rewrite, foldhash::fast::RandomState>, VecDeque<Key>)>,
+    capacity: usize,
+}
+
+impl Playlists {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Playlists { entries: Mutex::new((HashMap::default(), VecDeque::new())), capacity: capacity.max(1) }
+    }
+
+    /// The rewrite for `key`: the one made or being made, or `start`ed now.
+    fn rewrite(&self, key: Key, start: impl FnOnce() -> Rewrite) -> Rewrite {
+        let mut guard = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let (map, order) = &mut *guard;
+        if let Some(rewrite) = map.get(&key) {
+            return rewrite.clone();
+        }
+        while order.len() >= self.capacity {
+            match order.pop_front() {
+                Some(old) => {
+                    map.remove(&old);
+                }
+                None => break,
+            }
+        }
+        let rewrite = start();
+        map.insert(key.clone(), rewrite.clone());
+        order.push_back(key);
+        rewrite
+    }
+
+    /// Drops a failed rewrite, so that the next request tries again (a signer may be back in
+    /// a moment); requests already waiting on it share its failure.
+    fn forget(&self, key: &Key, rewrite: &Rewrite) {
+        let mut guard = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let (map, order) = &mut *guard;
+        if map.get(key).is_some_and(|r| r.ptr_eq(rewrite)) {
+            map.remove(key);
+            order.retain(|k| k != key);
+        }
+    }
+}
+
+impl Issuer {
+    /// `playlist` — an HLS playlist or DASH MPD the app serves at `playlist_url` — with every
+    /// URI carrying the signing parameters of one custom policy over the first scope of
+    /// `access` whose resource covers `playlist_url` (see `cfsign_playlist`). The policy
+    /// expires as cookies issued now would (TTL, rounded up to the granularity), so every
+    /// viewer of one stream in one window gets the same bytes: one signature and one rewrite
+    /// per playlist, scope and window, shared by concurrent requests, kept for the last
+    /// [`IssuerBuilder::playlist_cache`](crate::IssuerBuilder::playlist_cache) playlists.
+    ///
+    /// The playlist URLs expire with the policy: a player that fetches the playlist once (VOD)
+    /// can play for the TTL (1 h by default) from then; a live player refetches it.
+    ///
+    /// ```
+    /// # let pem = include_str!("../../cfsign/tests/data/ecdsa-p256-pkcs8.pem");
+    /// use std::sync::Arc;
+    /// use cfsign_issuer::{Access, Issuer};
+    ///
+    /// let issuer = Issuer::builder(Arc::new(cfsign::SigningKey::from_pem(pem, "K2JCJMDEHXQW5F")?)).build()?;
+    /// let alice = Access::single("https://cdn.example.com/videos/123/*", "/")?;
+    /// let playlist: Arc<str> = "#EXTM3U\n#EXTINF:4,\nseg-0.ts\n".into();
+    /// # futures_executor::block_on(async {
+    /// let signed = issuer.signed_playlist(&alice, "https://cdn.example.com/videos/123/index.m3u8", playlist).await?;
+    /// assert!(signed.contains("\nseg-0.ts?Policy="));
+    /// # Ok::<(), cfsign_issuer::SignedPlaylistError>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`SignedPlaylistError::NotInScope`] when no scope covers `playlist_url`;
+    /// [`SignedPlaylistError::Signing`]; [`SignedPlaylistError::Playlist`] for a playlist
+    /// that cannot be signed for the scope.
+    pub fn signed_playlist(
+        &self,
+        access: &Access,
+        playlist_url: &str,
+        playlist: Arc<str>,
+    ) -> impl Future<Output = Result<Arc<str>, SignedPlaylistError>> + Send + 'static {
+        let i = &*self.inner;
+        let scope = access.scopes().iter().find(|s| cfsign::resource_matches(s.resource(), playlist_url));
+        let Some(scope) = scope else {
+            return futures_util::future::ready(Err(SignedPlaylistError::NotInScope)).left_future();
+        };
+        let signer = i.signer.load_full();
+        let expires = self.expiry_at(i.config.clock.now());
+        let key = Key {
+            resource: scope.resource().into(),
+            expires: expires.as_secs(),
+            key_pair_id: signer.key_pair_id().as_str().into(),
+            hash: signer.hash_algorithm(),
+            url: playlist_url.into(),
+            playlist,
+        };
+        let counters = Arc::clone(&i.counters);
+        let start = || {
+            let key = key.clone();
+            async move {
+                let policy = CustomPolicy::builder()
+                    .resource(&*key.resource)
+                    .date_less_than(EpochSeconds::new(key.expires))
+                    .build()
+                    .map_err(SignedPlaylistError::Signing)?;
+                let signed =
+                    SignedPolicy::new_async(policy, &*signer).await.map_err(SignedPlaylistError::Signing)?;
+                let out = PlaylistSigner::new(&signed)
+                    .and_then(|s| s.sign(&key.playlist, &key.url))
+                    .map_err(SignedPlaylistError::Playlist)?;
+                counters.record(Event::PlaylistSigned);
+                Ok(Arc::<str>::from(out))
+            }
+            .boxed()
+            .shared()
+        };
+        let rewrite = i.playlists.rewrite(key.clone(), start);
+        let issuer = self.clone();
+        async move {
+            let result = rewrite.clone().await;
+            if result.is_err() {
+                issuer.inner.playlists.forget(&key, &rewrite);
+            }
+            result
+        }
+        .right_future()
+    }
+}
