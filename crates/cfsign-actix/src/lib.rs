@@ -221,6 +221,50 @@ impl CloudFrontResponseExt for HttpResponseBuilder {
     }
 }
 
+/// The response to a playlist route (feature `playlist`): `playlist`, which the app serves at
+/// `playlist_url` (its CloudFront URL), signed for the session's `access` by
+/// [`Issuer::playlist_response`](cfsign_issuer::Issuer::playlist_response) — one signature and
+/// one rewrite per stream and window, shared by every viewer — with its media type and
+/// `Cache-Control: private`; 403 when signed out or for another scope. Register the handler
+/// for `HEAD` too (actix-web sends a `HEAD` response without its body).
+///
+/// ```
+/// use std::sync::Arc;
+/// use actix_web::{App, HttpResponse, guard, web};
+/// use cfsign_issuer::{Access, Issuer};
+///
+/// async fn playlist(issuer: web::Data<Issuer>, path: web::Path<(String, String)>) -> HttpResponse {
+///     let (video, file) = path.into_inner();
+///     let Ok(text) = std::fs::read_to_string(format!("media/{video}/{file}")) else {
+///         return HttpResponse::NotFound().finish();
+///     };
+///     let url = format!("https://cdn.example.com/videos/{video}/{file}");
+///     let access: Option<Access> = None; // from your session
+///     cfsign_actix::signed_playlist(&issuer, access.as_ref(), &url, Arc::from(text)).await
+/// }
+///
+/// let app = App::new().route(
+///     "/videos/{video}/{file}",
+///     web::route().guard(guard::Any(guard::Get()).or(guard::Head())).to(playlist),
+/// );
+/// ```
+#[cfg(feature = "playlist")]
+pub async fn signed_playlist(
+    issuer: &Issuer,
+    access: Option<&cfsign_issuer::Access>,
+    playlist_url: &str,
+    playlist: std::sync::Arc<str>,
+) -> actix_web::HttpResponse {
+    let answer = issuer.playlist_response(access, playlist_url, playlist).await;
+    let status = actix_web::http::StatusCode::from_u16(answer.status)
+        .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = actix_web::HttpResponse::build(status);
+    for &(name, value) in &answer.headers {
+        response.insert_header((name, value));
+    }
+    response.body(answer.body_bytes())
+}
+
 /// The README's example, compiled and run as a doctest so that it stays true.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

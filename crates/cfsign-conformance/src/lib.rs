@@ -35,7 +35,7 @@ pub mod kms;
 mod raw;
 mod rng;
 
-pub use apps::{Framework, User, access, conform, start};
+pub use apps::{Framework, PLAYLIST, User, access, conform, start};
 pub use browser::{Browser, Reply};
 pub use capture::{Capture, Fields};
 pub use fixtures::{FailingSigner, KEY_PAIR_ID, T0, issuer, issuer_with, key, trusted};

@@ -263,3 +263,65 @@ async fn a_thousand_sessions_in_one_window_sign_once() {
         assert_eq!((c.signatures_made, c.cookies_issued, c.cache_hits), (1, 1000, 999), "{fw:?}");
     }
 }
+
+/// A playlist route: signed per viewer with the session's scope, the same bytes and headers
+/// from both frameworks, 403 signed out or for another user's stream, `HEAD` without a body,
+/// and one rewrite for many requests in a window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn playlists_are_signed_for_the_viewer() {
+    let transcript = conform(|fw| async move {
+        let clock = ManualClock::new(T0);
+        let issuer = issuer(&clock, key());
+        let mut b = Browser::new(start(fw, issuer.clone()).await);
+        let alice = "/playlist/u/alice/720p/index.m3u8";
+        let signed_out = b.send("GET", alice, "", None).await;
+        assert_eq!(signed_out.status, 403);
+        b.send("POST", "/login", "user=alice", None).await;
+        let ok = b.send("GET", alice, "", None).await;
+        assert_eq!(ok.status, 200);
+        // Every URI a player fetches from it is granted by CloudFront's rules.
+        let url = "https://cdn.example.com/u/alice/720p/index.m3u8";
+        let uris = cfsign_playlist::uris(&ok.body, url).unwrap();
+        assert_eq!(uris.len(), 3);
+        for uri in &uris {
+            let request = cfsign_verify::Request::new(&uri.url, std::net::IpAddr::from([192, 0, 2, 1]), T0);
+            assert!(cfsign_conformance::trusted(&[&key()]).verify(&request).is_ok(), "{}", uri.url);
+        }
+        assert_eq!(b.send("GET", "/playlist/u/bob/720p/index.m3u8", "", None).await.status, 403);
+        for _ in 0..5 {
+            assert_eq!(b.send("GET", alice, "", None).await.body, ok.body);
+        }
+        // One rewrite; and the playlist's policy is the cookies' policy (same scope, same
+        // window), so the signature made at login serves both.
+        assert_eq!((issuer.counters().playlists_signed, issuer.counters().signatures_made), (1, 1));
+        // Headers and HEAD, over plain reqwest with the browser's cookies.
+        let http = reqwest::Client::new();
+        for method in [reqwest::Method::GET, reqwest::Method::HEAD] {
+            let r = http
+                .request(method.clone(), format!("{}{alice}", b.base))
+                .header("cookie", b.cookie_header())
+                .send()
+                .await
+                .unwrap();
+            let header = |name: &str| r.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
+            b.transcript.push(format!(
+                "{method} {alice} -> {} {:?} {:?}",
+                r.status(),
+                header("content-type"),
+                header("cache-control")
+            ));
+            let body = r.text().await.unwrap();
+            assert_eq!(body.is_empty(), method == reqwest::Method::HEAD);
+        }
+        b.transcript.push(format!("  body: {}", ok.body));
+        b.transcript
+    })
+    .await;
+    assert!(
+        transcript
+            .iter()
+            .any(|l| l.ends_with("-> 200 OK Some(\"application/vnd.apple.mpegurl\") Some(\"private\")")
+                && l.starts_with("HEAD")),
+        "{transcript:#?}"
+    );
+}

@@ -95,7 +95,7 @@ pub use config::IssuerBuilder;
 pub use counters::CounterSnapshot;
 pub use error::IssuerError;
 #[cfg(feature = "playlist")]
-pub use playlist::SignedPlaylistError;
+pub use playlist::{PlaylistResponse, SignedPlaylistError};
 
 use cache::CachingSigner;
 use config::Config;

@@ -194,3 +194,85 @@ impl Issuer {
         .right_future()
     }
 }
+
+/// What to answer a request for a playlist — status, headers, body — the same from every
+/// framework: [`Issuer::playlist_response`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PlaylistResponse {
+    /// 200; 403 without access or for a playlist outside it; 503 (with `Retry-After`) when
+    /// the signer failed; 500 for a playlist that cannot be signed for the scope.
+    pub status: u16,
+    /// `Content-Type`, `Cache-Control` (`private`: the playlist is the viewer's), and
+    /// `Retry-After` on 503.
+    pub headers: Vec<(&'static str, &'static str)>,
+    /// The signed playlist, or a one-line reason.
+    pub body: Arc<str>,
+}
+
+impl PlaylistResponse {
+    /// The body as [`bytes::Bytes`] without a copy: a signed playlist is shared by every
+    /// viewer of the window.
+    #[must_use]
+    pub fn body_bytes(&self) -> bytes::Bytes {
+        struct Shared(Arc<str>);
+        impl AsRef<[u8]> for Shared {
+            fn as_ref(&self) -> &[u8] {
+                self.0.as_bytes()
+            }
+        }
+        bytes::Bytes::from_owner(Shared(Arc::clone(&self.body)))
+    }
+
+    fn refused(status: u16, why: &str) -> Self {
+        let mut headers = vec![("content-type", "text/plain; charset=utf-8"), ("cache-control", "no-store")];
+        if status == 503 {
+            headers.push(("retry-after", "1"));
+        }
+        PlaylistResponse { status, headers, body: format!("{why}\n").into() }
+    }
+}
+
+impl Issuer {
+    /// The response to a request for a playlist route: [`Issuer::signed_playlist`] for the
+    /// session's `access` (`None`: not signed in), with the media type of its format and
+    /// `Cache-Control: private`. Errors become the status a viewer should see, and are logged.
+    /// `cfsign_tower::signed_playlist` and `cfsign_actix::signed_playlist` turn it into their
+    /// framework's response.
+    pub fn playlist_response(
+        &self,
+        access: Option<&Access>,
+        playlist_url: &str,
+        playlist: Arc<str>,
+    ) -> impl Future<Output = PlaylistResponse> + Send + 'static {
+        let content_type = match cfsign_playlist::Format::detect(&playlist) {
+            Some(cfsign_playlist::Format::Dash) => "application/dash+xml",
+            _ => "application/vnd.apple.mpegurl",
+        };
+        let signed = access.map(|access| self.signed_playlist(access, playlist_url, playlist));
+        let url: Box<str> = playlist_url.into();
+        async move {
+            let Some(signed) = signed else {
+                return PlaylistResponse::refused(403, "403 Forbidden: sign in to watch");
+            };
+            match signed.await {
+                Ok(body) => PlaylistResponse {
+                    status: 200,
+                    headers: vec![("content-type", content_type), ("cache-control", "private")],
+                    body,
+                },
+                Err(SignedPlaylistError::NotInScope) => {
+                    PlaylistResponse::refused(403, "403 Forbidden: this stream is not yours to watch")
+                }
+                Err(SignedPlaylistError::Signing(e)) => {
+                    tracing::warn!(playlist = &*url, error = %e, "cfsign: could not sign a playlist");
+                    PlaylistResponse::refused(503, "503 Service Unavailable: try again")
+                }
+                Err(SignedPlaylistError::Playlist(e)) => {
+                    tracing::error!(playlist = &*url, error = %e, "cfsign: a playlist cannot be signed for its scope");
+                    PlaylistResponse::refused(500, "500 Internal Server Error: the playlist cannot be served")
+                }
+            }
+        }
+    }
+}

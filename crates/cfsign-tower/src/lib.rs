@@ -229,6 +229,52 @@ where
     }
 }
 
+/// The response to a playlist route (feature `playlist`): `playlist`, which the app serves at
+/// `playlist_url` (its CloudFront URL), signed for the session's `access` by
+/// [`Issuer::playlist_response`](cfsign_issuer::Issuer::playlist_response) — one signature and
+/// one rewrite per stream and window, shared by every viewer — with its media type and
+/// `Cache-Control: private`; 403 when signed out or for another scope. axum answers `HEAD`
+/// from the same route without the body.
+///
+/// ```
+/// use std::sync::Arc;
+/// use axum::{Extension, Router, extract::Path, response::IntoResponse, routing::get};
+/// use cfsign_issuer::{Access, Issuer};
+///
+/// async fn playlist(
+///     Extension(issuer): Extension<Issuer>,
+///     access: Option<Extension<Access>>, // put there by your auth layer
+///     Path((video, file)): Path<(String, String)>,
+/// ) -> impl IntoResponse {
+///     // Playlists from the app's own copy of the bucket (or fetched from the origin).
+///     let text: Arc<str> = match std::fs::read_to_string(format!("media/{video}/{file}")) {
+///         Ok(text) => text.into(),
+///         Err(_) => return axum::http::StatusCode::NOT_FOUND.into_response(),
+///     };
+///     let url = format!("https://cdn.example.com/videos/{video}/{file}");
+///     let access = access.map(|Extension(a)| a);
+///     cfsign_tower::signed_playlist(&issuer, access.as_ref(), &url, text).await.into_response()
+/// }
+///
+/// let app: Router = Router::new().route("/videos/{video}/{file}", get(playlist));
+/// ```
+#[cfg(feature = "playlist")]
+pub async fn signed_playlist(
+    issuer: &cfsign_issuer::Issuer,
+    access: Option<&cfsign_issuer::Access>,
+    playlist_url: &str,
+    playlist: std::sync::Arc<str>,
+) -> http::Response<http_body_util::Full<bytes::Bytes>> {
+    let answer = issuer.playlist_response(access, playlist_url, playlist).await;
+    let mut response = http::Response::new(http_body_util::Full::new(answer.body_bytes()));
+    *response.status_mut() =
+        http::StatusCode::from_u16(answer.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in answer.headers {
+        response.headers_mut().insert(name, http::HeaderValue::from_static(value));
+    }
+    response
+}
+
 /// The README's example, compiled and run as a doctest so that it stays true.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -7,10 +7,16 @@ use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, web};
 use cfsign_actix::{CloudFrontCookieMiddleware, CloudFrontResponseExt};
 use cfsign_issuer::Issuer;
 
-use super::{LOGOUT_SESSION, User, access, login_user, session, session_cookie};
+use super::{LOGOUT_SESSION, PLAYLIST, User, access, login_user, session, session_cookie};
 
 async fn me(req: HttpRequest) -> String {
     format!("{:?}", req.extensions().get::<User>().map(|u| u.name.clone()).as_ref())
+}
+
+async fn playlist(req: HttpRequest, issuer: web::Data<Issuer>, path: web::Path<String>) -> HttpResponse {
+    let access = req.extensions().get::<User>().and_then(access);
+    let url = format!("https://cdn.example.com/{path}");
+    cfsign_actix::signed_playlist(&issuer, access.as_ref(), &url, PLAYLIST.into()).await
 }
 
 async fn login(body: String) -> HttpResponse {
@@ -37,7 +43,16 @@ pub(crate) fn serve(issuer: Issuer) -> SocketAddr {
         actix_web::rt::System::new().block_on(async move {
             actix_web::HttpServer::new(move || {
                 App::new()
+                    .app_data(web::Data::new(issuer.clone()))
                     .route("/me", web::get().to(me))
+                    .route(
+                        "/playlist/{path:.*}",
+                        web::route()
+                            .guard(
+                                actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()),
+                            )
+                            .to(playlist),
+                    )
                     .route(
                         "/boom",
                         web::get().to(|| async { HttpResponse::InternalServerError().body("boom") }),

@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use cfsign_issuer::{Directive, Issuer};
 use cfsign_tower::CloudFrontCookieLayer;
 
-use super::{LOGOUT_SESSION, User, access, login_user, session, session_cookie};
+use super::{LOGOUT_SESSION, PLAYLIST, User, access, login_user, session, session_cookie};
 
 async fn login(body: String) -> impl IntoResponse {
     let user = login_user(&body);
@@ -25,7 +25,16 @@ async fn logout() -> impl IntoResponse {
 }
 
 pub(crate) fn app(issuer: Issuer) -> Router {
+    let playlists = issuer.clone();
     Router::new()
+        .route(
+            "/playlist/{*path}",
+            get(move |axum::extract::Path(path): axum::extract::Path<String>, req: Request| async move {
+                let access = req.extensions().get::<User>().and_then(access);
+                let url = format!("https://cdn.example.com/{path}");
+                cfsign_tower::signed_playlist(&playlists, access.as_ref(), &url, PLAYLIST.into()).await
+            }),
+        )
         .route(
             "/me",
             get(|req: Request| async move { format!("{:?}", req.extensions().get::<User>().map(|u| &u.name)) }),

@@ -57,6 +57,9 @@ pub fn access(user: &User) -> Option<Access> {
     scope.and_then(|s| s.with_cookie_path("/")).map(Access::from).ok()
 }
 
+/// The playlist both apps serve at `/playlist/<path>`, for `https://cdn.example.com/<path>`.
+pub const PLAYLIST: &str = "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:4,\nseg-0.m4s\n#EXTINF:4,\nseg-1.m4s\n#EXT-X-ENDLIST\n";
+
 fn login_user(body: &str) -> User {
     User { name: body.strip_prefix("user=").unwrap_or("anonymous").to_owned(), tier: "u".to_owned() }
 }
