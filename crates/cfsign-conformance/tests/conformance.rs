@@ -284,6 +284,9 @@ async fn playlists_are_signed_for_the_viewer() {
         let uris = cfsign_playlist::uris(&ok.body, url).unwrap();
         assert_eq!(uris.len(), 3);
         for uri in &uris {
+            // Absolute CloudFront URLs: served by the app, the playlist still sends the player
+            // to the CDN.
+            assert!(uri.uri.starts_with("https://cdn.example.com/u/alice/720p/"), "{}", uri.uri);
             let request = cfsign_verify::Request::new(&uri.url, std::net::IpAddr::from([192, 0, 2, 1]), T0);
             assert!(cfsign_conformance::trusted(&[&key()]).verify(&request).is_ok(), "{}", uri.url);
         }

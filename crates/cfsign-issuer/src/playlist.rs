@@ -111,9 +111,11 @@ impl Playlists {
 }
 
 impl Issuer {
-    /// `playlist` — an HLS playlist or DASH MPD the app serves at `playlist_url` — with every
-    /// URI carrying the signing parameters of one custom policy over the first scope of
-    /// `access` whose resource covers `playlist_url` (see `cfsign_playlist`). The policy
+    /// `playlist` — an HLS playlist or DASH MPD whose CloudFront URL is `playlist_url` — with
+    /// every URI carrying the signing parameters of one custom policy over the first scope of
+    /// `access` whose resource covers `playlist_url` (see `cfsign_playlist`), written as the
+    /// absolute CloudFront URL it resolves to: the app can serve the playlist from its own
+    /// origin and the player still fetches the stream from CloudFront. The policy
     /// expires as cookies issued now would (TTL, rounded up to the granularity), so every
     /// viewer of one stream in one window gets the same bytes: one signature and one rewrite
     /// per playlist, scope and window, shared by concurrent requests, kept for the last
@@ -132,7 +134,7 @@ impl Issuer {
     /// let playlist: Arc<str> = "#EXTM3U\n#EXTINF:4,\nseg-0.ts\n".into();
     /// # futures_executor::block_on(async {
     /// let signed = issuer.signed_playlist(&alice, "https://cdn.example.com/videos/123/index.m3u8", playlist).await?;
-    /// assert!(signed.contains("\nseg-0.ts?Policy="));
+    /// assert!(signed.contains("\nhttps://cdn.example.com/videos/123/seg-0.ts?Policy="));
     /// # Ok::<(), cfsign_issuer::SignedPlaylistError>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -174,6 +176,7 @@ impl Issuer {
                 let signed =
                     SignedPolicy::new_async(policy, &*signer).await.map_err(SignedPlaylistError::Signing)?;
                 let out = PlaylistSigner::new(&signed)
+                    .map(PlaylistSigner::absolute_uris)
                     .and_then(|s| s.sign(&key.playlist, &key.url))
                     .map_err(SignedPlaylistError::Playlist)?;
                 counters.record(Event::PlaylistSigned);

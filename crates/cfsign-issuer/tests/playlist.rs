@@ -104,5 +104,5 @@ async fn what_cannot_be_signed_is_an_error_and_is_not_kept() {
     ])
     .unwrap();
     let signed = issuer.signed_playlist(&both, url, playlist(1)).await.unwrap();
-    assert!(signed.contains("\nseg-00000.m4s?Policy="), "{signed}");
+    assert!(signed.contains("\nhttps://cdn.example.com/videos/123/hls/seg-00000.m4s?Policy="), "{signed}");
 }

@@ -242,10 +242,26 @@ impl<'a, V: Visit> Rewriter<'a, V> {
                 resolved.push(Base::new(&self.url));
             }
         }
-        if verdict == Verdict::Sign {
-            self.out.push_str(&mpd[self.copied..end]);
-            self.out.push_str(if uri.contains('?') { "&amp;" } else { "?" });
-            self.out.push_str(&self.xml_parameters);
+        // Asked for absolute URLs: those with only the MPD's URL above them (a `BaseURL` among
+        // them) are written resolved, their templates unfilled; the rest resolve against those.
+        let absolute = (self.visit.absolute() && level == 0).then(|| {
+            let mut absolute = String::new();
+            self.bases[0].iter().for_each(|base| base.resolve_into(&uri, &mut absolute));
+            absolute
+        });
+        if verdict == Verdict::Sign || absolute.is_some() {
+            match &absolute {
+                Some(url) => {
+                    self.out.push_str(&mpd[self.copied..start]);
+                    self.out.push_str(&quick_xml::escape::escape(url.as_str()));
+                }
+                None => self.out.push_str(&mpd[self.copied..end]),
+            }
+            if verdict == Verdict::Sign {
+                let query = absolute.as_deref().unwrap_or(&uri).contains('?');
+                self.out.push_str(if query { "&amp;" } else { "?" });
+                self.out.push_str(&self.xml_parameters);
+            }
             self.copied = end;
         }
         Ok(())

@@ -126,9 +126,10 @@ impl<V: Visit> Rewriter<V> {
             uri: uri.to_owned(),
             problem,
         })?;
-        out.push_str(uri);
+        let written = if self.visit.absolute() { self.url.as_str() } else { uri };
+        out.push_str(written);
         if verdict == Verdict::Sign {
-            out.push(if uri.contains('?') { '&' } else { '?' });
+            out.push(if written.contains('?') { '&' } else { '?' });
             out.push_str(self.visit.parameters());
         }
         Ok(())

@@ -204,6 +204,7 @@ pub enum Uncovered {
 pub struct PlaylistSigner<'a> {
     signed: &'a SignedPolicy,
     uncovered: Uncovered,
+    absolute: bool,
     parameters: String,
 }
 
@@ -217,13 +218,25 @@ impl<'a> PlaylistSigner<'a> {
             return Err(PlaylistError::CannedPolicy);
         }
         let parameters = signed.query();
-        Ok(PlaylistSigner { signed, uncovered: Uncovered::Refuse, parameters })
+        Ok(PlaylistSigner { signed, uncovered: Uncovered::Refuse, absolute: false, parameters })
     }
 
     /// Keep URIs the policy does not cover as they are instead of refusing the playlist.
     #[must_use]
     pub fn leave_uncovered_unsigned(mut self) -> Self {
         self.uncovered = Uncovered::LeaveUnsigned;
+        self
+    }
+
+    /// Write every URI as the absolute URL it resolves to against the playlist URL, for a
+    /// playlist served from another origin than the stream — by the app, say, at
+    /// `https://app.example.com/watch/123.m3u8`, while the playlist URL given to
+    /// [`Self::sign`] is the stream's CloudFront URL: relative URIs would otherwise resolve
+    /// against the app. In a DASH MPD, the URLs with no `BaseURL` above them become absolute
+    /// (a `BaseURL` among them), and the rest stay relative to those.
+    #[must_use]
+    pub fn absolute_uris(mut self) -> Self {
+        self.absolute = true;
         self
     }
 
@@ -265,7 +278,12 @@ impl<'a> PlaylistSigner<'a> {
     }
 
     fn signing(&self) -> Signing<'_> {
-        Signing { signed: self.signed, uncovered: self.uncovered, parameters: &self.parameters }
+        Signing {
+            signed: self.signed,
+            uncovered: self.uncovered,
+            absolute: self.absolute,
+            parameters: &self.parameters,
+        }
     }
 }
 
@@ -277,6 +295,10 @@ pub(crate) trait Visit {
     fn uri(&mut self, line: usize, uri: &str, url: &str) -> Result<Verdict, UriProblem>;
     /// What follows a URI judged [`Verdict::Sign`].
     fn parameters(&self) -> &str;
+    /// Whether URIs are written as the absolute URLs they resolve to.
+    fn absolute(&self) -> bool {
+        false
+    }
 }
 
 impl<V: Visit> Visit for &mut V {
@@ -286,6 +308,9 @@ impl<V: Visit> Visit for &mut V {
     }
     fn parameters(&self) -> &str {
         (**self).parameters()
+    }
+    fn absolute(&self) -> bool {
+        (**self).absolute()
     }
 }
 
@@ -311,6 +336,9 @@ impl Visit for Signing<'_> {
     fn parameters(&self) -> &str {
         self.parameters
     }
+    fn absolute(&self) -> bool {
+        self.absolute
+    }
 }
 
 /// One signed policy's parameters and what to do with a URL it does not cover: what both
@@ -318,6 +346,7 @@ impl Visit for Signing<'_> {
 pub(crate) struct Signing<'a> {
     signed: &'a SignedPolicy,
     uncovered: Uncovered,
+    absolute: bool,
     /// `Policy=…&Signature=…&Key-Pair-Id=…[&Hash-Algorithm=SHA256]`, made once.
     pub(crate) parameters: &'a str,
 }
