@@ -115,7 +115,10 @@ impl Issuer {
     /// every URI carrying the signing parameters of one custom policy over the first scope of
     /// `access` whose resource covers `playlist_url` (see `cfsign_playlist`), written as the
     /// absolute CloudFront URL it resolves to: the app can serve the playlist from its own
-    /// origin and the player still fetches the stream from CloudFront. The policy
+    /// origin and the player still fetches the stream from CloudFront. The URIs of a
+    /// multivariant playlist that name other playlists are left as written, so that the player
+    /// asks the app for those too: serve every playlist of the stream through this method,
+    /// at the same relative places as on CloudFront. The policy
     /// expires as cookies issued now would (TTL, rounded up to the granularity), so every
     /// viewer of one stream in one window gets the same bytes: one signature and one rewrite
     /// per playlist, scope and window, shared by concurrent requests, kept for the last
@@ -176,7 +179,7 @@ impl Issuer {
                 let signed =
                     SignedPolicy::new_async(policy, &*signer).await.map_err(SignedPlaylistError::Signing)?;
                 let out = PlaylistSigner::new(&signed)
-                    .map(PlaylistSigner::absolute_uris)
+                    .map(|s| s.absolute_uris().leave_playlist_uris())
                     .and_then(|s| s.sign(&key.playlist, &key.url))
                     .map_err(SignedPlaylistError::Playlist)?;
                 counters.record(Event::PlaylistSigned);

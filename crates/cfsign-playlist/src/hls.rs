@@ -5,6 +5,10 @@
 use crate::resolve::Base;
 use crate::{PlaylistError, Verdict, Visit};
 
+/// The tags whose `URI` names another playlist (a rendition, an I-frame stream, a rendition
+/// report's media playlist), not a segment, a key or data.
+const PLAYLIST_TAGS: [&str; 3] = ["#EXT-X-MEDIA:", "#EXT-X-I-FRAME-STREAM-INF:", "#EXT-X-RENDITION-REPORT:"];
+
 /// The tags whose attribute list holds a URI, and that attribute's name.
 const URI_TAGS: [(&str, &str); 10] = [
     ("#EXT-X-KEY:", "URI"),
@@ -46,6 +50,8 @@ impl<V: Visit> Rewriter<V> {
             return Err(PlaylistError::BareCarriageReturn { line: 1 + playlist[..at].matches('\n').count() });
         }
         let mut out = String::with_capacity(playlist.len() + playlist.len() / 2);
+        // The URI line after `EXT-X-STREAM-INF` is a variant stream's playlist.
+        let mut variant = false;
         for (index, line) in playlist.split_inclusive('\n').enumerate() {
             let number = index + 1;
             let (content, ending) = match line.strip_suffix("\r\n") {
@@ -58,11 +64,13 @@ impl<V: Visit> Rewriter<V> {
             if content.is_empty() {
                 out.push_str(content);
             } else if let Some((tag, attribute)) = URI_TAGS.iter().find(|(tag, _)| content.starts_with(tag)) {
-                self.tag(content, tag.len(), attribute, number, &mut out)?;
+                let names_playlist = PLAYLIST_TAGS.contains(tag);
+                self.tag(content, tag.len(), attribute, names_playlist, number, &mut out)?;
             } else if content.starts_with('#') {
+                variant |= content.starts_with("#EXT-X-STREAM-INF:");
                 out.push_str(content);
             } else {
-                self.uri(content, number, &mut out)?;
+                self.uri(content, std::mem::take(&mut variant), number, &mut out)?;
             }
             out.push_str(ending);
         }
@@ -76,6 +84,7 @@ impl<V: Visit> Rewriter<V> {
         line: &str,
         start: usize,
         attribute: &str,
+        names_playlist: bool,
         number: usize,
         out: &mut String,
     ) -> Result<(), PlaylistError> {
@@ -92,7 +101,7 @@ impl<V: Visit> Rewriter<V> {
                 let value = &quoted[..close];
                 out.push('"');
                 if name == attribute {
-                    self.uri(value, number, out)?;
+                    self.uri(value, names_playlist, number, out)?;
                 } else {
                     out.push_str(value);
                 }
@@ -118,8 +127,19 @@ impl<V: Visit> Rewriter<V> {
         }
     }
 
-    /// One URI, as written, followed by the signing parameters; or an error naming it.
-    fn uri(&mut self, uri: &str, number: usize, out: &mut String) -> Result<(), PlaylistError> {
+    /// One URI, as written, followed by the signing parameters; or an error naming it. A URI
+    /// that names another playlist is left as written when the visitor leaves those.
+    fn uri(
+        &mut self,
+        uri: &str,
+        names_playlist: bool,
+        number: usize,
+        out: &mut String,
+    ) -> Result<(), PlaylistError> {
+        if names_playlist && self.visit.leaves_playlists() {
+            out.push_str(uri);
+            return Ok(());
+        }
         self.base.resolve_into(uri, &mut self.url);
         let verdict = self.visit.uri(number, uri, &self.url).map_err(|problem| PlaylistError::Uri {
             line: number,

@@ -205,6 +205,7 @@ pub struct PlaylistSigner<'a> {
     signed: &'a SignedPolicy,
     uncovered: Uncovered,
     absolute: bool,
+    leave_playlists: bool,
     parameters: String,
 }
 
@@ -218,7 +219,13 @@ impl<'a> PlaylistSigner<'a> {
             return Err(PlaylistError::CannedPolicy);
         }
         let parameters = signed.query();
-        Ok(PlaylistSigner { signed, uncovered: Uncovered::Refuse, absolute: false, parameters })
+        Ok(PlaylistSigner {
+            signed,
+            uncovered: Uncovered::Refuse,
+            absolute: false,
+            leave_playlists: false,
+            parameters,
+        })
     }
 
     /// Keep URIs the policy does not cover as they are instead of refusing the playlist.
@@ -237,6 +244,17 @@ impl<'a> PlaylistSigner<'a> {
     #[must_use]
     pub fn absolute_uris(mut self) -> Self {
         self.absolute = true;
+        self
+    }
+
+    /// Leave the URIs of an HLS multivariant playlist that name other playlists — variant
+    /// streams, renditions (`EXT-X-MEDIA`), I-frame streams, rendition reports — as written and
+    /// unsigned, for an app that serves every playlist of the stream itself, each signed per
+    /// viewer: with [`Self::absolute_uris`], segments and keys go to CloudFront, playlists stay
+    /// with the app.
+    #[must_use]
+    pub fn leave_playlist_uris(mut self) -> Self {
+        self.leave_playlists = true;
         self
     }
 
@@ -282,6 +300,7 @@ impl<'a> PlaylistSigner<'a> {
             signed: self.signed,
             uncovered: self.uncovered,
             absolute: self.absolute,
+            leave_playlists: self.leave_playlists,
             parameters: &self.parameters,
         }
     }
@@ -299,6 +318,10 @@ pub(crate) trait Visit {
     fn absolute(&self) -> bool {
         false
     }
+    /// Whether URIs that name other playlists are left as written.
+    fn leaves_playlists(&self) -> bool {
+        false
+    }
 }
 
 impl<V: Visit> Visit for &mut V {
@@ -311,6 +334,9 @@ impl<V: Visit> Visit for &mut V {
     }
     fn absolute(&self) -> bool {
         (**self).absolute()
+    }
+    fn leaves_playlists(&self) -> bool {
+        (**self).leaves_playlists()
     }
 }
 
@@ -339,6 +365,9 @@ impl Visit for Signing<'_> {
     fn absolute(&self) -> bool {
         self.absolute
     }
+    fn leaves_playlists(&self) -> bool {
+        self.leave_playlists
+    }
 }
 
 /// One signed policy's parameters and what to do with a URL it does not cover: what both
@@ -347,6 +376,7 @@ pub(crate) struct Signing<'a> {
     signed: &'a SignedPolicy,
     uncovered: Uncovered,
     absolute: bool,
+    leave_playlists: bool,
     /// `Policy=…&Signature=…&Key-Pair-Id=…[&Hash-Algorithm=SHA256]`, made once.
     pub(crate) parameters: &'a str,
 }

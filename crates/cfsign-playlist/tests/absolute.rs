@@ -59,3 +59,39 @@ fn dash_urls_without_a_base_become_cloudfront_urls() {
         found[0]
     );
 }
+
+/// An app that serves every playlist itself: in a multivariant playlist, what names another
+/// playlist stays relative (the player asks the app), while a session key goes to CloudFront.
+#[test]
+fn playlists_stay_with_the_app_segments_go_to_cloudfront() {
+    let signed = signed();
+    let p = signed.query();
+    let master = "#EXTM3U\n#EXT-X-SESSION-KEY:METHOD=AES-128,URI=\"keys/k.bin\"\n\
+        #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"en\",URI=\"audio/en.m3u8\"\n\
+        #EXT-X-STREAM-INF:BANDWIDTH=1,AUDIO=\"a\"\n720p/index.m3u8\n\
+        #EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=1,URI=\"720p/iframes.m3u8\"\n";
+    let url = "https://cdn.example.com/videos/123/master.m3u8";
+    let out = PlaylistSigner::new(&signed)
+        .unwrap()
+        .absolute_uris()
+        .leave_playlist_uris()
+        .sign(master, url)
+        .unwrap();
+    assert_eq!(
+        out,
+        format!(
+            "#EXTM3U\n#EXT-X-SESSION-KEY:METHOD=AES-128,URI=\"https://cdn.example.com/videos/123/keys/k.bin?{p}\"\n\
+             #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"en\",URI=\"audio/en.m3u8\"\n\
+             #EXT-X-STREAM-INF:BANDWIDTH=1,AUDIO=\"a\"\n720p/index.m3u8\n\
+             #EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=1,URI=\"720p/iframes.m3u8\"\n"
+        )
+    );
+    // In a media playlist every URI is a segment, a map or a key: all go to CloudFront.
+    let media = "#EXTM3U\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:4,\nseg-0.m4s\n";
+    let out =
+        PlaylistSigner::new(&signed).unwrap().absolute_uris().leave_playlist_uris().sign(media, CDN).unwrap();
+    assert_eq!(
+        uris(&out, APP).unwrap().iter().filter(|u| u.url.starts_with("https://cdn.example.com/")).count(),
+        2
+    );
+}
