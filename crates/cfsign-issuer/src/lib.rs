@@ -58,6 +58,14 @@
 //! # });
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! ## Playlists (feature `playlist`)
+//!
+//! `Issuer::signed_playlist` signs an HLS playlist or DASH MPD for a session's scope with the
+//! expiry its cookies would carry, so that players without cookies (native ones, Chromecast)
+//! get a playlist whose every URI opens the stream: one signature and one rewrite per
+//! playlist, scope and window, shared by every viewer. `Issuer::playlist_response` is the
+//! response `cfsign-tower` and `cfsign-actix` send for it.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]

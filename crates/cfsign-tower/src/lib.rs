@@ -56,6 +56,9 @@
 //! `.layer(auth)`, so that auth runs first. Adding several layers in one
 //! `tower::ServiceBuilder`, as axum recommends, saves a boxed service per route.
 //!
+//! With the `playlist` feature, `signed_playlist` answers a playlist route: the stream's
+//! HLS playlist or DASH MPD signed for the session, for players that carry no cookies.
+//!
 //! A local CloudFront stand-in to test against lives in its own crate, `cfsign-gate`.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
