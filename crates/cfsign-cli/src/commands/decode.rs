@@ -8,7 +8,7 @@ use cfsign::{CannedPolicy, CustomPolicy, EpochSeconds};
 use cfsign_verify::{GrantedPolicy, Reason, Request};
 use serde_json::json;
 
-use super::{Outcome, http_date};
+use super::{Outcome, http_date, when};
 use crate::DecodeArgs;
 use crate::output::{self, print, print_json};
 
@@ -27,15 +27,6 @@ impl PolicyKind {
             Self::Canned => "canned",
             Self::Custom => "custom",
             Self::None => "none",
-        }
-    }
-}
-
-pub(crate) fn when(t: EpochSeconds, now: EpochSeconds, future: &str, past: &str) -> String {
-    match t.duration_since(now) {
-        Some(d) if d.as_secs() > 0 => format!("{future} {}", crate::duration::human(d.as_secs())),
-        _ => {
-            format!("{past} {} ago", crate::duration::human(now.duration_since(t).map_or(0, |d| d.as_secs())))
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::output::Stop;
 use crate::{Hash, SignArgs};
 
 mod cookies;
-pub(crate) mod decode;
+mod decode;
 mod keygen;
 #[cfg(feature = "kms")]
 mod kms_public_key;
@@ -51,6 +51,16 @@ fn read_key(path: &Path) -> Result<KeyFile> {
         Ok(text) => KeyFile::Pem(text),
         Err(not_text) => KeyFile::Der(not_text.into_bytes()),
     })
+}
+
+/// `t` told relative to `now`: "expires in 5 min", "expired 2 h ago".
+fn when(t: EpochSeconds, now: EpochSeconds, future: &str, past: &str) -> String {
+    match t.duration_since(now) {
+        Some(d) if d.as_secs() > 0 => format!("{future} {}", crate::duration::human(d.as_secs())),
+        _ => {
+            format!("{past} {} ago", crate::duration::human(now.duration_since(t).map_or(0, |d| d.as_secs())))
+        }
+    }
 }
 
 fn http_date(t: EpochSeconds) -> String {

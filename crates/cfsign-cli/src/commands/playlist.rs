@@ -10,7 +10,7 @@ use cfsign_playlist::{Format, PlaylistSigner};
 use cfsign_verify::{GrantedPolicy, Request};
 use serde_json::json;
 
-use super::{Outcome, Result, http_date, policy, sign};
+use super::{Outcome, Result, http_date, policy, sign, when};
 use crate::output::{field, print, print_json, write_file};
 use crate::{Hash, PlaceholdersArgs, PlaylistArgs};
 
@@ -145,7 +145,7 @@ pub(crate) fn decode_playlist(
         let _ =
             writeln!(out, "  resource:   {}", s.resource.as_deref().map_or_else(|| "(none)".into(), field));
         if let Some(expires) = s.expires.map(EpochSeconds::new) {
-            let when = super::decode::when(expires, now, "expires in", "expired");
+            let when = when(expires, now, "expires in", "expired");
             let _ = writeln!(out, "  expires:    {} ({when})", http_date(expires));
         }
     }
