@@ -1,11 +1,12 @@
 // The players test (cargo xtask players): opens PAGE (player.html#kind=…&src=…) in real
-// headless Chromium (CHROMIUM, driven by playwright-core), records every response from the
+// headless Chromium (CHROMIUM, driven by playwright-core), with COOKIES (a JSON array for
+// playwright's addCookies) in its cookie store, records every response from the
 // local CloudFront for the stream (status, and CloudFront's error code from a 403 body), and
 // waits up to 20 s for the video to play past 2 s. Prints one JSON line:
 // {"played", "currentTime", "errors", "responses": [{"url", "status", "code"}]}.
 import { chromium } from 'playwright-core';
 
-const { PAGE, CHROMIUM, SCREENSHOT } = process.env;
+const { PAGE, CHROMIUM, SCREENSHOT, COOKIES } = process.env;
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
   headless: true,
@@ -14,7 +15,10 @@ const browser = await chromium.launch({
 });
 const responses = [];
 try {
-  const page = await browser.newPage();
+  const context = await browser.newContext();
+  // Signed cookies for the stream's host, as the app would have set them.
+  if (COOKIES) await context.addCookies(JSON.parse(COOKIES));
+  const page = await context.newPage();
   page.on('response', async (response) => {
     const url = response.url();
     if (!url.includes('/videos/')) return;

@@ -30,26 +30,58 @@ struct Case {
     name: &'static str,
     /// `hls` or `dash`.
     kind: &'static str,
-    /// `signed` (every playlist signed by `cfsign playlist`) or `placeholders`.
+    /// `signed` (every playlist signed by `cfsign playlist`), `placeholders`, or `cookies`
+    /// (static playlists; signed cookies in the browser, the page on another origin).
     mode: &'static str,
     /// What the top URL is signed for: `stream` (the video's folder), `top` (the top playlist
     /// alone), `none` (not signed).
     top: &'static str,
     /// `None`: it plays. `Some(code)`: it fails on a 403 with this CloudFront code.
     refused: Option<&'static str>,
+    /// Cookie mode: whether hls.js fetches with credentials (`xhrSetup` `withCredentials`).
+    credentials: bool,
 }
 
-const CASES: [Case; 7] = [
-    Case { name: "hls-signed", kind: "hls", mode: "signed", top: "stream", refused: None },
-    Case { name: "hls-placeholders", kind: "hls", mode: "placeholders", top: "stream", refused: None },
-    Case { name: "dash-signed", kind: "dash", mode: "signed", top: "stream", refused: None },
-    Case { name: "dash-placeholders", kind: "dash", mode: "placeholders", top: "stream", refused: None },
+const CASES: [Case; 10] = [
+    Case {
+        name: "hls-signed",
+        kind: "hls",
+        mode: "signed",
+        top: "stream",
+        refused: None,
+        credentials: false,
+    },
+    Case {
+        name: "hls-placeholders",
+        kind: "hls",
+        mode: "placeholders",
+        top: "stream",
+        refused: None,
+        credentials: false,
+    },
+    Case {
+        name: "dash-signed",
+        kind: "dash",
+        mode: "signed",
+        top: "stream",
+        refused: None,
+        credentials: false,
+    },
+    Case {
+        name: "dash-placeholders",
+        kind: "dash",
+        mode: "placeholders",
+        top: "stream",
+        refused: None,
+        credentials: false,
+    },
     Case {
         name: "hls-unsigned",
         kind: "hls",
         mode: "placeholders",
         top: "none",
         refused: Some("MissingKey"),
+        credentials: false,
     },
     // Signed for the top playlist only: it loads, and what it names is refused.
     Case {
@@ -58,6 +90,7 @@ const CASES: [Case; 7] = [
         mode: "placeholders",
         top: "top",
         refused: Some("AccessDenied"),
+        credentials: false,
     },
     Case {
         name: "dash-placeholders-top-only",
@@ -65,6 +98,34 @@ const CASES: [Case; 7] = [
         mode: "placeholders",
         top: "top",
         refused: Some("AccessDenied"),
+        credentials: false,
+    },
+    // Signed cookies, the page on another origin: credentialed fetches, CORS for that origin.
+    Case {
+        name: "hls-cookies",
+        kind: "hls",
+        mode: "cookies",
+        top: "stream",
+        refused: None,
+        credentials: true,
+    },
+    // The same without withCredentials: the browser sends no cookies cross-origin.
+    Case {
+        name: "hls-cookies-without-credentials",
+        kind: "hls",
+        mode: "cookies",
+        top: "stream",
+        refused: Some("MissingKey"),
+        credentials: false,
+    },
+    // Cookies for another video: CloudFront reads them and refuses.
+    Case {
+        name: "hls-cookies-other-video",
+        kind: "hls",
+        mode: "cookies",
+        top: "other",
+        refused: Some("AccessDenied"),
+        credentials: true,
     },
 ];
 
@@ -83,47 +144,41 @@ pub fn players() -> Result<u64, String> {
     let media = make_media(&work.join("media"))?;
     let site = work.join("site");
     let _ = std::fs::remove_dir_all(&site);
-    let vendor = site.join("vendor");
-    mkdir(&vendor)?;
-    copy(&npm.join("player.html"), &site.join("player.html"))?;
-    copy(&npm.join("node_modules/hls.js/dist/hls.min.js"), &vendor.join("hls.min.js"))?;
-    copy(&npm.join("node_modules/dashjs/dist/modern/umd/dash.all.min.js"), &vendor.join("dash.all.min.js"))?;
+    // The page and the players, served on the stream's origin and, for the cookie cases, on
+    // another one.
+    let page_site = work.join("page");
+    let _ = std::fs::remove_dir_all(&page_site);
+    for dir in [&site, &page_site] {
+        let vendor = dir.join("vendor");
+        mkdir(&vendor)?;
+        copy(&npm.join("player.html"), &dir.join("player.html"))?;
+        copy(&npm.join("node_modules/hls.js/dist/hls.min.js"), &vendor.join("hls.min.js"))?;
+        copy(
+            &npm.join("node_modules/dashjs/dist/modern/umd/dash.all.min.js"),
+            &vendor.join("dash.all.min.js"),
+        )?;
+    }
     let keys = work.join("keys");
     let _ = std::fs::remove_dir_all(&keys);
     cfsign(&["keygen", "--kind", "ecdsa", "--out", &path(&keys)])?;
     let key = path(&keys.join("private_key.pem"));
+    let public_key = format!("KPLAY={}", path(&keys.join("public_key.pem")));
     for kind in ["hls", "dash"] {
-        for mode in ["signed", "placeholders"] {
+        for mode in ["signed", "placeholders", "cookies"] {
             copy_tree(&media.join(kind), &site.join("videos/1").join(format!("{kind}-{mode}")))?;
         }
     }
-    let serve = Command::new(root().join("target/debug/cfsign"))
-        .args([
-            "serve",
-            &path(&site),
-            "--public-key",
-            &format!("KPLAY={}", path(&keys.join("public_key.pem"))),
-        ])
-        .args(["--protect", "videos/*", "--addr", "127.0.0.1:0", "--json"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start cfsign serve: {e}"))?;
-    let mut serve = KillOnDrop(serve);
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(serve.0.stdout.take().ok_or("cfsign serve: no stdout")?),
-        &mut line,
-    )
-    .map_err(|e| format!("cfsign serve: {e}"))?;
-    let started: serde_json::Value =
-        serde_json::from_str(&line).map_err(|e| format!("cfsign serve printed {line:?}: {e}"))?;
-    let base = started["url"].as_str().ok_or("cfsign serve printed no url")?.trim_end_matches('/').to_owned();
+    // The other origin protects nothing it serves.
+    let (page_server, page_base) = serve(&page_site, &public_key, &["--protect", "nothing-here/*"])?;
+    let (stream_server, base) =
+        serve(&site, &public_key, &["--protect", "videos/*", "--cors-origin", &page_base])?;
     let stream = format!("{base}/videos/1/*");
     let sign_args = ["--key", &key, "--key-pair-id", "KPLAY", "--ttl", "10m"];
 
     // The playlists of each mode, prepared once.
     for kind in ["hls", "dash"] {
         for mode in ["signed", "placeholders"] {
+            // The cookie mode's playlists stay as they are.
             let folder = site.join("videos/1").join(format!("{kind}-{mode}"));
             for playlist in playlists(&folder)? {
                 let relative = playlist.strip_prefix(&site).map_err(|e| e.to_string())?;
@@ -149,16 +204,38 @@ pub fn players() -> Result<u64, String> {
             case.mode,
             if case.kind == "hls" { "master.m3u8" } else { "stream.mpd" }
         );
-        let src = match case.top {
-            "none" => top.clone(),
-            resource => {
-                let resource = if resource == "top" { top.clone() } else { stream.clone() };
-                let mut args = vec!["url", &*top, "--policy-resource", &resource];
-                args.extend(sign_args);
-                cfsign(&args)?.trim().to_owned()
-            }
+        let (src, cookies, page_origin) = if case.mode == "cookies" {
+            // What the app would set at sign-in: cookies for the video's folder (or another's).
+            let video = if case.top == "other" { "2" } else { "1" };
+            let mut args = vec!["cookies", &format!("{base}/videos/{video}/*")]
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>();
+            args.extend(sign_args.iter().map(|a| (*a).to_owned()));
+            args.push("--json".to_owned());
+            let made: serde_json::Value =
+                serde_json::from_str(&cfsign(&args.iter().map(String::as_str).collect::<Vec<_>>())?)
+                    .map_err(|e| format!("cfsign cookies --json: {e}"))?;
+            let cookies: Vec<serde_json::Value> = made["cookies"]
+                .as_object()
+                .ok_or("cfsign cookies printed no cookies")?
+                .iter()
+                .map(|(name, value)| serde_json::json!({ "name": name, "value": value, "url": base }))
+                .collect();
+            (top.clone(), serde_json::Value::from(cookies).to_string(), page_base.as_str())
+        } else {
+            let src = match case.top {
+                "none" => top.clone(),
+                resource => {
+                    let resource = if resource == "top" { top.clone() } else { stream.clone() };
+                    let mut args = vec!["url", &*top, "--policy-resource", &resource];
+                    args.extend(sign_args);
+                    cfsign(&args)?.trim().to_owned()
+                }
+            };
+            (src, String::new(), base.as_str())
         };
-        match play(case, &base, &src, &npm, &chromium) {
+        match play(case, page_origin, &base, &src, &cookies, &npm, &chromium) {
             Ok(()) => passed += 1,
             Err(e) => {
                 eprintln!("FAIL players {}: {e}", case.name);
@@ -166,7 +243,7 @@ pub fn players() -> Result<u64, String> {
             }
         }
     }
-    drop(serve);
+    drop((stream_server, page_server));
     if failed.is_empty() {
         Ok(passed)
     } else {
@@ -174,15 +251,50 @@ pub fn players() -> Result<u64, String> {
     }
 }
 
-/// One browser run of `case`, judged.
-fn play(case: &Case, base: &str, src: &str, npm: &Path, chromium: &str) -> Result<(), String> {
-    let page = format!("{base}/player.html#kind={}&src={}", case.kind, percent_encode(src));
+/// `cfsign serve DIR` with the test key trusted and `args`; the server and its base URL.
+fn serve(dir: &Path, public_key: &str, args: &[&str]) -> Result<(KillOnDrop, String), String> {
+    let child = Command::new(root().join("target/debug/cfsign"))
+        .args(["serve", &path(dir), "--public-key", public_key, "--addr", "127.0.0.1:0", "--json"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start cfsign serve: {e}"))?;
+    let mut server = KillOnDrop(child);
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(server.0.stdout.take().ok_or("cfsign serve: no stdout")?),
+        &mut line,
+    )
+    .map_err(|e| format!("cfsign serve: {e}"))?;
+    let started: serde_json::Value =
+        serde_json::from_str(&line).map_err(|e| format!("cfsign serve printed {line:?}: {e}"))?;
+    let base = started["url"].as_str().ok_or("cfsign serve printed no url")?.trim_end_matches('/').to_owned();
+    Ok((server, base))
+}
+
+/// One browser run of `case` with the page from `page_origin`, judged.
+fn play(
+    case: &Case,
+    page_origin: &str,
+    base: &str,
+    src: &str,
+    cookies: &str,
+    npm: &Path,
+    chromium: &str,
+) -> Result<(), String> {
+    let page = format!(
+        "{page_origin}/player.html#kind={}&credentials={}&src={}",
+        case.kind,
+        u8::from(case.credentials),
+        percent_encode(src)
+    );
     let screenshot = root().join(format!("target/players-{}.png", case.name));
     eprintln!("\n==> node players.mjs ({})", case.name);
     let out = Command::new("node")
         .arg("players.mjs")
         .current_dir(npm)
         .env("PAGE", &page)
+        .env("COOKIES", cookies)
         .env("CHROMIUM", chromium)
         .env("SCREENSHOT", &screenshot)
         .stderr(Stdio::inherit())
