@@ -245,8 +245,11 @@ impl<'a, V: Visit> Rewriter<'a, V> {
         // Asked for absolute URLs: those with only the MPD's URL above them (a `BaseURL` among
         // them) are written resolved, their templates unfilled; the rest resolve against those.
         let absolute = (self.visit.absolute() && level == 0).then(|| {
+            // Level 0 is the MPD's URL alone.
             let mut absolute = String::new();
-            self.bases[0].iter().for_each(|base| base.resolve_into(&uri, &mut absolute));
+            if let Some(mpd_url) = self.bases[0].first() {
+                mpd_url.resolve_into(&uri, &mut absolute);
+            }
             absolute
         });
         if verdict == Verdict::Sign || absolute.is_some() {
@@ -319,12 +322,12 @@ fn offset_in(whole: &str, part: &str) -> Option<usize> {
 }
 
 /// quick-xml's byte position as an offset into the input (which is in memory, so it fits).
-fn offset(position: u64) -> usize {
+pub(crate) fn offset(position: u64) -> usize {
     usize::try_from(position).unwrap_or(usize::MAX)
 }
 
 /// The line of a byte offset, from 1.
-fn line_at(text: &str, at: usize) -> usize {
+pub(crate) fn line_at(text: &str, at: usize) -> usize {
     text.as_bytes()[..at.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 

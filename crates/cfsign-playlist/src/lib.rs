@@ -206,6 +206,7 @@ pub struct PlaylistSigner<'a> {
     uncovered: Uncovered,
     absolute: bool,
     leave_playlists: bool,
+    /// `Policy=…&Signature=…&Key-Pair-Id=…[&Hash-Algorithm=SHA256]`, made once.
     parameters: String,
 }
 
@@ -280,7 +281,7 @@ impl<'a> PlaylistSigner<'a> {
     /// [`PlaylistError::MalformedTag`] for an attribute list that cannot be read;
     /// [`PlaylistError::Uri`] for a URI that cannot be signed, naming it and its line.
     pub fn sign_hls(&self, playlist: &str, playlist_url: &str) -> Result<String, PlaylistError> {
-        hls::Rewriter::new(self.signing(), playlist_url).playlist(playlist)
+        hls::Rewriter::new(self, playlist_url).playlist(playlist)
     }
 
     /// The DASH MPD with every segment URL signed; relative URLs are resolved through the
@@ -292,17 +293,7 @@ impl<'a> PlaylistSigner<'a> {
     /// [`PlaylistError::MalformedXml`] for XML that cannot be read;
     /// [`PlaylistError::Uri`] for a URL that cannot be signed, naming it and its line.
     pub fn sign_dash(&self, mpd: &str, mpd_url: &str) -> Result<String, PlaylistError> {
-        dash::Rewriter::new(self.signing(), mpd, mpd_url).mpd()
-    }
-
-    fn signing(&self) -> Signing<'_> {
-        Signing {
-            signed: self.signed,
-            uncovered: self.uncovered,
-            absolute: self.absolute,
-            leave_playlists: self.leave_playlists,
-            parameters: &self.parameters,
-        }
+        dash::Rewriter::new(self, mpd, mpd_url).mpd()
     }
 }
 
@@ -354,13 +345,14 @@ impl Visit for List {
     }
 }
 
-impl Visit for Signing<'_> {
+/// Signing: what both formats' readers do with each URI for a [`PlaylistSigner`].
+impl Visit for &PlaylistSigner<'_> {
     const FILL_TEMPLATES: bool = true;
     fn uri(&mut self, _line: usize, _uri: &str, url: &str) -> Result<Verdict, UriProblem> {
         self.judge(url)
     }
     fn parameters(&self) -> &str {
-        self.parameters
+        &self.parameters
     }
     fn absolute(&self) -> bool {
         self.absolute
@@ -368,17 +360,6 @@ impl Visit for Signing<'_> {
     fn leaves_playlists(&self) -> bool {
         self.leave_playlists
     }
-}
-
-/// One signed policy's parameters and what to do with a URL it does not cover: what both
-/// formats share.
-pub(crate) struct Signing<'a> {
-    signed: &'a SignedPolicy,
-    uncovered: Uncovered,
-    absolute: bool,
-    leave_playlists: bool,
-    /// `Policy=…&Signature=…&Key-Pair-Id=…[&Hash-Algorithm=SHA256]`, made once.
-    pub(crate) parameters: &'a str,
 }
 
 /// What becomes of one URI.
@@ -391,10 +372,10 @@ pub(crate) enum Verdict {
     Keep,
 }
 
-impl Signing<'_> {
+impl PlaylistSigner<'_> {
     /// Whether the URL a URI resolves to — what the player will ask CloudFront for — is
     /// signed, kept as it is, or refused.
-    pub(crate) fn judge(&self, url: &str) -> Result<Verdict, UriProblem> {
+    fn judge(&self, url: &str) -> Result<Verdict, UriProblem> {
         if signing_parameter_in(url).is_some() {
             return Err(UriProblem::AlreadySigned);
         }

@@ -8,6 +8,7 @@ use cfsign::wire::{SigningParameter, signing_parameter_in};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
+use crate::dash::{line_at, offset};
 use crate::hls::Rewriter;
 use crate::{PlaylistError, UriProblem, Verdict, Visit};
 
@@ -79,10 +80,7 @@ const URL_QUERY_INFO: &str = "<SupplementalProperty schemeIdUri=\"urn:mpeg:dash:
 /// The DASH MPD with the URL-parameters descriptor as the first child of every
 /// `AdaptationSet` (one level only: a player appends the query once per level that has it).
 pub(crate) fn dash(mpd: &str) -> Result<String, PlaylistError> {
-    let line = |at: u64| {
-        let at = usize::try_from(at).unwrap_or(usize::MAX).min(mpd.len());
-        1 + mpd[..at].matches('\n').count()
-    };
+    let line = |at: u64| line_at(mpd, offset(at));
     let mut reader = Reader::from_str(mpd);
     let mut out = String::with_capacity(mpd.len() + 512);
     let (mut copied, mut root, mut sets) = (0, false, 0);
@@ -99,7 +97,7 @@ pub(crate) fn dash(mpd: &str) -> Result<String, PlaylistError> {
                 root = true;
             }
             Event::Start(e) if e.local_name().as_ref() == "AdaptationSet" => {
-                let end = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX).min(mpd.len());
+                let end = offset(reader.buffer_position()).min(mpd.len());
                 out.push_str(&mpd[copied..end]);
                 out.push_str(URL_QUERY_INFO);
                 copied = end;
