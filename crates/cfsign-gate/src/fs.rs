@@ -89,14 +89,13 @@ fn status<B>(code: StatusCode) -> Response<GateBody<B>> {
 /// `index.html` (served in its place), if any, is one. What does not exist is left to
 /// `ServeDir` (404). `lstat` calls only: nothing is opened, so a FIFO cannot block here.
 fn plain_file(root: &Path, request_path: &str) -> bool {
-    let Ok(decoded) =
-        percent_encoding::percent_decode_str(request_path.trim_start_matches('/')).decode_utf8()
-    else {
+    let decoded = cfsign::wire::percent_decode(request_path.trim_start_matches('/').as_bytes());
+    let Ok(decoded) = std::str::from_utf8(&decoded) else {
         return true;
     };
     let kind = |p: &Path| std::fs::symlink_metadata(p).map(|m| m.file_type());
     let mut path = root.to_path_buf();
-    for component in Path::new(&*decoded).components() {
+    for component in Path::new(decoded).components() {
         if let Component::Normal(name) = component {
             path.push(name);
             match kind(&path) {
