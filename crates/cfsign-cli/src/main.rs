@@ -85,6 +85,15 @@ enum Hash {
     Sha1,
 }
 
+impl From<Hash> for cfsign::HashAlgorithm {
+    fn from(hash: Hash) -> Self {
+        match hash {
+            Hash::Sha256 => cfsign::HashAlgorithm::Sha256,
+            Hash::Sha1 => cfsign::HashAlgorithm::Sha1,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 struct KeygenArgs {
     /// Key kind.

@@ -6,9 +6,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use cfsign::{
-    CannedPolicy, CustomPolicy, EpochSeconds, HashAlgorithm, Policy, PublicKey, SignedPolicy, SigningKey,
-};
+use cfsign::{CannedPolicy, CustomPolicy, EpochSeconds, Policy, PublicKey, SignedPolicy, SigningKey};
 use cfsign_verify::{KeyGroup, TrustedKeyGroups};
 
 use crate::output::Stop;
@@ -95,10 +93,7 @@ fn sign(policy: Policy, args: &SignArgs) -> Result<SignedPolicy> {
         KeyFile::Der(der) => SigningKey::from_der(&der, &args.key_pair_id),
     };
     let key = key.map_err(|e| format!("{file}: {e}"))?;
-    let key = key.with_hash(match args.hash.unwrap_or(Hash::Sha256) {
-        Hash::Sha256 => HashAlgorithm::Sha256,
-        Hash::Sha1 => HashAlgorithm::Sha1,
-    });
+    let key = key.with_hash(args.hash.unwrap_or(Hash::Sha256).into());
     SignedPolicy::new(policy, &key).map_err(|e| e.to_string())
 }
 

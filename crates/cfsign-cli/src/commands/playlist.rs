@@ -47,11 +47,7 @@ pub(crate) fn playlist(args: &PlaylistArgs) -> Outcome {
 /// `cfsign placeholders`: the static playlist, for a top URL signed with `args.hash`.
 pub(crate) fn placeholders(args: &PlaceholdersArgs) -> Outcome {
     let text = read(&args.file)?;
-    let hash = match args.hash.unwrap_or(Hash::Sha256) {
-        Hash::Sha256 => cfsign::HashAlgorithm::Sha256,
-        Hash::Sha1 => cfsign::HashAlgorithm::Sha1,
-    };
-    let out = cfsign_playlist::with_placeholders(&text, hash)
+    let out = cfsign_playlist::with_placeholders(&text, args.hash.unwrap_or(Hash::Sha256).into())
         .map_err(|e| format!("{}: {}", args.file.display(), field(&e.to_string())))?;
     write_file(&out)?;
     Ok(ExitCode::SUCCESS)
