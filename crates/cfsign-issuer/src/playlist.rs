@@ -251,10 +251,9 @@ impl Issuer {
         playlist_url: &str,
         playlist: Arc<str>,
     ) -> impl Future<Output = PlaylistResponse> + Send + 'static {
-        let content_type = match cfsign_playlist::Format::detect(&playlist) {
-            Some(cfsign_playlist::Format::Dash) => "application/dash+xml",
-            _ => "application/vnd.apple.mpegurl",
-        };
+        // A playlist in neither format is refused by the signing below.
+        let content_type =
+            cfsign_playlist::Format::detect(&playlist).unwrap_or(cfsign_playlist::Format::Hls).media_type();
         let signed = access.map(|access| self.signed_playlist(access, playlist_url, playlist));
         let url: Box<str> = playlist_url.into();
         async move {

@@ -175,6 +175,16 @@ pub enum Format {
 }
 
 impl Format {
+    /// The media type a playlist of this format is served with (RFC 8216 section 4;
+    /// ISO/IEC 23009-1 annex C).
+    #[must_use]
+    pub const fn media_type(self) -> &'static str {
+        match self {
+            Format::Hls => "application/vnd.apple.mpegurl",
+            Format::Dash => "application/dash+xml",
+        }
+    }
+
     /// The format `text` is written in, from its first bytes; `None` for neither.
     #[must_use]
     pub fn detect(text: &str) -> Option<Format> {
