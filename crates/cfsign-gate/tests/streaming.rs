@@ -167,3 +167,43 @@ async fn links_and_special_files_are_not_served() {
     assert_eq!(get(&dir, "/videos/1/link.ts", true, None).await.0, 404);
     assert_eq!(get(&dir, "/videos/1/seg-0.ts", true, None).await.0, 200);
 }
+
+/// The link check reads the path as the file server does, escapes decoded: a link whose name
+/// needs escaping in a URL is found under every escaped spelling the gate lets through, and a
+/// plain file with such a name is served.
+#[cfg(unix)]
+#[tokio::test]
+async fn links_are_found_under_escaped_names() {
+    let dir = stream_dir();
+    let public = dir.join("escaped");
+    std::fs::create_dir_all(&public).unwrap();
+    let trusted =
+        TrustedKeyGroups::from(KeyGroup::new().with_key("K2JCJMDEHXQW5F", key().public_key()).unwrap());
+    let gate = Gate::new().public("/escaped/*").unwrap().default_protected(trusted);
+    let svc = GateLayer::new(gate).clock(|| NOW).serve_dir(&dir);
+    for (name, spelled) in [
+        ("a b", "a%20b"),
+        ("ï", "%C3%AF"),
+        ("100%", "100%25"),
+        ("x;y=z", "x;y=z"),
+        ("日本", "%E6%97%A5%E6%9C%AC"),
+        ("[]", "%5B%5D"),
+    ] {
+        for (suffix, link) in [("file", false), ("link", true)] {
+            let file = public.join(format!("{name}.{suffix}"));
+            let _ = std::fs::remove_file(&file);
+            if link {
+                std::os::unix::fs::symlink(dir.join("videos/1/seg-0.ts"), &file).unwrap();
+            } else {
+                std::fs::write(&file, "plain").unwrap();
+            }
+            let req = Request::builder()
+                .uri(format!("/escaped/{spelled}.{suffix}"))
+                .header("host", "cdn.example.com")
+                .body(http_body_util::Empty::<bytes::Bytes>::new())
+                .unwrap();
+            let status = svc.clone().oneshot(req).await.unwrap().status().as_u16();
+            assert_eq!(status, if link { 404 } else { 200 }, "{spelled}.{suffix}");
+        }
+    }
+}
