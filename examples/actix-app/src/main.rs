@@ -18,6 +18,9 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), String> {
     let args = cli::parse()?;
+    if args.video.is_some() {
+        return Err("--video: the video page is in axum-app (cargo run -p axum-app -- --video …)".to_owned());
+    }
     // The library's warnings, such as cookies that can never reach the CDN, on stderr.
     tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).init();
     let (key, trusted) = args.keys()?;

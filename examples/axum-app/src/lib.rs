@@ -2,9 +2,11 @@
 //! for CloudFront that serves each user's private images only with valid signed cookies.
 //!
 //! - app: `GET /` (HTML; images load from the CDN), `POST /login` (form fields `username`,
-//!   `password`), `POST /logout`, `GET /me` (JSON).
-//! - CDN: the demo users' images under `/u/{user}/` behind `cfsign-gate` (CloudFront's checks
-//!   via `cfsign-verify`); 403 with CloudFront's XML body otherwise.
+//!   `password`), `POST /logout`, `GET /me` (JSON); with `--video`, `GET /watch` (the private
+//!   video, `?mode=signed` or `?mode=cookies`) and `GET /video/{playlist}` (the stream's
+//!   playlists, signed for the viewer).
+//! - CDN: the demo users' images (and videos) under `/u/{user}/` behind `cfsign-gate`
+//!   (CloudFront's checks via `cfsign-verify`); 403 with CloudFront's XML body otherwise.
 //!
 //! Sign-in is `axum-login` over `tower-sessions` (sessions held in memory, the cookie carries
 //! only the session ID), passwords checked against Argon2 hashes (`password-auth`). The
@@ -12,14 +14,15 @@
 //! — forged, or ended by sign-out — gets no CloudFront cookies.
 //!
 //! This file is the part to copy into an app: the sign-in and sign-out handlers, the
-//! sessions, and the CloudFront cookie layer in [`app`]. The page, the demo users' password
+//! sessions, the CloudFront cookie layer in [`app`], and the signed playlist route. The page, the demo users' password
 //! table, the local CDN, HTTPS mode and the command line are demo scaffolding shared with
 //! `actix-app`, in `cfsign-demo-support` (`examples/demo-support`).
 
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::extract::{Form, Request, State};
+use axum::extract::{Form, FromRef, Request, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -28,6 +31,7 @@ use axum_login::tower_sessions::cookie::SameSite;
 use axum_login::tower_sessions::cookie::time::Duration;
 use axum_login::tower_sessions::{Expiry, MemoryStore, SessionManagerLayer};
 use axum_login::{AuthManagerLayerBuilder, AuthUser, AuthnBackend};
+use cfsign_demo_support::video::{Mode, Video, video_url, watch_page};
 use cfsign_demo_support::{BAD_LOGIN, CdnOrigin, Users, access_for, me_json, page};
 use cfsign_issuer::{Directive, Issuer};
 use cfsign_tower::CloudFrontCookieLayer;
@@ -173,27 +177,80 @@ async fn index(State(cdn): State<CdnOrigin>, request: Request) -> Html<String> {
     Html(page(signed_in(&request).map(User::name), &cdn, None))
 }
 
+/// What the handlers share.
+#[derive(Clone)]
+struct AppState {
+    cdn: CdnOrigin,
+    /// The one that sets the CloudFront cookies, also signing the playlists: a playlist's
+    /// policy is then the cookies' policy, and shares their signature.
+    issuer: Issuer,
+    video: Option<Arc<Video>>,
+}
+
+impl FromRef<AppState> for CdnOrigin {
+    fn from_ref(state: &AppState) -> Self {
+        state.cdn.clone()
+    }
+}
+
+async fn watch(State(state): State<AppState>, request: Request) -> Response {
+    let Some(user) = signed_in(&request) else { return Redirect::to("/").into_response() };
+    let mode = Mode::from_query(request.uri().query());
+    Html(watch_page(user.name(), &state.cdn, mode, state.video.is_some())).into_response()
+}
+
+/// `GET /video/{playlist}`: one of the stream's playlists, signed for the viewer's scope —
+/// every URI an absolute CloudFront URL with its signature, except the media playlists a
+/// multivariant playlist names, which the player asks this route for too. 403 when signed
+/// out. The path is looked up exactly as sent among the playlists read at start-up: no
+/// spelling of it reaches anything else, and the URL signed for is built from the name found.
+async fn playlist(State(state): State<AppState>, request: Request) -> Response {
+    let file = request.uri().path().strip_prefix("/video/").unwrap_or_default();
+    let Some(text) = state.video.as_ref().and_then(|video| video.playlist(file)) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let user = signed_in(&request).map(User::name);
+    let access = user.and_then(|user| access_for(&state.cdn, user));
+    let url = user.and_then(|user| video_url(&state.cdn, user, file)).unwrap_or_default();
+    cfsign_tower::signed_playlist(&state.issuer, access.as_ref(), &url, text).await.into_response()
+}
+
+async fn hls_js(State(state): State<AppState>) -> Response {
+    match &state.video {
+        Some(video) => (
+            [(CONTENT_TYPE, "text/javascript; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")],
+            video.hls_js(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 /// The app: `axum-login`'s layer (over a `tower-sessions` layer) outside the CloudFront
 /// cookie layer, which reads the signed-in user from it (both in one `ServiceBuilder`, as
 /// axum recommends for several middleware). `secure` marks the session cookie `Secure`
-/// (serve the app over HTTPS then).
-pub fn app(issuer: Issuer, cdn: CdnOrigin, secure: bool) -> Router {
+/// (serve the app over HTTPS then). With `video`, the watch page and the signed playlists.
+pub fn app(issuer: Issuer, cdn: CdnOrigin, secure: bool, video: Option<Video>) -> Router {
     let sessions = SessionManagerLayer::new(MemoryStore::default())
         .with_name(SESSION_COOKIE)
         .with_secure(secure)
         .with_same_site(SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(Duration::hours(8)));
     let auth = AuthManagerLayerBuilder::new(Backend::demo(), sessions).build();
-    let cloudfront = CloudFrontCookieLayer::new(issuer, {
+    let cloudfront = CloudFrontCookieLayer::new(issuer.clone(), {
         let cdn = cdn.clone();
         move |req: &Request| signed_in(req).and_then(|u| access_for(&cdn, u.name()))
     });
+    let state = AppState { cdn, issuer, video: video.map(Arc::new) };
     Router::new()
         .route("/", get(index))
         .route("/me", get(me))
         .route("/login", post(login))
         .route("/logout", post(logout))
-        .with_state(cdn)
+        .route("/watch", get(watch))
+        .route("/video/{*playlist}", get(playlist))
+        .route(cfsign_demo_support::video::HLS_JS_PATH, get(hls_js))
+        .with_state(state)
         .layer(ServiceBuilder::new().layer(auth).layer(cloudfront))
 }
 

@@ -1,5 +1,6 @@
 //! `cargo run -p axum-app -- [--app-addr 127.0.0.1:3000] [--cdn-addr 127.0.0.1:3001]
-//! [--key FILE --key-pair-id ID] [--https] [--secure-cookies] [--cookie-domain DOMAIN]`
+//! [--key FILE --key-pair-id ID] [--https] [--secure-cookies] [--cookie-domain DOMAIN]
+//! [--cookie-ttl SECONDS] [--video DIR --hls-js FILE]`
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -25,6 +26,7 @@ async fn run() -> Result<(), String> {
     tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).init();
     let (key, trusted) = args.keys()?;
     let issuer = args.issuer(key)?;
+    let video = args.video()?;
 
     let bind = |addr: SocketAddr| async move {
         tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("{addr}: {e}"))
@@ -38,9 +40,11 @@ async fn run() -> Result<(), String> {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .map_err(|e| format!("cannot install the metrics recorder: {e}"))?;
-    let app = with_metrics(app(issuer, origin.clone(), args.secure_cookies()), metrics);
-    let cdn = cdn(trusted, cfsign::EpochSeconds::now, args.https)
-        .map_err(|e| format!("cannot write the CDN's images: {e}"))?;
+    // The CDN is published first: it copies the video's files, which the app's copy of the
+    // playlists was read from.
+    let cdn = cdn(trusted, cfsign::EpochSeconds::now, args.https, Some(app_url.trim_end_matches('/')), video.as_ref())
+        .map_err(|e| format!("cannot set up the CDN: {e}"))?;
+    let app = with_metrics(app(issuer, origin.clone(), args.secure_cookies(), video), metrics);
 
     // Every server here disconnects a client that stalls in the middle of a request head
     // (cfsign_gate::Server, 5 s).

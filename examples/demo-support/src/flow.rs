@@ -246,7 +246,7 @@ pub async fn sign_in_always_gets_a_new_session(app_addr: SocketAddr) {
 
 /// `GET target` with the given raw `Host` and `Cookie` values over a fresh connection: no client
 /// library in between to refuse or normalise them. Returns the status and the body.
-async fn raw_get(addr: SocketAddr, host: &str, target: &str, cookie: &str) -> (u16, String) {
+pub async fn raw_get(addr: SocketAddr, host: &str, target: &str, cookie: &str) -> (u16, String) {
     use std::io::{Read, Write};
     let request =
         format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n");

@@ -9,6 +9,7 @@
 //!   [`media_url`]);
 //! - the local CloudFront stand-in ([`cdn`], [`CdnOrigin`]);
 //! - HTTPS mode ([`tls`]) and the command line ([`cli`]);
+//! - the private video and its watch page ([`video`]);
 //! - with the `test-support` feature, for the demos' tests: the end-to-end flow (`flow`) and
 //!   the slow-client checks against a demo binary (`stall`).
 
@@ -25,6 +26,7 @@ pub mod flow;
 #[cfg(feature = "test-support")]
 pub mod stall;
 pub mod tls;
+pub mod video;
 
 /// Where the local CDN lives, e.g. `http://127.0.0.1:3001`.
 #[derive(Clone, Debug)]
@@ -168,19 +170,23 @@ fn image(user: &str, file: &str) -> String {
 }
 
 /// The local CDN: a directory of the demo users' images (`u/{user}/photo-{n}.svg`, written at
-/// start-up under the system's temporary directory) behind the `cfsign-gate` stand-in for
-/// CloudFront, which asks for signed cookies under `/u/`. `now` is its clock. With `https`,
-/// it checks signatures against `https://` URLs and, like a distribution with one alternate
-/// domain name, serves only [`tls::CDN_HOST`]. Serve it with
-/// [`cfsign_gate::Server`] (or [`tls::serve`]), which hands the gate the client's address (for
-/// IP conditions).
+/// start-up under the system's temporary directory) and, with `video`, each user's copy of the
+/// stream (`u/{user}/video/`), behind the `cfsign-gate` stand-in for CloudFront, which asks for
+/// signed cookies or a signed URL under `/u/`. `now` is its clock. With `https`, it checks
+/// signatures against `https://` URLs and, like a distribution with one alternate domain name,
+/// serves only [`tls::CDN_HOST`]. `app_origin` (`scheme://host[:port]`) is answered with CORS
+/// that allows credentials, as a CloudFront response headers policy for the app would: what a
+/// player on the app's page needs to read the stream. Serve it with [`cfsign_gate::Server`]
+/// (or [`tls::serve`]), which hands the gate the client's address (for IP conditions).
 ///
 /// # Errors
-/// If the images cannot be written.
+/// If the files cannot be written, or `app_origin` is not an origin.
 pub fn cdn(
     trusted: TrustedKeyGroups,
     now: impl Fn() -> cfsign::EpochSeconds + Send + Sync + 'static,
     https: bool,
+    app_origin: Option<&str>,
+    video: Option<&video::Video>,
 ) -> std::io::Result<Router> {
     // One directory per process: two demos running at once do not share one.
     let dir = std::env::temp_dir().join(format!("cfsign-demo-cdn-{}", std::process::id()));
@@ -191,8 +197,14 @@ pub fn cdn(
             std::fs::write(dir.join("u").join(user).join(&file), image(user, &file))?;
         }
     }
+    if let Some(video) = video {
+        video.publish(&dir)?;
+    }
     std::fs::write(dir.join("index.html"), "cfsign local CDN: files under /u/{user}/ need signed cookies\n")?;
-    let gate = Gate::new().protect("/u/*", trusted).map_err(std::io::Error::other)?;
+    let mut gate = Gate::new().protect("/u/*", trusted).map_err(std::io::Error::other)?;
+    if let Some(origin) = app_origin {
+        gate = gate.cors_allow_origins([origin]).map_err(std::io::Error::other)?;
+    }
     if https {
         let gate = gate.domain_names([tls::CDN_HOST]).map_err(std::io::Error::other)?;
         return Ok(Router::new().fallback_service(GateLayer::new(gate).https().clock(now).serve_dir(dir)));
