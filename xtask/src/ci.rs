@@ -72,7 +72,7 @@ pub fn ci() -> Result<(), String> {
     run(&package, &[])?;
     nostd()?;
     fuzz(CI_FUZZ_SECS, None)?;
-    tally.passed += e2e()?; // one per demo and mode
+    tally.passed += e2e()?; // one per demo and mode, and per video case
     tally.passed += players()?; // one per stream case
     eprintln!("\nxtask ci: all checks passed in {:.0}s", start.elapsed().as_secs_f64());
     println!("ci: {} passed, {} failed, {} skipped", tally.passed, tally.failed, tally.ignored);

@@ -3,6 +3,9 @@
 //! `playwright-core` (in `target/e2e/`, never committed; both installed when missing by
 //! [`setup`]) through `xtask/e2e/browser.mjs`, in each of [`MODES`]: plain HTTP, HTTPS on two
 //! host names, and HTTPS with a wrong cookie `Domain`. Writes `target/e2e-<demo>-<mode>.png`.
+//! Then `axum-app`'s private video on HTTPS (`xtask/e2e/video.mjs`): a stream made by ffmpeg
+//! (as `cargo xtask players` makes it), played by hls.js from npm in both modes, and refused
+//! where it must be.
 
 use std::path::Path;
 use std::process::Command;
@@ -20,7 +23,8 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// Runs every demo in every mode in Chromium; the number of runs, all passed.
+/// Runs every demo in every mode in Chromium, and the video in `axum-app`; the number of
+/// runs, all passed.
 pub fn e2e() -> Result<u64, String> {
     let chromium = setup::chromium()?;
     let dir = setup::playwright()?;
@@ -33,6 +37,13 @@ pub fn e2e() -> Result<u64, String> {
         &[],
     )?;
     let (mut passed, mut failed) = (0, Vec::new());
+    match video(&dir, &chromium) {
+        Ok(runs) => passed += runs,
+        Err(e) => {
+            eprintln!("e2e video: {e}");
+            failed.push("axum-app video".to_owned());
+        }
+    }
     for demo in ["axum-app", "actix-app"] {
         for mode in &MODES {
             match browse(demo, mode, &dir, &chromium) {
@@ -87,13 +98,42 @@ const MODES: [Mode; 3] = [
     },
 ];
 
-/// Starts `demo` in `mode` on free ports, runs `browser.mjs` against it and stops it. The
-/// screenshot goes to `target/e2e-<demo>-<mode>.png`.
-fn browse(demo: &str, mode: &Mode, dir: &Path, chromium: &str) -> Result<(), String> {
+/// A demo running on free ports, its output forwarded and collected.
+struct Running {
+    app: KillOnDrop,
+    /// Each line the demo prints, as it prints it.
+    lines: std::sync::mpsc::Receiver<String>,
+    app_url: String,
+    /// The CDN's origin, without a trailing `/`.
+    cdn_url: String,
+    /// With `--https`: the certificate's SPKI hash, for Chromium to trust.
+    spki: Option<String>,
+}
+
+impl Running {
+    /// Sets the demo's addresses, and for HTTPS the names and the certificate, on `node`.
+    fn browser_env(&self, node: &mut Command, chromium: &str) {
+        node.env("APP_URL", &self.app_url).env("CDN_URL", &self.cdn_url).env("CHROMIUM", chromium);
+        if let Some(spki) = &self.spki {
+            node.env("SPKI", spki)
+                .env("HOST_RULES", "MAP app.cfsign.test 127.0.0.1, MAP cdn.cfsign.test 127.0.0.1");
+        }
+    }
+
+    /// Stops the demo; what it printed while the browser ran.
+    fn stop(self) -> Vec<String> {
+        drop(self.app);
+        // The readers end with the process.
+        self.lines.iter().collect()
+    }
+}
+
+/// Starts `demo` with `args` on free ports and waits for it to print where it listens.
+fn start(demo: &str, args: &[&str]) -> Result<Running, String> {
     use std::io::{BufRead, BufReader, Read};
     let app = Command::new(root().join("target/debug").join(demo))
         .args(["--app-addr", "127.0.0.1:0", "--cdn-addr", "127.0.0.1:0"])
-        .args(mode.args)
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -114,7 +154,7 @@ fn browse(demo: &str, mode: &Mode, dir: &Path, chromium: &str) -> Result<(), Str
     forward(Box::new(app.0.stdout.take().ok_or("no stdout")?), tx.clone());
     forward(Box::new(app.0.stderr.take().ok_or("no stderr")?), tx);
     let (mut app_url, mut cdn_url, mut spki) = (None, None, None);
-    let https = mode.args.contains(&"--https");
+    let https = args.contains(&"--https");
     while app_url.is_none() || cdn_url.is_none() || https && spki.is_none() {
         let line = rx.recv_timeout(std::time::Duration::from_secs(60)).map_err(|_| "did not start")?;
         let url = || line.split_whitespace().nth(1).map(str::to_owned);
@@ -127,28 +167,29 @@ fn browse(demo: &str, mode: &Mode, dir: &Path, chromium: &str) -> Result<(), Str
         }
     }
     let (app_url, cdn_url) = app_url.zip(cdn_url).ok_or("did not print its addresses")?;
+    Ok(Running { app, lines: rx, app_url, cdn_url, spki })
+}
+
+/// Starts `demo` in `mode` on free ports, runs `browser.mjs` against it and stops it. The
+/// screenshot goes to `target/e2e-<demo>-<mode>.png`.
+fn browse(demo: &str, mode: &Mode, dir: &Path, chromium: &str) -> Result<(), String> {
+    let running = start(demo, mode.args)?;
     let screenshot = root().join(format!("target/e2e-{demo}-{}.png", mode.name));
-    eprintln!("\n==> node browser.mjs ({demo} {}: app {app_url}, cdn {cdn_url})", mode.name);
+    eprintln!(
+        "\n==> node browser.mjs ({demo} {}: app {}, cdn {})",
+        mode.name, running.app_url, running.cdn_url
+    );
     let mut browser = Command::new("node");
     browser
         .arg("browser.mjs")
         .current_dir(dir)
-        .env("APP_URL", &app_url)
-        .env("CDN_URL", &cdn_url)
         .env("SCREENSHOT", &screenshot)
-        .env("CHROMIUM", chromium)
         .env("COOKIE_DOMAIN", mode.cookie_domain)
         .env("SECURE", if mode.secure { "1" } else { "" })
         .env("EXPECT", mode.expect);
-    if let Some(spki) = &spki {
-        browser
-            .env("SPKI", spki)
-            .env("HOST_RULES", "MAP app.cfsign.test 127.0.0.1, MAP cdn.cfsign.test 127.0.0.1");
-    }
+    running.browser_env(&mut browser, chromium);
     let status = browser.status().map_err(|e| format!("node: {e}"))?;
-    drop(app);
-    // What the demo logged while the browser ran (the readers end with the process).
-    let logged: Vec<String> = rx.iter().collect();
+    let logged = running.stop();
     let warnings: Vec<&String> = logged.iter().filter(|l| l.contains("cfsign:")).collect();
     let named = match mode.warning {
         Some(expected) => {
@@ -169,4 +210,39 @@ fn browse(demo: &str, mode: &Mode, dir: &Path, chromium: &str) -> Result<(), Str
         (false, _) => Err("browser checks failed".into()),
         (true, false) => Err(format!("the library's warnings were {warnings:?}")),
     }
+}
+
+/// The private video in `axum-app`, production's shape (`--https`, two host names): played in
+/// both modes, refused for another user's stream and after sign-out (`video.mjs`, case
+/// `watch`); then, with cookies and playlists that last 3 s, refused once they expired (case
+/// `expired`). Screenshots go to `target/e2e-video-*.png`.
+fn video(dir: &Path, chromium: &str) -> Result<u64, String> {
+    let npm = setup::players()?;
+    setup::ffmpeg()?;
+    let media = crate::players::make_media(&root().join("target/players/media"))?;
+    std::fs::copy(root().join("xtask/e2e/video.mjs"), dir.join("video.mjs"))
+        .map_err(|e| format!("xtask/e2e/video.mjs: {e}"))?;
+    let (stream, hls_js) = (media.join("hls"), npm.join("node_modules/hls.js/dist/hls.min.js"));
+    let (stream, hls_js) = (stream.to_string_lossy(), hls_js.to_string_lossy());
+    let mut passed = 0;
+    for (case, ttl) in [("watch", "3600"), ("expired", "3")] {
+        let running = start("axum-app", &["--https", "--video", &stream, "--hls-js", &hls_js, "--cookie-ttl", ttl])?;
+        eprintln!("\n==> node video.mjs ({case}: app {}, cdn {})", running.app_url, running.cdn_url);
+        let mut browser = Command::new("node");
+        browser
+            .arg("video.mjs")
+            .current_dir(dir)
+            .env("CASE", case)
+            .env("SCREENSHOTS", root().join("target"));
+        running.browser_env(&mut browser, chromium);
+        let status = browser.status().map_err(|e| format!("node: {e}"))?;
+        let logged = running.stop();
+        // The library logs a playlist it cannot sign; the video must give it none.
+        let warnings: Vec<&String> = logged.iter().filter(|l| l.contains("cfsign:")).collect();
+        if !status.success() || !warnings.is_empty() {
+            return Err(format!("the video test failed ({case}; the library's warnings: {warnings:?})"));
+        }
+        passed += 1;
+    }
+    Ok(passed)
 }

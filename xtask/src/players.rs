@@ -353,7 +353,7 @@ fn play(
 
 /// A short H.264 stream as HLS (`hls/master.m3u8`, `hls/720p/index.m3u8`, MPEG-TS segments)
 /// and DASH (`dash/stream.mpd`, a segment template), made once and kept.
-fn make_media(dir: &Path) -> Result<PathBuf, String> {
+pub(crate) fn make_media(dir: &Path) -> Result<PathBuf, String> {
     let done = dir.join("done");
     if done.exists() {
         return Ok(dir.to_owned());
