@@ -226,14 +226,11 @@ fn video(dir: &Path, chromium: &str) -> Result<u64, String> {
     let (stream, hls_js) = (stream.to_string_lossy(), hls_js.to_string_lossy());
     let mut passed = 0;
     for (case, ttl) in [("watch", "3600"), ("expired", "3")] {
-        let running = start("axum-app", &["--https", "--video", &stream, "--hls-js", &hls_js, "--cookie-ttl", ttl])?;
+        let running =
+            start("axum-app", &["--https", "--video", &stream, "--hls-js", &hls_js, "--cookie-ttl", ttl])?;
         eprintln!("\n==> node video.mjs ({case}: app {}, cdn {})", running.app_url, running.cdn_url);
         let mut browser = Command::new("node");
-        browser
-            .arg("video.mjs")
-            .current_dir(dir)
-            .env("CASE", case)
-            .env("SCREENSHOTS", root().join("target"));
+        browser.arg("video.mjs").current_dir(dir).env("CASE", case).env("SCREENSHOTS", root().join("target"));
         running.browser_env(&mut browser, chromium);
         let status = browser.status().map_err(|e| format!("node: {e}"))?;
         let logged = running.stop();

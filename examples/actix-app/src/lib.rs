@@ -219,7 +219,9 @@ pub fn spawn_cdn(
     Ok(std::thread::spawn(move || {
         runtime.block_on(async move {
             let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
-            let Ok(cdn) = cfsign_demo_support::cdn(trusted, cfsign::EpochSeconds::now, tls.is_some(), None, None) else {
+            let Ok(cdn) =
+                cfsign_demo_support::cdn(trusted, cfsign::EpochSeconds::now, tls.is_some(), None, None)
+            else {
                 eprintln!("actix-app: cannot write the CDN's images");
                 return;
             };

@@ -42,8 +42,14 @@ async fn run() -> Result<(), String> {
         .map_err(|e| format!("cannot install the metrics recorder: {e}"))?;
     // The CDN is published first: it copies the video's files, which the app's copy of the
     // playlists was read from.
-    let cdn = cdn(trusted, cfsign::EpochSeconds::now, args.https, Some(app_url.trim_end_matches('/')), video.as_ref())
-        .map_err(|e| format!("cannot set up the CDN: {e}"))?;
+    let cdn = cdn(
+        trusted,
+        cfsign::EpochSeconds::now,
+        args.https,
+        Some(app_url.trim_end_matches('/')),
+        video.as_ref(),
+    )
+    .map_err(|e| format!("cannot set up the CDN: {e}"))?;
     let app = with_metrics(app(issuer, origin.clone(), args.secure_cookies(), video), metrics);
 
     // Every server here disconnects a client that stalls in the middle of a request head

@@ -10,8 +10,8 @@ use cfsign_issuer::Issuer;
 use cfsign_verify::{KeyGroup, TrustedKeyGroups};
 
 use crate::CdnOrigin;
-use crate::video::Video;
 use crate::tls::{APP_HOST, CDN_HOST, PARENT_DOMAIN};
+use crate::video::Video;
 
 /// Usage text.
 pub const USAGE: &str = "usage: [--app-addr ADDR] [--cdn-addr ADDR] [--key FILE --key-pair-id ID]
