@@ -40,6 +40,16 @@ pub fn run(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
     if status.success() { Ok(()) } else { Err(format!("`{shown}` failed ({status})")) }
 }
 
+/// Builds the workspace's programs (`target/debug/cfsign`, `axum-app`, `actix-app`) as
+/// `cargo test --workspace --all-features` builds them for its integration tests: with the
+/// dependencies' features unified with the dev-dependencies'. After that test step (in CI, the
+/// step before the browser tests) this rebuilds nothing; a `cargo build` of the same programs
+/// would unify features without the dev-dependencies and rebuild dozens of crates (2 min 50 s
+/// on a fresh CI machine).
+pub fn build_programs() -> Result<(), String> {
+    run(&["test", "--workspace", "--all-features", "--locked", "--no-run"], &[])
+}
+
 /// A command on the nightly toolchain, without the variables that pin the caller's toolchain.
 pub fn nightly(args: &[&str]) -> Command {
     let mut cmd = Command::new("rustup");

@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::cmd::{root, run};
+use crate::cmd::{build_programs, root};
 use crate::setup;
 
 /// Kills the demo app when the test ends, however it ends.
@@ -30,12 +30,7 @@ pub fn e2e() -> Result<u64, String> {
     let dir = setup::playwright()?;
     std::fs::copy(root().join("xtask/e2e/browser.mjs"), dir.join("browser.mjs"))
         .map_err(|e| format!("xtask/e2e/browser.mjs: {e}"))?;
-    // The workspace's feature set, as `cargo test --workspace --all-features` (the CI step
-    // before this one) built it: the demos' dependencies are reused instead of rebuilt.
-    run(
-        &["build", "--workspace", "--all-features", "--bin", "axum-app", "--bin", "actix-app", "--locked"],
-        &[],
-    )?;
+    build_programs()?;
     let (mut passed, mut failed) = (0, Vec::new());
     match video(&dir, &chromium) {
         Ok(runs) => passed += runs,

@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::cmd::{root, run};
+use crate::cmd::{build_programs, root};
 use crate::setup;
 
 /// Stops `cfsign serve` when the test ends, however it ends.
@@ -138,8 +138,7 @@ pub fn players() -> Result<u64, String> {
         std::fs::copy(root().join("xtask/players").join(script), npm.join(script))
             .map_err(|e| format!("xtask/players/{script}: {e}"))?;
     }
-    // Built with the workspace's feature set, as the test step before this one built it.
-    run(&["build", "--workspace", "--all-features", "--bin", "cfsign", "--locked"], &[])?;
+    build_programs()?;
     let work = root().join("target/players");
     let media = make_media(&work.join("media"))?;
     let site = work.join("site");
