@@ -93,16 +93,30 @@ impl Users {
 /// cookies go to every path so that the app sees them come back and refreshes them.
 #[must_use]
 pub fn access_for(cdn: &CdnOrigin, user: &str) -> Option<Access> {
-    let scope = Scope::prefix(&format!("{}/u/", cdn.0), [user]).ok()?;
+    let scope = Scope::prefix(&users_folder(cdn), [user]).ok()?;
     scope.with_cookie_path("/").map(Access::from).ok()
+}
+
+/// The folder of the users' folders on the CDN, `<cdn>/u/`.
+fn users_folder(cdn: &CdnOrigin) -> String {
+    format!("{}/u/", cdn.0)
+}
+
+/// The URL of a file in `user`'s folder on the CDN, `path` its segments below the folder,
+/// each percent-encoded as in [`access_for`]; `None` for a segment that cannot be one.
+pub(crate) fn user_file_url<'a>(
+    cdn: &CdnOrigin,
+    user: &'a str,
+    path: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let base = cfsign::ResourceBase::new(&users_folder(cdn)).ok()?;
+    base.url(std::iter::once(user).chain(path)).ok()
 }
 
 /// The URL of one of `user`'s files on the CDN, built the same way.
 #[must_use]
 pub fn media_url(cdn: &CdnOrigin, user: &str, file: &str) -> String {
-    cfsign::ResourceBase::new(&format!("{}/u/", cdn.0))
-        .and_then(|base| base.url([user, file]))
-        .unwrap_or_default()
+    user_file_url(cdn, user, [file]).unwrap_or_default()
 }
 
 /// What the sign-in page says after a failed sign-in.

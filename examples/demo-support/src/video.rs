@@ -109,8 +109,7 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
 /// one.
 #[must_use]
 pub fn video_url(cdn: &CdnOrigin, user: &str, file: &str) -> Option<String> {
-    let base = cfsign::ResourceBase::new(&format!("{}/u/", cdn.0)).ok()?;
-    base.url([user, "video"].into_iter().chain(file.split('/'))).ok()
+    crate::user_file_url(cdn, user, std::iter::once("video").chain(file.split('/')))
 }
 
 /// How the watch page's player reaches the stream.
